@@ -1,0 +1,124 @@
+//! Executing one plan step: exactly one write call.
+
+use aws_sdk_iam::types::Tag as IamTag;
+
+use super::Aws;
+use super::errors::Doing;
+use crate::error::Result;
+use crate::plan::Action;
+use crate::state::Tag;
+
+fn iam_tags(tags: &[Tag]) -> Vec<IamTag> {
+    tags.iter()
+        .map(|t| {
+            IamTag::builder()
+                .key(&t.key)
+                .value(&t.value)
+                .build()
+                .expect("key and value are set")
+        })
+        .collect()
+}
+
+impl Aws {
+    /// Makes the one write call `action` stands for.
+    pub async fn execute(&self, action: &Action) -> Result<()> {
+        let doing = || action.doing();
+        let iam = &self.iam;
+        match action {
+            Action::CreatePolicy(p) => {
+                iam.create_policy()
+                    .policy_name(&p.name)
+                    .path(&p.path)
+                    .description(&p.description)
+                    .policy_document(p.document.to_string())
+                    .set_tags(Some(iam_tags(&p.tags)))
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::CreateRole(r) => {
+                iam.create_role()
+                    .role_name(&r.name)
+                    .path(&r.path)
+                    .description(&r.description)
+                    .assume_role_policy_document(r.trust.to_string())
+                    .max_session_duration(r.max_session_duration)
+                    .set_permissions_boundary(r.permissions_boundary.clone())
+                    .set_tags(Some(iam_tags(&r.tags)))
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::AttachRolePolicy { role, policy_arn } => {
+                iam.attach_role_policy()
+                    .role_name(role)
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::DetachRolePolicy { role, policy_arn } => {
+                iam.detach_role_policy()
+                    .role_name(role)
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::DeletePolicyVersion {
+                policy_arn,
+                version_id,
+            } => {
+                iam.delete_policy_version()
+                    .policy_arn(policy_arn)
+                    .version_id(version_id)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::DeletePolicy { policy_arn } => {
+                iam.delete_policy()
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::RemoveRoleFromInstanceProfile {
+                role,
+                instance_profile,
+            } => {
+                iam.remove_role_from_instance_profile()
+                    .role_name(role)
+                    .instance_profile_name(instance_profile)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::DeleteInstanceProfile { name } => {
+                iam.delete_instance_profile()
+                    .instance_profile_name(name)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::DeleteRolePolicy { role, policy_name } => {
+                iam.delete_role_policy()
+                    .role_name(role)
+                    .policy_name(policy_name)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::DeleteRole { role } => {
+                iam.delete_role()
+                    .role_name(role)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+        }
+        tracing::info!("{}", action.done());
+        Ok(())
+    }
+}

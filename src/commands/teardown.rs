@@ -1,0 +1,108 @@
+//! `onboard teardown`: remove what onboard created (found by its tags), and nothing else.
+
+use std::collections::BTreeSet;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use serde::Serialize;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::aws::Aws;
+use crate::catalog;
+use crate::cli::{GlobalArgs, TeardownArgs};
+use crate::error::{Error, Result};
+use crate::executor::{DEFAULT_CONCURRENCY, execute};
+use crate::output::emit;
+use crate::plan::{Kept, plan_teardown};
+
+/// What `teardown --output json` prints.
+#[derive(Debug, Serialize)]
+pub struct TeardownOutput {
+    pub vendor: Option<String>,
+    /// The write calls made, in the order they completed ("deleted role X").
+    pub removed: Vec<String>,
+    /// Resources found and left alone, with the reason.
+    pub kept: Vec<Kept>,
+}
+
+/// Names of every role and policy the catalog entries in scope would create.
+fn catalog_names(vendor: Option<&str>) -> Result<BTreeSet<String>> {
+    let vendors = match vendor {
+        Some(v) => vec![v],
+        None => catalog::builtin_vendors(),
+    };
+    let mut names = BTreeSet::new();
+    for vendor in vendors {
+        for integration in catalog::load_builtin(vendor)?.integrations.values() {
+            names.extend(integration.policies.iter().map(|p| p.name.clone()));
+            names.extend(integration.roles.iter().map(|r| r.name.clone()));
+        }
+    }
+    Ok(names)
+}
+
+async fn confirm(count: usize) -> Result<bool> {
+    eprint!("Remove these {count} resources? Only 'yes' confirms: ");
+    let mut answer = String::new();
+    BufReader::new(tokio::io::stdin())
+        .read_line(&mut answer)
+        .await?;
+    Ok(answer.trim() == "yes")
+}
+
+pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let interactive = std::io::stdin().is_terminal();
+    if !args.yes && !interactive {
+        return Err(Error::Usage(
+            "teardown deletes resources and stdin is not a terminal to confirm on: pass --yes"
+                .into(),
+        )
+        .into());
+    }
+    let names = catalog_names(args.vendor.as_deref())?;
+
+    let aws = Aws::connect(global).await;
+    let inventory = aws.inventory(&names).await?;
+    let plan = plan_teardown(&inventory, args.vendor.as_deref());
+    for kept in &plan.kept {
+        tracing::warn!("leaving {} {}: {}", kept.kind, kept.name, kept.reason);
+    }
+
+    if !plan.steps.is_empty() && !args.yes {
+        for step in &plan.steps {
+            eprintln!("  will {}", step.action.describe());
+        }
+        if !confirm(plan.steps.len()).await? {
+            anyhow::bail!("teardown cancelled: nothing was removed");
+        }
+    }
+    let completed = execute(&plan, DEFAULT_CONCURRENCY, |action| aws.execute(action)).await?;
+    let removed: Vec<String> = completed
+        .iter()
+        .map(|&i| plan.steps[i].action.done())
+        .collect();
+
+    let mut text = removed.clone();
+    if removed.is_empty() {
+        let scope = args
+            .vendor
+            .as_deref()
+            .map(|v| format!(" for vendor {v}"))
+            .unwrap_or_default();
+        text.push(format!(
+            "nothing to remove: onboard owns no resources{scope} in this account"
+        ));
+    }
+    text.extend(
+        plan.kept
+            .iter()
+            .map(|k| format!("kept {} {}: {}", k.kind, k.name, k.reason)),
+    );
+    let output = TeardownOutput {
+        vendor: args.vendor,
+        removed,
+        kept: plan.kept,
+    };
+    emit(global.output, &output, &text);
+    Ok(ExitCode::SUCCESS)
+}

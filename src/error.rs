@@ -1,0 +1,84 @@
+//! The library's typed errors and the exit codes they map to.
+
+use std::process::ExitCode;
+
+/// Everything that can go wrong inside onboard, grouped by who has to act.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The user asked for something onboard cannot do as given (exit code 2).
+    #[error("{0}")]
+    Usage(String),
+
+    /// A catalog entry is malformed: a bug in a built-in entry or a user's catalog file.
+    #[error("catalog {vendor}: {message}")]
+    Catalog { vendor: String, message: String },
+
+    /// A resource with the name onboard wants exists but onboard did not create it.
+    #[error(
+        "{kind} {name} already exists and was not created by onboard (it has no managed-by=onboard tag); \
+         onboard will not take it over: delete or rename it, or pick other names with --name-prefix/--name-suffix"
+    )]
+    NotOwned { kind: &'static str, name: String },
+
+    /// An AWS call failed; `doing` says which step ("creating role StreamkapInstallAccess").
+    #[error("{doing}: {}{message}", code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default())]
+    Aws {
+        doing: String,
+        code: Option<String>,
+        message: String,
+    },
+
+    /// Some steps of a plan ran before one failed: says what was done.
+    #[error(
+        "stopped after {done} of {total} steps had completed (run the same command again to finish)"
+    )]
+    Partial {
+        #[source]
+        source: Box<Error>,
+        done: usize,
+        total: usize,
+    },
+
+    /// Reading the user's terminal failed.
+    #[error("reading the confirmation from the terminal: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// Wraps an AWS SDK error with what onboard was doing when it failed.
+    pub(crate) fn aws(doing: impl Into<String>, code: Option<&str>, message: String) -> Self {
+        Error::Aws {
+            doing: doing.into(),
+            code: code.map(str::to_owned),
+            message,
+        }
+    }
+
+    /// The AWS error code, when this is (or wraps) an AWS service error.
+    pub fn aws_code(&self) -> Option<&str> {
+        match self {
+            Error::Aws { code, .. } => code.as_deref(),
+            Error::Partial { source, .. } => source.aws_code(),
+            _ => None,
+        }
+    }
+
+    /// The process exit code documented in the README: 2 for usage errors, 1 for everything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Exit code for an error that reached `main`: the typed error's own code where there is one.
+pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
+    let code = err
+        .chain()
+        .find_map(|e| e.downcast_ref::<Error>())
+        .map_or(1, Error::exit_code);
+    ExitCode::from(code)
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,50 @@
+//! `onboard` onboards a SaaS vendor into an AWS account: it creates the IAM policies and the
+//! cross-account role the vendor's documentation asks for, verifies them with `sts:AssumeRole`,
+//! prints the role ARN to hand to the vendor, and removes everything it created on teardown.
+//!
+//! One pipeline serves every command:
+//!
+//! ```text
+//! catalog entry + flags ──► Desired ──┐
+//!                                     ├─► plan (pure) ──► executor ──► output
+//! AWS reads ──────────────► Observed ─┘
+//! ```
+//!
+//! - [`catalog`] holds the vendor entries (compiled in) and renders them into [`state::Desired`].
+//! - [`aws`] is the only module that speaks to AWS: it reads [`state::Observed`] and executes
+//!   single [`plan::Action`]s.
+//! - [`plan`] turns desired and observed state into steps with dependency edges; [`executor`]
+//!   runs them concurrently in dependency order.
+//! - [`verification`] reads a role back, compares it with the catalog in canonical form
+//!   ([`policy::canonical`]) and proves it can be assumed.
+//!
+//! Every resource onboard creates carries the tags in [`state::ownership_tags`]; teardown
+//! removes only resources with `managed-by=onboard`.
+
+pub mod arn;
+pub mod aws;
+pub mod catalog;
+pub mod cli;
+mod commands;
+pub mod error;
+pub mod executor;
+pub mod logging;
+pub mod output;
+pub mod plan;
+pub mod policy;
+pub mod state;
+pub mod verification;
+
+use std::process::ExitCode;
+
+pub use error::{Error, exit_code_for};
+
+/// Runs one parsed command line; `main` maps the error to an exit code.
+pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    let global = &cli.global;
+    match cli.command {
+        cli::Command::Apply(args) => commands::apply::run(args, global).await,
+        cli::Command::Verify(args) => commands::verify::run(args, global).await,
+        cli::Command::Teardown(args) => commands::teardown::run(args, global).await,
+    }
+}

@@ -1,0 +1,293 @@
+use serde_json::json;
+
+use super::*;
+use crate::catalog::{Naming, RenderContext, load_builtin, render};
+use crate::state::{ObservedPolicy, ObservedRole, Tag};
+
+fn desired() -> Desired {
+    let catalog = load_builtin("streamkap").unwrap();
+    let (name, integration) = catalog.integration(None).unwrap();
+    let ctx = RenderContext {
+        account: "123456789012".into(),
+        partition: "aws".into(),
+        region: "us-east-1".into(),
+        naming: Naming {
+            path: "/".into(),
+            ..Naming::default()
+        },
+        permissions_boundary: None,
+        max_session_duration: None,
+        tags: vec![],
+    };
+    render(&catalog, name, integration, &ctx).unwrap()
+}
+
+fn tags(list: &[Tag]) -> Tags {
+    list.iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect()
+}
+
+/// What AWS would hold after a complete apply of `desired`.
+fn applied(desired: &Desired) -> Observed {
+    let mut observed = Observed::default();
+    for p in &desired.policies {
+        let policy = ObservedPolicy {
+            arn: p.arn.clone(),
+            tags: tags(&p.tags),
+            default_version_id: "v1".into(),
+            document: p.document.clone(),
+        };
+        observed.policies.insert(p.arn.clone(), Some(policy));
+    }
+    for r in &desired.roles {
+        let role = ObservedRole {
+            name: r.name.clone(),
+            arn: r.arn.clone(),
+            tags: tags(&r.tags),
+            trust: r.trust.clone(),
+            attached: r.policy_arns.clone(),
+        };
+        observed.roles.insert(r.name.clone(), Some(role));
+    }
+    observed
+}
+
+fn described(plan: &Plan) -> Vec<(String, Vec<usize>)> {
+    plan.steps
+        .iter()
+        .map(|s| (s.action.describe(), s.after.clone()))
+        .collect()
+}
+
+#[test]
+fn from_nothing_creates_everything_and_attaches_after_both_creates() {
+    let plan = plan_apply(&desired(), &Observed::default()).unwrap();
+    assert_eq!(
+        described(&plan),
+        [
+            ("create policy StreamkapProvisionAccess".to_owned(), vec![]),
+            (
+                "create policy StreamkapDeprovisionAccess".to_owned(),
+                vec![]
+            ),
+            ("create role StreamkapInstallAccess".to_owned(), vec![]),
+            (
+                "attach policy StreamkapProvisionAccess to role StreamkapInstallAccess".to_owned(),
+                vec![2, 0]
+            ),
+            (
+                "attach policy StreamkapDeprovisionAccess to role StreamkapInstallAccess"
+                    .to_owned(),
+                vec![2, 1]
+            ),
+        ]
+    );
+    assert!(plan.present.is_empty() && plan.drift.is_empty());
+}
+
+#[test]
+fn a_complete_install_plans_nothing() {
+    let desired = desired();
+    let plan = plan_apply(&desired, &applied(&desired)).unwrap();
+    assert!(plan.steps.is_empty());
+    assert_eq!(plan.present.len(), 3);
+    assert!(plan.drift.is_empty());
+}
+
+#[test]
+fn a_missing_attachment_is_attached_without_waiting_for_anything() {
+    let desired = desired();
+    let mut observed = applied(&desired);
+    let role = observed
+        .roles
+        .values_mut()
+        .next()
+        .unwrap()
+        .as_mut()
+        .unwrap();
+    role.attached.remove(1);
+    let plan = plan_apply(&desired, &observed).unwrap();
+    assert_eq!(
+        described(&plan),
+        [(
+            "attach policy StreamkapDeprovisionAccess to role StreamkapInstallAccess".to_owned(),
+            vec![]
+        )]
+    );
+}
+
+#[test]
+fn resources_without_onboards_tags_or_of_another_vendor_are_refused() {
+    let desired = desired();
+    let mut observed = applied(&desired);
+    observed
+        .roles
+        .values_mut()
+        .next()
+        .unwrap()
+        .as_mut()
+        .unwrap()
+        .tags
+        .clear();
+    let err = plan_apply(&desired, &observed).unwrap_err();
+    assert!(matches!(err, Error::NotOwned { kind: "role", .. }), "{err}");
+
+    let mut observed = applied(&desired);
+    let policy = observed
+        .policies
+        .values_mut()
+        .next()
+        .unwrap()
+        .as_mut()
+        .unwrap();
+    policy.tags.insert(VENDOR_TAG.into(), "other".into());
+    let err = plan_apply(&desired, &observed).unwrap_err().to_string();
+    assert!(
+        err.contains("was created by onboard for vendor other, not streamkap"),
+        "{err}"
+    );
+}
+
+#[test]
+fn drift_is_reported_in_canonical_form_only() {
+    let desired = desired();
+    let mut observed = applied(&desired);
+    // The same trust, written differently: a one-element list and reordered keys.
+    let role = observed
+        .roles
+        .values_mut()
+        .next()
+        .unwrap()
+        .as_mut()
+        .unwrap();
+    role.trust = json!({"Statement": [{"Action": ["sts:AssumeRole"], "Sid": "", "Effect": "Allow",
+        "Principal": {"AWS": ["arn:aws:iam::300973880807:role/installer-delegation"]}}],
+        "Version": "2012-10-17"});
+    let policy = observed
+        .policies
+        .get_mut(&desired.policies[0].arn)
+        .unwrap()
+        .as_mut()
+        .unwrap();
+    policy.document["Statement"][0]["Action"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    let plan = plan_apply(&desired, &observed).unwrap();
+    assert_eq!(
+        plan.drift,
+        ["policy StreamkapProvisionAccess: default version v1 differs from the catalog"]
+    );
+}
+
+fn owned(vendor: &str) -> Tags {
+    tags(&crate::state::ownership_tags(vendor, "byoc", "x"))
+}
+
+#[test]
+fn teardown_orders_detaches_and_version_deletes_before_deletes() {
+    let inventory = Inventory {
+        roles: vec![OwnedRole {
+            name: "R".into(),
+            tags: owned("streamkap"),
+            attached: vec![
+                "arn:aws:iam::1:policy/P".into(),
+                "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+            ],
+            inline_policies: vec!["inline".into()],
+            instance_profiles: vec![("R".into(), true)],
+        }],
+        policies: vec![OwnedPolicy {
+            arn: "arn:aws:iam::1:policy/P".into(),
+            name: "P".into(),
+            tags: owned("streamkap"),
+            non_default_versions: vec!["v1".into()],
+            entities: vec![Entity {
+                kind: "role",
+                name: "R".into(),
+            }],
+        }],
+        foreign: vec![],
+    };
+    let plan = plan_teardown(&inventory, None);
+    assert_eq!(
+        described(&plan),
+        [
+            ("detach policy P from role R".to_owned(), vec![]),
+            (
+                "detach policy ReadOnlyAccess from role R".to_owned(),
+                vec![]
+            ),
+            ("delete inline policy inline of role R".to_owned(), vec![]),
+            ("remove role R from instance profile R".to_owned(), vec![]),
+            ("delete instance profile R".to_owned(), vec![3]),
+            ("delete role R".to_owned(), vec![0, 1, 2, 3]),
+            ("delete version v1 of policy P".to_owned(), vec![]),
+            ("delete policy P".to_owned(), vec![0, 6]),
+        ]
+    );
+    assert!(plan.kept.is_empty());
+}
+
+#[test]
+fn teardown_keeps_what_hangs_on_resources_it_does_not_own_and_filters_by_vendor() {
+    let inventory = Inventory {
+        roles: vec![
+            OwnedRole {
+                name: "InForeignProfile".into(),
+                tags: owned("streamkap"),
+                attached: vec![],
+                inline_policies: vec![],
+                instance_profiles: vec![("theirs".into(), false)],
+            },
+            OwnedRole {
+                name: "OtherVendor".into(),
+                tags: owned("upsolver"),
+                attached: vec![],
+                inline_policies: vec![],
+                instance_profiles: vec![],
+            },
+        ],
+        policies: vec![OwnedPolicy {
+            arn: "arn:aws:iam::1:policy/P".into(),
+            name: "P".into(),
+            tags: owned("streamkap"),
+            non_default_versions: vec![],
+            entities: vec![Entity {
+                kind: "user",
+                name: "bob".into(),
+            }],
+        }],
+        foreign: vec![],
+    };
+    let plan = plan_teardown(&inventory, Some("streamkap"));
+    assert!(plan.steps.is_empty(), "{:?}", described(&plan));
+    let kept: Vec<_> = plan
+        .kept
+        .iter()
+        .map(|k| (k.kind, k.name.as_str()))
+        .collect();
+    assert_eq!(kept, [("role", "InForeignProfile"), ("policy", "P")]);
+    assert!(plan.kept[1].reason.contains("attached to user bob"));
+
+    let plan = plan_teardown(&inventory, Some("upsolver"));
+    assert_eq!(
+        described(&plan),
+        [("delete role OtherVendor".to_owned(), vec![])]
+    );
+}
+
+#[test]
+fn actions_read_as_plans_progress_and_results() {
+    let action = Action::DeleteRole { role: "R".into() };
+    assert_eq!(action.describe(), "delete role R");
+    assert_eq!(action.doing(), "deleting role R");
+    assert_eq!(action.done(), "deleted role R");
+    let action = Action::AttachRolePolicy {
+        role: "R".into(),
+        policy_arn: "arn:aws:iam::1:policy/a/P".into(),
+    };
+    assert_eq!(action.doing(), "attaching policy P to role R");
+    assert_eq!(action.done(), "attached policy P to role R");
+}

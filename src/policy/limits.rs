@@ -1,0 +1,274 @@
+//! IAM's limits and naming rules, checked before the first write: moto does not enforce most of
+//! them, and AWS would reject the call half-way through an apply.
+
+use crate::error::{Error, Result};
+use crate::state::{Desired, INTEGRATION_TAG, MANAGED_BY, RESOURCE_TAG, Tag, VENDOR_TAG};
+
+/// Managed policy document size, whitespace not counted.
+pub const MAX_POLICY_CHARS: usize = 6144;
+/// Role trust policy size (the default quota), whitespace not counted.
+pub const MAX_TRUST_CHARS: usize = 2048;
+/// Managed policies attached to one role (the default quota).
+pub const MAX_POLICIES_PER_ROLE: usize = 10;
+/// Tags on one IAM resource.
+pub const MAX_TAGS: usize = 50;
+pub const MAX_ROLE_NAME: usize = 64;
+pub const MAX_POLICY_NAME: usize = 128;
+pub const MAX_PATH: usize = 512;
+
+fn usage(message: String) -> Error {
+    Error::Usage(message)
+}
+
+/// Checks an IAM role or policy name: length and the `[\w+=,.@-]` character set.
+pub fn check_name(kind: &str, name: &str, max: usize) -> Result<()> {
+    if name.is_empty() || name.chars().count() > max {
+        return Err(usage(format!(
+            "{kind} name '{name}' is {} characters; IAM allows 1 to {max}: use a shorter name",
+            name.chars().count()
+        )));
+    }
+    if let Some(bad) = name.chars().find(|c| !is_name_char(*c)) {
+        return Err(usage(format!(
+            "{kind} name '{name}' contains '{bad}'; IAM names allow only letters, digits and +=,.@_-"
+        )));
+    }
+    Ok(())
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
+}
+
+/// Checks an external ID for sts:AssumeRole: 2 to 1,224 characters of `[\w+=,.@:/-]`.
+pub fn check_external_id(id: &str) -> Result<()> {
+    let valid_char = |c: char| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c);
+    let len = id.chars().count();
+    if !(2..=1224).contains(&len) {
+        return Err(usage(format!(
+            "external ID '{id}' is {len} characters; IAM allows 2 to 1224: use the ID the vendor gave you"
+        )));
+    }
+    if let Some(bad) = id.chars().find(|c| !valid_char(*c)) {
+        return Err(usage(format!(
+            "external ID '{id}' contains '{bad}'; IAM allows only letters, digits and _+=,.@:/-"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks an IAM path: `/` alone, or `/` + segments + `/`, printable ASCII, at most 512 characters.
+pub fn check_path(path: &str) -> Result<()> {
+    let printable = path.chars().all(|c| ('\u{21}'..='\u{7e}').contains(&c));
+    if path.len() > MAX_PATH || !path.starts_with('/') || !path.ends_with('/') || !printable {
+        return Err(usage(format!(
+            "path '{path}' is not an IAM path: use '/' or a path that starts and ends with '/' \
+             such as '/vendors/', in printable ASCII without spaces, at most {MAX_PATH} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a role's maximum session duration.
+pub fn check_max_session_duration(seconds: i32) -> Result<()> {
+    if !(3600..=43200).contains(&seconds) {
+        return Err(usage(format!(
+            "--max-session-duration {seconds} is out of range: IAM allows 3600 to 43200 seconds"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks the ARN given for a permissions boundary: a managed policy's ARN.
+pub fn check_policy_arn(flag: &str, arn: &str) -> Result<()> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && (parts[4] == "aws" || is_account_id(parts[4]))
+        && parts[5]
+            .strip_prefix("policy/")
+            .is_some_and(|rest| !rest.is_empty());
+    if !ok {
+        return Err(usage(format!(
+            "{flag} '{arn}' is not a managed policy ARN: use arn:aws:iam::ACCOUNT_ID:policy/NAME \
+             or arn:aws:iam::aws:policy/NAME"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether `s` is a 12-digit AWS account id.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Parses a `--tag KEY=VALUE`, refusing keys IAM or onboard reserve.
+pub fn parse_tag(text: &str) -> Result<Tag> {
+    let Some((key, value)) = text.split_once('=') else {
+        return Err(usage(format!(
+            "--tag '{text}' has no '=': use --tag KEY=VALUE"
+        )));
+    };
+    let valid = |s: &str| {
+        s.chars()
+            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
+    };
+    if key.is_empty() || key.chars().count() > 128 || !valid(key) {
+        return Err(usage(format!(
+            "--tag key '{key}' is not a valid IAM tag key: use 1 to 128 letters, digits, spaces and _.:/=+-@"
+        )));
+    }
+    if value.chars().count() > 256 || !valid(value) {
+        return Err(usage(format!(
+            "--tag value '{value}' is not a valid IAM tag value: use at most 256 letters, digits, spaces and _.:/=+-@"
+        )));
+    }
+    let reserved = [MANAGED_BY.0, VENDOR_TAG, INTEGRATION_TAG, RESOURCE_TAG];
+    if key.to_ascii_lowercase().starts_with("aws:") || reserved.contains(&key) {
+        return Err(usage(format!(
+            "--tag key '{key}' is reserved (aws: prefix, or one of onboard's ownership tags): pick another key"
+        )));
+    }
+    Ok(Tag::new(key, value))
+}
+
+/// Length of a JSON document as IAM counts it: compact, whitespace outside strings not counted.
+pub fn document_chars(document: &serde_json::Value) -> usize {
+    let compact = serde_json::to_string(document).expect("JSON values serialize");
+    compact.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Checks every limit of the rendered desired state.
+pub fn check_desired(desired: &Desired) -> Result<()> {
+    for policy in &desired.policies {
+        check_name("policy", &policy.name, MAX_POLICY_NAME)?;
+        check_path(&policy.path)?;
+        check_tags(&policy.name, &policy.tags)?;
+        let chars = document_chars(&policy.document);
+        if chars > MAX_POLICY_CHARS {
+            return Err(usage(format!(
+                "policy {} is {chars} characters; IAM allows {MAX_POLICY_CHARS} (whitespace not counted): \
+                 split it into several policies in the catalog",
+                policy.name
+            )));
+        }
+    }
+    for role in &desired.roles {
+        check_name("role", &role.name, MAX_ROLE_NAME)?;
+        check_path(&role.path)?;
+        check_tags(&role.name, &role.tags)?;
+        check_max_session_duration(role.max_session_duration)?;
+        let chars = document_chars(&role.trust);
+        if chars > MAX_TRUST_CHARS {
+            return Err(usage(format!(
+                "trust policy of role {} is {chars} characters; IAM allows {MAX_TRUST_CHARS} by default \
+                 (whitespace not counted): name fewer principals",
+                role.name
+            )));
+        }
+        if role.policy_arns.len() > MAX_POLICIES_PER_ROLE {
+            return Err(usage(format!(
+                "role {} would have {} managed policies attached; IAM allows {MAX_POLICIES_PER_ROLE} by default",
+                role.name,
+                role.policy_arns.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_tags(resource: &str, tags: &[Tag]) -> Result<()> {
+    if tags.len() > MAX_TAGS {
+        return Err(usage(format!(
+            "{resource} would carry {} tags; IAM allows {MAX_TAGS}: pass fewer --tag options",
+            tags.len()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn names_are_checked_for_length_and_characters() {
+        assert!(check_name("role", "StreamkapInstallAccess", MAX_ROLE_NAME).is_ok());
+        assert!(check_name("role", "a+=,.@_-9", MAX_ROLE_NAME).is_ok());
+        let long = "r".repeat(65);
+        let err = check_name("role", &long, MAX_ROLE_NAME)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("is 65 characters; IAM allows 1 to 64"),
+            "{err}"
+        );
+        let err = check_name("role", "has space", MAX_ROLE_NAME)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "role name 'has space' contains ' '; IAM names allow only letters, digits and +=,.@_-"
+        );
+        assert!(check_name("policy", &"p".repeat(128), MAX_POLICY_NAME).is_ok());
+    }
+
+    #[test]
+    fn external_ids_are_checked_for_length_and_characters() {
+        assert!(check_external_id("ab").is_ok());
+        assert!(check_external_id("org:123/x=y+z@a.b,c-d_e").is_ok());
+        assert!(check_external_id("a").is_err());
+        assert!(check_external_id(&"a".repeat(1225)).is_err());
+        let err = check_external_id("has space").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "external ID 'has space' contains ' '; IAM allows only letters, digits and _+=,.@:/-"
+        );
+    }
+
+    #[test]
+    fn paths_must_start_and_end_with_a_slash() {
+        assert!(check_path("/").is_ok());
+        assert!(check_path("/vendors/streamkap/").is_ok());
+        for bad in ["", "vendors/", "/vendors", "/a b/"] {
+            assert!(check_path(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tags_are_parsed_and_reserved_keys_refused() {
+        assert_eq!(
+            parse_tag("team=data eng").unwrap(),
+            Tag::new("team", "data eng")
+        );
+        assert_eq!(parse_tag("k=").unwrap(), Tag::new("k", ""));
+        assert!(parse_tag("novalue").is_err());
+        assert!(parse_tag("=v").is_err());
+        assert!(parse_tag("aws:x=1").is_err());
+        assert!(parse_tag("managed-by=me").is_err());
+        assert!(parse_tag("k=a;b").is_err());
+    }
+
+    #[test]
+    fn policy_arns_and_session_durations_are_checked() {
+        assert!(check_policy_arn("--b", "arn:aws:iam::123456789012:policy/Boundary").is_ok());
+        assert!(check_policy_arn("--b", "arn:aws:iam::aws:policy/PowerUserAccess").is_ok());
+        assert!(check_policy_arn("--b", "arn:aws:iam::123:policy/X").is_err());
+        assert!(check_policy_arn("--b", "arn:aws:iam::123456789012:role/X").is_err());
+        assert!(check_max_session_duration(3600).is_ok());
+        assert!(check_max_session_duration(43201).is_err());
+        assert!(check_max_session_duration(3599).is_err());
+    }
+
+    #[test]
+    fn document_size_ignores_whitespace() {
+        let doc = json!({"Sid": "a b"});
+        // {"Sid":"ab"} once the space inside the string is not counted either.
+        assert_eq!(document_chars(&doc), 12);
+    }
+}

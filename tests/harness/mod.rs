@@ -1,0 +1,167 @@
+//! The integration-test harness: a moto server on a free loopback port, a counting proxy in
+//! front of it, a way to run the built `onboard` binary against them, and a raw IAM client that
+//! reads and changes moto's state behind onboard's back.
+
+mod moto;
+pub mod output;
+mod proxy;
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde::de::DeserializeOwned;
+
+pub use moto::Moto;
+use proxy::Proxy;
+
+/// IAM actions that only read; everything else onboard sends to IAM writes.
+const READ_PREFIXES: &[&str] = &["Get", "List"];
+/// STS actions: none of them changes IAM.
+const STS_ACTIONS: &[&str] = &["GetCallerIdentity", "AssumeRole"];
+
+/// One test's AWS: its own moto, and a proxy that records every request onboard sends.
+pub struct Env {
+    moto: Moto,
+    proxy: Proxy,
+    home: PathBuf,
+}
+
+/// What a run of the binary did.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Decodes stdout as the JSON object `--output json` prints.
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not the expected JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// The last line of stdout.
+    pub fn last_line(&self) -> &str {
+        self.stdout.lines().last().unwrap_or_default()
+    }
+
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+impl Env {
+    pub fn start() -> Env {
+        let moto = Moto::start();
+        let proxy = Proxy::start(moto.port());
+        let home = std::env::temp_dir().join(format!("onboard-test-home-{}", proxy.port()));
+        std::fs::create_dir_all(&home).unwrap();
+        Env { moto, proxy, home }
+    }
+
+    /// The endpoint onboard talks to (the counting proxy).
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.proxy.port())
+    }
+
+    /// `onboard ARGS` against this environment, with stdin closed (not a terminal) and no AWS
+    /// configuration from the machine (HOME is an empty directory): credentials and region come
+    /// from the variables here, and IMDS is off so nothing leaves loopback.
+    pub fn onboard(&self, args: &[&str]) -> Run {
+        self.onboard_with_env(args, &[])
+    }
+
+    pub fn onboard_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_onboard"));
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ENDPOINT_URL", self.endpoint())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdin(Stdio::null());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = command.output().expect("the onboard binary runs");
+        Run {
+            code: status
+                .code()
+                .expect("onboard exits, not killed by a signal"),
+            stdout: String::from_utf8(stdout).unwrap(),
+            stderr: String::from_utf8(stderr).unwrap(),
+        }
+    }
+
+    /// Every AWS action onboard sent so far, in order; clears the record.
+    pub fn take_calls(&self) -> Vec<String> {
+        self.proxy.take()
+    }
+
+    /// The write calls among `calls`.
+    pub fn writes(calls: &[String]) -> Vec<String> {
+        calls
+            .iter()
+            .filter(|a| !STS_ACTIONS.contains(&a.as_str()))
+            .filter(|a| !READ_PREFIXES.iter().any(|p| a.starts_with(p)))
+            .cloned()
+            .collect()
+    }
+
+    /// A raw IAM query straight to moto (not through the proxy, so it is not counted).
+    pub fn iam(&self, params: &[(&str, &str)]) -> String {
+        self.moto.iam(params)
+    }
+
+    /// Names of all roles in the account.
+    pub fn role_names(&self) -> Vec<String> {
+        xml_values(&self.iam(&[("Action", "ListRoles")]), "RoleName")
+    }
+
+    /// Names of all customer managed policies in the account.
+    pub fn policy_names(&self) -> Vec<String> {
+        xml_values(
+            &self.iam(&[("Action", "ListPolicies"), ("Scope", "Local")]),
+            "PolicyName",
+        )
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
+/// The text of every `<tag>...</tag>` in an XML answer, in order.
+pub fn xml_values(xml: &str, tag: &str) -> Vec<String> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let mut values = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find(&open) {
+        let after = &rest[start + open.len()..];
+        let end = after.find(&close).expect("closed tag");
+        values.push(after[..end].to_owned());
+        rest = &after[end + close.len()..];
+    }
+    values
+}

@@ -1,0 +1,134 @@
+//! Bad input: a one-line error naming the value and the fix, exit code 2, and no AWS call.
+
+use crate::harness::Env;
+
+#[track_caller]
+fn refused(env: &Env, args: &[&str], message: &str) {
+    let run = env.onboard(args);
+    run.assert_code(2);
+    assert_eq!(run.stderr.trim(), format!("error: {message}"));
+    assert_eq!(run.stderr.trim().lines().count(), 1);
+    assert!(run.stdout.is_empty());
+    assert_eq!(
+        env.take_calls(),
+        Vec::<String>::new(),
+        "no AWS call for {args:?}"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_before_any_aws_call() {
+    let env = Env::start();
+    refused(
+        &env,
+        &["apply", "--vendor", "nope"],
+        "unknown vendor 'nope'; known vendors: streamkap",
+    );
+    refused(
+        &env,
+        &["apply", "--vendor", "streamkap", "--integration", "s4"],
+        "vendor streamkap has no integration 's4'; known integrations: byoc",
+    );
+    refused(
+        &env,
+        &["apply", "--vendor", "streamkap", "--tag", "team"],
+        "--tag 'team' has no '=': use --tag KEY=VALUE",
+    );
+    refused(
+        &env,
+        &["apply", "--vendor", "streamkap", "--tag", "managed-by=me"],
+        "--tag key 'managed-by' is reserved (aws: prefix, or one of onboard's ownership tags): pick another key",
+    );
+    refused(
+        &env,
+        &["apply", "--vendor", "streamkap", "--path", "vendors"],
+        "path 'vendors' is not an IAM path: use '/' or a path that starts and ends with '/' such as '/vendors/', \
+         in printable ASCII without spaces, at most 512 characters",
+    );
+    refused(
+        &env,
+        &[
+            "apply",
+            "--vendor",
+            "streamkap",
+            "--max-session-duration",
+            "60",
+        ],
+        "--max-session-duration 60 is out of range: IAM allows 3600 to 43200 seconds",
+    );
+    refused(
+        &env,
+        &[
+            "apply",
+            "--vendor",
+            "streamkap",
+            "--permissions-boundary",
+            "Boundary",
+        ],
+        "--permissions-boundary 'Boundary' is not a managed policy ARN: use arn:aws:iam::ACCOUNT_ID:policy/NAME \
+         or arn:aws:iam::aws:policy/NAME",
+    );
+    refused(
+        &env,
+        &["apply", "--vendor", "streamkap", "--role-name", "my role"],
+        "role name 'my role' contains ' '; IAM names allow only letters, digits and +=,.@_-",
+    );
+    let prefix = "p".repeat(50);
+    refused(
+        &env,
+        &["apply", "--vendor", "streamkap", "--name-prefix", &prefix],
+        &format!(
+            "role name '{prefix}StreamkapInstallAccess' is 72 characters; IAM allows 1 to 64: use a shorter name"
+        ),
+    );
+    refused(
+        &env,
+        &[
+            "verify",
+            "--role-arn",
+            "arn:aws:iam::123456789012:user/alice",
+        ],
+        "role ARN 'arn:aws:iam::123456789012:user/alice' is not valid (the resource must start with role/): \
+         use arn:aws:iam::ACCOUNT_ID:role/NAME, as apply printed it",
+    );
+    refused(
+        &env,
+        &[
+            "verify",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/R",
+            "--external-id",
+            "a b",
+        ],
+        "external ID 'a b' contains ' '; IAM allows only letters, digits and _+=,.@:/-",
+    );
+    refused(
+        &env,
+        &["teardown", "--vendor", "nope", "--yes"],
+        "unknown vendor 'nope'; known vendors: streamkap",
+    );
+    assert!(env.role_names().is_empty() && env.policy_names().is_empty());
+}
+
+#[test]
+fn an_endpoint_that_does_not_answer_says_which_step_failed() {
+    let env = Env::start();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{closed}");
+    let run = env.onboard_with_env(
+        &["apply", "--vendor", "streamkap", "--endpoint-url", &url],
+        &[("AWS_MAX_ATTEMPTS", "1")],
+    );
+    run.assert_code(1);
+    assert!(
+        run.stderr
+            .starts_with("error: finding the caller's account (sts:GetCallerIdentity): "),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("dispatch failure"), "{}", run.stderr);
+}

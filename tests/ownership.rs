@@ -1,0 +1,148 @@
+//! Resources onboard did not create are never taken over, changed or deleted.
+
+use crate::harness::output::TeardownOutput;
+use crate::harness::{Env, xml_values};
+
+const TRUST: &str = include_str!("fixtures/trust-account-root.json");
+
+#[test]
+fn a_same_named_role_without_onboards_tags_blocks_apply_and_survives_teardown() {
+    let env = Env::start();
+    env.iam(&[
+        ("Action", "CreateRole"),
+        ("RoleName", "StreamkapInstallAccess"),
+        ("AssumeRolePolicyDocument", TRUST),
+    ]);
+
+    let run = env.onboard(&["apply", "--vendor", "streamkap"]);
+    run.assert_code(1);
+    assert_eq!(
+        run.stderr.trim(),
+        "error: role StreamkapInstallAccess already exists and was not created by onboard \
+         (it has no managed-by=onboard tag); onboard will not take it over: delete or rename it, \
+         or pick other names with --name-prefix/--name-suffix"
+    );
+    assert!(run.stdout.is_empty());
+    assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
+    assert!(env.policy_names().is_empty(), "nothing may be created");
+
+    let run = env.onboard(&["teardown", "--yes", "--output", "json"]);
+    run.assert_code(0);
+    let out: TeardownOutput = run.json();
+    assert!(out.removed.is_empty());
+    assert_eq!(out.kept.len(), 1);
+    assert_eq!(
+        (out.kept[0].kind.as_str(), out.kept[0].name.as_str()),
+        ("role", "StreamkapInstallAccess")
+    );
+    assert!(
+        out.kept[0].reason.contains("no managed-by=onboard tag"),
+        "{:?}",
+        out.kept
+    );
+    assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
+    assert_eq!(env.role_names(), ["StreamkapInstallAccess"]);
+    let role = env.iam(&[
+        ("Action", "GetRole"),
+        ("RoleName", "StreamkapInstallAccess"),
+    ]);
+    assert!(
+        xml_values(&role, "Key").is_empty(),
+        "the role was not tagged: {role}"
+    );
+}
+
+#[test]
+fn a_same_named_policy_without_onboards_tags_blocks_apply() {
+    let env = Env::start();
+    env.iam(&[
+        ("Action", "CreatePolicy"),
+        ("PolicyName", "StreamkapDeprovisionAccess"),
+        ("PolicyDocument", r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#),
+    ]);
+    let run = env.onboard(&["apply", "--vendor", "streamkap"]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains(
+            "policy StreamkapDeprovisionAccess already exists and was not created by onboard"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
+    assert!(env.role_names().is_empty());
+
+    let run = env.onboard(&["teardown", "--yes"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains("kept policy StreamkapDeprovisionAccess: it has no managed-by=onboard tag"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(env.policy_names(), ["StreamkapDeprovisionAccess"]);
+}
+
+#[test]
+fn teardown_keeps_a_policy_someone_attached_to_their_own_role() {
+    let env = Env::start();
+    env.onboard(&["apply", "--vendor", "streamkap", "--no-verify"])
+        .assert_code(0);
+    env.iam(&[
+        ("Action", "CreateRole"),
+        ("RoleName", "Theirs"),
+        ("AssumeRolePolicyDocument", TRUST),
+    ]);
+    env.iam(&[
+        ("Action", "AttachRolePolicy"),
+        ("RoleName", "Theirs"),
+        (
+            "PolicyArn",
+            "arn:aws:iam::123456789012:policy/StreamkapProvisionAccess",
+        ),
+    ]);
+    env.take_calls();
+
+    let run = env.onboard(&["teardown", "--yes", "--output", "json"]);
+    run.assert_code(0);
+    let out: TeardownOutput = run.json();
+    assert_eq!(out.kept.len(), 1, "{:?}", out.kept);
+    assert_eq!(out.kept[0].name, "StreamkapProvisionAccess");
+    assert!(
+        out.kept[0].reason.contains("attached to role Theirs"),
+        "{:?}",
+        out.kept
+    );
+    assert!(
+        out.removed
+            .contains(&"deleted role StreamkapInstallAccess".to_owned())
+    );
+    // Nothing was detached from their role.
+    assert!(!Env::writes(&env.take_calls()).is_empty());
+    let attached = env.iam(&[
+        ("Action", "ListAttachedRolePolicies"),
+        ("RoleName", "Theirs"),
+    ]);
+    assert_eq!(
+        xml_values(&attached, "PolicyName"),
+        ["StreamkapProvisionAccess"]
+    );
+    assert_eq!(env.role_names(), ["Theirs"]);
+    assert_eq!(env.policy_names(), ["StreamkapProvisionAccess"]);
+}
+
+#[test]
+fn teardown_refuses_without_yes_when_stdin_is_not_a_terminal() {
+    let env = Env::start();
+    env.onboard(&["apply", "--vendor", "streamkap", "--no-verify"])
+        .assert_code(0);
+    env.take_calls();
+    let run = env.onboard(&["teardown"]);
+    run.assert_code(2);
+    assert_eq!(
+        run.stderr.trim(),
+        "error: teardown deletes resources and stdin is not a terminal to confirm on: pass --yes"
+    );
+    assert!(env.take_calls().is_empty());
+    assert_eq!(env.role_names(), ["StreamkapInstallAccess"]);
+}

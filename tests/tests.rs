@@ -1,0 +1,10 @@
+//! Integration tests: the built `onboard` binary against a real AWS API emulator (moto), started
+//! per test on a free loopback port, with a counting proxy in between so write calls are counted
+//! for real.
+
+mod harness;
+
+mod input;
+mod lifecycle;
+mod ownership;
+mod verify;
