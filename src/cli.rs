@@ -34,7 +34,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
 
-    /// More logging on stderr: -v for debug, -vv for traces of every AWS call. RUST_LOG overrides.
+    /// More logging on stderr: -v shows each change as it is made, -vv debug output, -vvv every
+    /// AWS request. RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }

@@ -4,12 +4,15 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
-/// Filters for `-v` counts: progress by default, debug with `-v`, every AWS call with `-vv`.
-/// The SDK's trace level (which prints raw responses, credentials included) is never the default.
+/// Filters for `-v` counts: warnings only by default (results are on stdout), each write call
+/// as it completes with `-v`, onboard's debug output with `-vv`, the SDK's request log with
+/// `-vvv`. The SDK's trace level, which dumps raw responses (credentials included), is never
+/// reached by `-v`: only an explicit RUST_LOG asks for it.
 fn default_filter(verbose: u8) -> &'static str {
     match verbose {
-        0 => "warn,onboard=info",
-        1 => "info,onboard=debug",
+        0 => "warn",
+        1 => "warn,onboard=info",
+        2 => "info,onboard=debug",
         _ => "debug,onboard=trace",
     }
 }

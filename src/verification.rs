@@ -96,7 +96,7 @@ where
                     return AssumeOutcome::Denied { err, waited };
                 }
                 let pause = backoff.min(wait - waited);
-                tracing::info!(
+                tracing::warn!(
                     "sts:AssumeRole denied; waiting {pause:?} for IAM to propagate the role"
                 );
                 tokio::time::sleep(pause).await;

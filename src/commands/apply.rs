@@ -92,9 +92,6 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
 
     let observed = aws.observe(&desired).await?;
     let plan = plan_apply(&desired, &observed)?;
-    for drift in &plan.drift {
-        tracing::warn!("{drift}; apply leaves it as it is");
-    }
     let completed = execute(&plan, DEFAULT_CONCURRENCY, |action| aws.execute(action))
         .await
         .with_context(|| format!("applying {} {}", desired.vendor, desired.integration))?;
@@ -118,6 +115,11 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     if changes.is_empty() {
         text.push("no changes: everything was already in place".to_owned());
     }
+    text.extend(
+        plan.drift
+            .iter()
+            .map(|d| format!("drift: {d}; apply left it as it is")),
+    );
     text.extend(verification.iter().flat_map(verification_lines));
     text.push(role.arn.clone());
     let passed = verification.as_ref().is_none_or(|v| v.passed);

@@ -64,9 +64,6 @@ pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<Exit
     let aws = Aws::connect(global).await;
     let inventory = aws.inventory(&names).await?;
     let plan = plan_teardown(&inventory, args.vendor.as_deref());
-    for kept in &plan.kept {
-        tracing::warn!("leaving {} {}: {}", kept.kind, kept.name, kept.reason);
-    }
 
     if !plan.steps.is_empty() && !args.yes {
         for step in &plan.steps {
