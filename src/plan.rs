@@ -173,6 +173,16 @@ fn check_ownership(kind: &'static str, name: &str, tags: &Tags, vendor: &str) ->
 /// What `apply` must do to turn `observed` into `desired`. Fails, before any step, when a name is
 /// taken by a resource onboard does not own.
 pub fn plan_apply(desired: &Desired, observed: &Observed) -> Result<Plan> {
+    for role in &desired.roles {
+        if let Some(boundary) = &role.permissions_boundary
+            && observed.boundaries.get(boundary) == Some(&false)
+        {
+            return Err(Error::Usage(format!(
+                "--permissions-boundary {boundary}: no such policy in this account: \
+                 create it first or fix the ARN"
+            )));
+        }
+    }
     let mut plan = Plan::default();
     let mut created_policy = Vec::new();
     for policy in &desired.policies {

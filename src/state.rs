@@ -115,4 +115,6 @@ pub struct Observed {
     pub policies: BTreeMap<String, Option<ObservedPolicy>>,
     /// By role name.
     pub roles: BTreeMap<String, Option<ObservedRole>>,
+    /// Whether each permissions boundary the desired roles name exists, by ARN.
+    pub boundaries: BTreeMap<String, bool>,
 }

@@ -284,3 +284,65 @@ fn two_installs_live_side_by_side_with_their_options_and_teardown_removes_both()
     assert!(env.role_names().is_empty());
     assert_eq!(env.policy_names(), ["Boundary"]);
 }
+
+#[test]
+fn a_failed_write_names_the_step_and_the_next_apply_finishes_the_job() {
+    let env = Env::start();
+    let message =
+        "User: arn:aws:iam::123456789012:user/moto is not authorized to perform: iam:CreateRole";
+    env.fail_next("CreateRole", 403, "AccessDenied", message);
+
+    let run = env.onboard(&["apply", "--vendor", "streamkap"]);
+    run.assert_code(1);
+    assert_eq!(
+        run.stderr.trim(),
+        format!(
+            "error: applying streamkap byoc: stopped after 2 of 5 steps had completed (run the same command again \
+             to finish): creating role StreamkapInstallAccess: AccessDenied: {message}"
+        )
+    );
+    assert!(run.stdout.is_empty());
+    // The policies were created concurrently with the failed role; nothing was attached.
+    assert_eq!(
+        sorted(env.policy_names()),
+        ["StreamkapDeprovisionAccess", "StreamkapProvisionAccess"]
+    );
+    assert!(env.role_names().is_empty());
+    env.take_calls();
+
+    let run = env.onboard(&["apply", "--vendor", "streamkap", "--output", "json"]);
+    run.assert_code(0);
+    let out: ApplyOutput = run.json();
+    assert_eq!(
+        sorted(out.changes),
+        [
+            "attached policy StreamkapDeprovisionAccess to role StreamkapInstallAccess",
+            "attached policy StreamkapProvisionAccess to role StreamkapInstallAccess",
+            "created role StreamkapInstallAccess",
+        ]
+    );
+    assert_eq!(out.already_present.len(), 2);
+    assert!(out.verification.unwrap().passed);
+}
+
+#[test]
+fn a_permissions_boundary_that_does_not_exist_is_refused_before_any_write() {
+    let env = Env::start();
+    let missing = "arn:aws:iam::123456789012:policy/NoSuchBoundary";
+    let run = env.onboard(&[
+        "apply",
+        "--vendor",
+        "streamkap",
+        "--permissions-boundary",
+        missing,
+    ]);
+    run.assert_code(2);
+    assert_eq!(
+        run.stderr.trim(),
+        format!(
+            "error: --permissions-boundary {missing}: no such policy in this account: create it first or fix the ARN"
+        )
+    );
+    assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
+    assert!(env.policy_names().is_empty() && env.role_names().is_empty());
+}

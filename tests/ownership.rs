@@ -146,3 +146,44 @@ fn teardown_refuses_without_yes_when_stdin_is_not_a_terminal() {
     assert!(env.take_calls().is_empty());
     assert_eq!(env.role_names(), ["StreamkapInstallAccess"]);
 }
+
+#[test]
+fn teardown_on_a_terminal_lists_the_steps_and_deletes_only_after_yes() {
+    let env = Env::start();
+    env.onboard(&["apply", "--vendor", "streamkap", "--no-verify"])
+        .assert_code(0);
+    env.take_calls();
+
+    let run = env.onboard_on_terminal(&["teardown"], "no\n");
+    run.assert_code(1);
+    assert!(
+        run.stdout
+            .contains("will delete role StreamkapInstallAccess"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("Remove these 5 resources? Only 'yes' confirms:"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("error: teardown cancelled: nothing was removed"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
+    assert_eq!(env.role_names(), ["StreamkapInstallAccess"]);
+
+    let run = env.onboard_on_terminal(&["teardown"], "yes\n");
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("deleted role StreamkapInstallAccess"),
+        "{}",
+        run.stdout
+    );
+    assert!(env.role_names().is_empty());
+    assert!(env.policy_names().is_empty());
+}

@@ -40,11 +40,29 @@ impl Aws {
         let roles = try_join_all(desired.roles.iter().map(|r| async move {
             Ok::<_, Error>((r.name.clone(), self.read_role(&r.name).await?))
         }));
-        let (policies, roles) = tokio::try_join!(policies, roles)?;
+        let boundaries: BTreeSet<&String> = desired
+            .roles
+            .iter()
+            .filter_map(|r| r.permissions_boundary.as_ref())
+            .collect();
+        let boundaries = try_join_all(boundaries.into_iter().map(|arn| async move {
+            Ok::<_, Error>((arn.clone(), self.policy_exists(arn).await?))
+        }));
+        let (policies, roles, boundaries) = tokio::try_join!(policies, roles, boundaries)?;
         Ok(Observed {
             policies: policies.into_iter().collect(),
             roles: roles.into_iter().collect(),
+            boundaries: boundaries.into_iter().collect(),
         })
+    }
+
+    /// Whether a managed policy exists (one GetPolicy call).
+    async fn policy_exists(&self, arn: &str) -> Result<bool> {
+        match self.iam.get_policy().policy_arn(arn).send().await {
+            Ok(_) => Ok(true),
+            Err(err) if is_code(&err, "NoSuchEntity") => Ok(false),
+            Err(err) => Err(err).doing(|| format!("reading policy {arn}")),
+        }
     }
 
     /// A managed policy with its tags and default version's document; `None` if there is none.

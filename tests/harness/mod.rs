@@ -12,7 +12,7 @@ use std::process::{Command, Output, Stdio};
 use serde::de::DeserializeOwned;
 
 pub use moto::Moto;
-use proxy::Proxy;
+use proxy::{Fault, Proxy};
 
 /// IAM actions that only read; everything else onboard sends to IAM writes.
 const READ_PREFIXES: &[&str] = &["Get", "List"];
@@ -74,17 +74,51 @@ impl Env {
         format!("http://127.0.0.1:{}", self.proxy.port())
     }
 
-    /// `onboard ARGS` against this environment, with stdin closed (not a terminal) and no AWS
-    /// configuration from the machine (HOME is an empty directory): credentials and region come
-    /// from the variables here, and IMDS is off so nothing leaves loopback.
+    /// `onboard ARGS` against this environment, with stdin closed (not a terminal).
     pub fn onboard(&self, args: &[&str]) -> Run {
         self.onboard_with_env(args, &[])
     }
 
     pub fn onboard_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_onboard"));
+        let mut command = self.command(env!("CARGO_BIN_EXE_onboard"));
+        command.args(args).stdin(Stdio::null());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        run(command)
+    }
+
+    /// `onboard ARGS` on a pseudo-terminal (through util-linux `script`), typing `input`.
+    /// The terminal merges stdout and stderr into `Run::stdout`.
+    pub fn onboard_on_terminal(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write;
+        let line = std::iter::once(env!("CARGO_BIN_EXE_onboard"))
+            .chain(args.iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut command = self.command("script");
         command
-            .args(args)
+            .args(["--quiet", "--return", "--command", &line, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("util-linux script runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        run_output(output)
+    }
+
+    /// A command with no AWS configuration from the machine (HOME is an empty directory):
+    /// credentials and region come from the variables here, and IMDS is off so nothing leaves
+    /// loopback.
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", &self.home)
@@ -92,28 +126,26 @@ impl Env {
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_REGION", "us-east-1")
             .env("AWS_ENDPOINT_URL", self.endpoint())
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .stdin(Stdio::null());
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = command.output().expect("the onboard binary runs");
-        Run {
-            code: status
-                .code()
-                .expect("onboard exits, not killed by a signal"),
-            stdout: String::from_utf8(stdout).unwrap(),
-            stderr: String::from_utf8(stderr).unwrap(),
-        }
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        command
     }
 
     /// Every AWS action onboard sent so far, in order; clears the record.
     pub fn take_calls(&self) -> Vec<String> {
         self.proxy.take()
+    }
+
+    /// Answers the next `action` with the AWS error `code` (HTTP `status`) instead of moto.
+    pub fn fail_next(&self, action: &str, status: u16, code: &str, message: &str) {
+        let body = format!(
+            "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type>\
+             <Code>{code}</Code><Message>{message}</Message></Error><RequestId>injected</RequestId></ErrorResponse>"
+        );
+        self.proxy.inject(Fault {
+            action: action.to_owned(),
+            status,
+            body,
+        });
     }
 
     /// The write calls among `calls`.
@@ -142,6 +174,25 @@ impl Env {
             &self.iam(&[("Action", "ListPolicies"), ("Scope", "Local")]),
             "PolicyName",
         )
+    }
+}
+
+fn run(mut command: Command) -> Run {
+    run_output(command.output().expect("the onboard binary runs"))
+}
+
+fn run_output(output: Output) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = output;
+    Run {
+        code: status
+            .code()
+            .expect("onboard exits, not killed by a signal"),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
     }
 }
 

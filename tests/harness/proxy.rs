@@ -1,5 +1,6 @@
 //! A counting layer between onboard and moto: forwards every request unchanged and records its
-//! AWS action (the `Action` form field of the IAM and STS query protocol).
+//! AWS action (the `Action` form field of the IAM and STS query protocol). It can also answer a
+//! given action once with an AWS error instead of forwarding it.
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -16,11 +17,20 @@ use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 
 type Log = Arc<Mutex<Vec<String>>>;
+type Faults = Arc<Mutex<Vec<Fault>>>;
+
+/// A canned answer for the next request with `action`.
+pub struct Fault {
+    pub action: String,
+    pub status: u16,
+    pub body: String,
+}
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
 pub struct Proxy {
     port: u16,
     log: Log,
+    faults: Faults,
     /// Owns the proxy's tasks; dropping it stops the proxy.
     _runtime: Runtime,
 }
@@ -35,17 +45,20 @@ impl Proxy {
         let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
         let port = listener.local_addr().unwrap().port();
         let log = Log::default();
+        let faults = Faults::default();
         let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
-        let accept_log = log.clone();
+        let (accept_log, accept_faults) = (log.clone(), faults.clone());
         runtime.spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
-                let (log, client) = (accept_log.clone(), client.clone());
+                let (log, faults) = (accept_log.clone(), accept_faults.clone());
+                let client = client.clone();
                 tokio::spawn(async move {
-                    let service =
-                        service_fn(move |req| forward(req, upstream, log.clone(), client.clone()));
+                    let service = service_fn(move |req| {
+                        forward(req, upstream, log.clone(), faults.clone(), client.clone())
+                    });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
@@ -55,6 +68,7 @@ impl Proxy {
         Proxy {
             port,
             log,
+            faults,
             _runtime: runtime,
         }
     }
@@ -65,6 +79,10 @@ impl Proxy {
 
     pub fn take(&self) -> Vec<String> {
         std::mem::take(&mut *self.log.lock().unwrap())
+    }
+
+    pub fn inject(&self, fault: Fault) {
+        self.faults.lock().unwrap().push(fault);
     }
 }
 
@@ -81,6 +99,7 @@ async fn forward(
     req: Request<Incoming>,
     upstream: u16,
     log: Log,
+    faults: Faults,
     client: HttpClient,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
@@ -91,7 +110,21 @@ async fn forward(
         .unwrap_or_default();
     let action =
         form_value(&body, "Action").unwrap_or_else(|| format!("{} {}", parts.method, parts.uri));
-    log.lock().unwrap().push(action);
+    log.lock().unwrap().push(action.clone());
+
+    let fault = {
+        let mut faults = faults.lock().unwrap();
+        let index = faults.iter().position(|f| f.action == action);
+        index.map(|i| faults.remove(i))
+    };
+    if let Some(fault) = fault {
+        let mut response = Response::new(Full::new(Bytes::from(fault.body)));
+        *response.status_mut() = hyper::StatusCode::from_u16(fault.status).unwrap();
+        response
+            .headers_mut()
+            .insert("content-type", "text/xml".parse().unwrap());
+        return Ok(response);
+    }
 
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let mut request = Request::builder()
