@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::arn::RoleArn;
 use crate::aws::{Aws, Caller};
-use crate::catalog::{self, Naming, RenderContext};
+use crate::catalog::{self, RenderContext};
 use crate::error::{Error, Result};
 use crate::policy::{same_document, trusted_aws_principals};
 use crate::state::{Desired, INTEGRATION_TAG, ObservedRole, RESOURCE_TAG, VENDOR_TAG, is_owned};
@@ -148,18 +148,8 @@ fn expected_from_tags(aws: &Aws, role: &ObservedRole, arn: &RoleArn) -> Result<D
     let (name, integration) = catalog
         .integration(integration)
         .map_err(|e| e.to_string())?;
-    let ctx = RenderContext {
-        account: arn.account.clone(),
-        partition: arn.partition.clone(),
-        region: aws.region().to_owned(),
-        naming: Naming {
-            path: arn.path.clone(),
-            ..Naming::default()
-        },
-        permissions_boundary: None,
-        max_session_duration: None,
-        tags: vec![],
-    };
+    let mut ctx = RenderContext::new(&arn.account, &arn.partition, aws.region());
+    ctx.naming.path = arn.path.clone();
     catalog::render(&catalog, name, integration, &ctx).map_err(|e| e.to_string())
 }
 

@@ -38,6 +38,25 @@ pub struct RenderContext {
     pub tags: Vec<Tag>,
 }
 
+impl RenderContext {
+    /// The catalog's own names under path `/`, no boundary, no extra tags: what verify compares
+    /// with, and what the flags of apply start from.
+    pub fn new(account: &str, partition: &str, region: &str) -> Self {
+        RenderContext {
+            account: account.to_owned(),
+            partition: partition.to_owned(),
+            region: region.to_owned(),
+            naming: Naming {
+                path: "/".to_owned(),
+                ..Naming::default()
+            },
+            permissions_boundary: None,
+            max_session_duration: None,
+            tags: vec![],
+        }
+    }
+}
+
 /// Renders `integration` of `catalog` for the account in `ctx`.
 pub fn render(
     catalog: &VendorCatalog,
@@ -174,18 +193,7 @@ mod tests {
     use crate::catalog::load_builtin;
 
     fn context() -> RenderContext {
-        RenderContext {
-            account: "123456789012".into(),
-            partition: "aws".into(),
-            region: "us-east-1".into(),
-            naming: Naming {
-                path: "/".into(),
-                ..Naming::default()
-            },
-            permissions_boundary: None,
-            max_session_duration: None,
-            tags: vec![],
-        }
+        RenderContext::new("123456789012", "aws", "us-east-1")
     }
 
     fn byoc(ctx: &RenderContext) -> Desired {

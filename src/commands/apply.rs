@@ -50,24 +50,21 @@ fn render_context(
     if let Some(seconds) = args.max_session_duration {
         check_max_session_duration(seconds)?;
     }
-    Ok(RenderContext {
-        account: account.to_owned(),
-        partition: partition.to_owned(),
-        region: region.to_owned(),
-        naming: Naming {
-            prefix: args.name_prefix.clone(),
-            suffix: args.name_suffix.clone(),
-            role_name: args.role_name.clone(),
-            path: args.path.clone(),
-        },
-        permissions_boundary: args.permissions_boundary.clone(),
-        max_session_duration: args.max_session_duration,
-        tags: args
-            .tags
-            .iter()
-            .map(|t| parse_tag(t))
-            .collect::<Result<_>>()?,
-    })
+    let mut ctx = RenderContext::new(account, partition, region);
+    ctx.naming = Naming {
+        prefix: args.name_prefix.clone(),
+        suffix: args.name_suffix.clone(),
+        role_name: args.role_name.clone(),
+        path: args.path.clone(),
+    };
+    ctx.permissions_boundary = args.permissions_boundary.clone();
+    ctx.max_session_duration = args.max_session_duration;
+    ctx.tags = args
+        .tags
+        .iter()
+        .map(|t| parse_tag(t))
+        .collect::<Result<_>>()?;
+    Ok(ctx)
 }
 
 pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {

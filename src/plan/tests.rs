@@ -1,24 +1,13 @@
 use serde_json::json;
 
 use super::*;
-use crate::catalog::{Naming, RenderContext, load_builtin, render};
+use crate::catalog::{RenderContext, load_builtin, render};
 use crate::state::{ObservedPolicy, ObservedRole, Tag};
 
 fn desired() -> Desired {
     let catalog = load_builtin("streamkap").unwrap();
     let (name, integration) = catalog.integration(None).unwrap();
-    let ctx = RenderContext {
-        account: "123456789012".into(),
-        partition: "aws".into(),
-        region: "us-east-1".into(),
-        naming: Naming {
-            path: "/".into(),
-            ..Naming::default()
-        },
-        permissions_boundary: None,
-        max_session_duration: None,
-        tags: vec![],
-    };
+    let ctx = RenderContext::new("123456789012", "aws", "us-east-1");
     render(&catalog, name, integration, &ctx).unwrap()
 }
 
