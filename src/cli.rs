@@ -1,5 +1,7 @@
 //! Command-line types. The doc comments here are the `--help` text.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Onboard a SaaS vendor into your AWS account: create the IAM policies and the cross-account role
@@ -50,25 +52,47 @@ pub enum OutputFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create the vendor's policies and role (whatever is missing), attach them, verify, print the role ARN.
+    /// Create the vendor's policies, roles and users (whatever is missing), attach them, verify,
+    /// and print what to hand to the vendor: the role ARN last.
     Apply(ApplyArgs),
-    /// Check a role: read it back, compare it with the catalog, and try sts:AssumeRole.
+    /// Check a role (or user): read it back, compare it with the catalog, try sts:AssumeRole.
     Verify(VerifyArgs),
     /// Remove every resource onboard created (found by its tags), and nothing else.
     Teardown(TeardownArgs),
+    /// List the built-in vendors, or show the exact documents apply would create.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Replace the access key of a vendor's user: create the new key, hand it over, then
+    /// deactivate and delete the old one.
+    RotateKey(RotateKeyArgs),
 }
 
+/// Which catalog entry, which integrations, with which parameters and names.
 #[derive(Debug, Args)]
-pub struct ApplyArgs {
-    /// Vendor to onboard (see the README for the list).
-    #[arg(long)]
-    pub vendor: String,
+pub struct TargetArgs {
+    /// Vendor to onboard (see `onboard catalog list`).
+    #[arg(long, required_unless_present = "catalog_file")]
+    pub vendor: Option<String>,
 
-    /// Integration of the vendor; default: the vendor's default integration.
-    #[arg(long)]
-    pub integration: Option<String>,
+    /// A catalog file of your own instead of a built-in vendor (see catalog/schema.json).
+    #[arg(long, value_name = "PATH", conflicts_with = "vendor")]
+    pub catalog_file: Option<PathBuf>,
 
-    /// Name of the role instead of the catalog's (the prefix and suffix still apply).
+    /// Integration of the vendor; repeat it to combine integrations that share a role.
+    /// Default: the vendor's default integration.
+    #[arg(long = "integration", value_name = "NAME")]
+    pub integrations: Vec<String>,
+
+    /// A value the vendor's page leaves to you, NAME=VALUE (such as bucket=my-bucket); repeatable.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+
+    /// ARN of the principal that may assume the role, for vendors that take one (Kubermatic KKP:
+    /// a role trusted by this principal instead of a user with an access key).
+    #[arg(long, value_name = "ARN")]
+    pub trust_principal: Option<String>,
+
+    /// Name of the (first) role instead of the catalog's (the prefix and suffix still apply).
     #[arg(long, value_name = "NAME")]
     pub role_name: Option<String>,
 
@@ -90,15 +114,39 @@ pub struct ApplyArgs {
     )]
     pub name_suffix: String,
 
-    /// IAM path for the role and policies, such as /vendors/.
+    /// IAM path for every resource, such as /vendors/.
     #[arg(long, default_value = "/")]
     pub path: String,
+}
 
-    /// ARN of a managed policy to set as the role's permissions boundary.
+/// Where a new access key goes.
+#[derive(Debug, Args)]
+pub struct KeyArgs {
+    /// Write a new access key to this file (JSON, mode 0600); the file must not exist yet.
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+
+    /// Print a new access key's secret on stdout instead.
+    #[arg(long, conflicts_with = "key_file")]
+    pub show_secret: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// External ID for trust policies that ask for one (given by the vendor). Without it onboard
+    /// keeps the role's current one, or generates one and prints it for you to hand over.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+
+    /// ARN of a managed policy to set as the permissions boundary of every role.
     #[arg(long, value_name = "ARN")]
     pub permissions_boundary: Option<String>,
 
-    /// Maximum session duration of the role, 3600 to 43200 seconds. Default: the catalog's, else 3600.
+    /// Maximum session duration of the roles, 3600 to 43200 seconds. Default: the catalog's,
+    /// else 3600.
     #[arg(long, value_name = "SECONDS")]
     pub max_session_duration: Option<i32>,
 
@@ -111,18 +159,30 @@ pub struct ApplyArgs {
     pub no_verify: bool,
 
     #[command(flatten)]
+    pub key: KeyArgs,
+
+    #[command(flatten)]
     pub verify: VerifyOptions,
 }
 
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("subject").required(true).args(["role_arn", "user_arn"]))]
 pub struct VerifyArgs {
     /// ARN of the role to check, as apply printed it.
     #[arg(long, value_name = "ARN")]
-    pub role_arn: String,
+    pub role_arn: Option<String>,
+
+    /// ARN of a user to check instead (vendors that take an access key).
+    #[arg(long, value_name = "ARN")]
+    pub user_arn: Option<String>,
 
     /// External ID to pass to sts:AssumeRole.
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
+
+    /// Compare with this catalog file instead of the built-in entry the resource's tags name.
+    #[arg(long, value_name = "PATH")]
+    pub catalog_file: Option<PathBuf>,
 
     #[command(flatten)]
     pub verify: VerifyOptions,
@@ -150,4 +210,56 @@ pub struct TeardownArgs {
     /// Do not ask for confirmation (required when stdin is not a terminal).
     #[arg(long, short = 'y')]
     pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// List the built-in vendors and their integrations.
+    List,
+    /// Print the exact documents apply would create, rendered, without any AWS call.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Built-in vendor to show.
+    #[arg(required_unless_present = "catalog_file")]
+    pub vendor: Option<String>,
+
+    /// A catalog file of your own instead.
+    #[arg(long, value_name = "PATH", conflicts_with = "vendor")]
+    pub catalog_file: Option<PathBuf>,
+
+    /// Integration to show; repeatable. Default: the vendor's default integration.
+    #[arg(long = "integration", value_name = "NAME")]
+    pub integrations: Vec<String>,
+
+    /// Parameter value, NAME=VALUE; repeatable.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+
+    /// Principal that may assume the role (vendors that take one).
+    #[arg(long, value_name = "ARN")]
+    pub trust_principal: Option<String>,
+
+    /// Account id to render ARNs with. Default: ${AccountId} left in place.
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+
+    /// Partition to render ARNs with.
+    #[arg(long, default_value = "aws")]
+    pub partition: String,
+
+    /// External ID to render trust policies with. Default: ${ExternalId} left in place.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateKeyArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    #[command(flatten)]
+    pub key: KeyArgs,
 }

@@ -28,6 +28,7 @@ pub mod cli;
 mod commands;
 pub mod error;
 pub mod executor;
+pub mod handoff;
 pub mod logging;
 pub mod output;
 pub mod plan;
@@ -46,5 +47,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Apply(args) => commands::apply::run(args, global).await,
         cli::Command::Verify(args) => commands::verify::run(args, global).await,
         cli::Command::Teardown(args) => commands::teardown::run(args, global).await,
+        cli::Command::Catalog(command) => commands::catalog::run(command, global).await,
+        cli::Command::RotateKey(args) => commands::rotate_key::run(args, global).await,
     }
 }

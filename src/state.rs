@@ -14,6 +14,10 @@ pub const VENDOR_TAG: &str = "onboard:vendor";
 pub const INTEGRATION_TAG: &str = "onboard:integration";
 /// Tag naming the catalog item (policy or role id) a resource was created from.
 pub const RESOURCE_TAG: &str = "onboard:resource";
+/// Prefix of the tags recording the parameters a resource was rendered with.
+pub const PARAM_TAG_PREFIX: &str = "onboard:param:";
+/// Separator of integration names in the integration tag when several share resources.
+pub const INTEGRATION_SEPARATOR: char = '+';
 
 /// An IAM tag.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -39,25 +43,49 @@ pub fn is_owned(tags: &Tags) -> bool {
     tags.get(MANAGED_BY.0).map(String::as_str) == Some(MANAGED_BY.1)
 }
 
-/// The tags onboard puts on a resource it creates for `vendor`'s `integration` item `id`.
-pub fn ownership_tags(vendor: &str, integration: &str, id: &str) -> Vec<Tag> {
-    vec![
+/// The tags onboard puts on a resource it creates for `vendor`'s `integration` item `id`,
+/// rendered with `params`.
+pub fn ownership_tags(
+    vendor: &str,
+    integration: &str,
+    id: &str,
+    params: &BTreeMap<String, String>,
+) -> Vec<Tag> {
+    let mut tags = vec![
         Tag::new(MANAGED_BY.0, MANAGED_BY.1),
         Tag::new(VENDOR_TAG, vendor),
         Tag::new(INTEGRATION_TAG, integration),
         Tag::new(RESOURCE_TAG, id),
-    ]
+    ];
+    tags.extend(
+        params
+            .iter()
+            .map(|(k, v)| Tag::new(format!("{PARAM_TAG_PREFIX}{k}"), v)),
+    );
+    tags
 }
 
-/// Everything one integration needs in one account, rendered and named.
+/// The parameters recorded in a resource's tags.
+pub fn params_from_tags(tags: &Tags) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(PARAM_TAG_PREFIX)?.to_owned(), v.clone())))
+        .collect()
+}
+
+/// Everything the selected integrations need in one account, rendered and named.
 #[derive(Debug, Clone, Serialize)]
 pub struct Desired {
     pub vendor: String,
+    /// The integration, or several joined with `+`.
     pub integration: String,
     pub account: String,
     pub partition: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     pub policies: Vec<DesiredPolicy>,
     pub roles: Vec<DesiredRole>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<DesiredUser>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -81,9 +109,30 @@ pub struct DesiredRole {
     pub trust: Value,
     pub max_session_duration: i32,
     pub permissions_boundary: Option<String>,
-    /// ARNs of the managed policies to attach.
+    /// ARNs of the managed policies to attach: onboard's and AWS managed ones.
     pub policy_arns: Vec<String>,
+    /// Whether an instance profile of the same name holds the role.
+    pub instance_profile: bool,
     pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DesiredUser {
+    pub id: String,
+    pub name: String,
+    pub path: String,
+    pub arn: String,
+    pub description: String,
+    /// ARNs of the managed policies to attach: onboard's and AWS managed ones.
+    pub policy_arns: Vec<String>,
+    /// Whether the user gets an access key (handed over once).
+    pub access_key: bool,
+    pub tags: Vec<Tag>,
+}
+
+/// Whether a policy ARN names an AWS managed policy, which onboard attaches but never owns.
+pub fn is_aws_managed(policy_arn: &str) -> bool {
+    policy_arn.contains(":iam::aws:policy/")
 }
 
 /// A managed policy as read back from AWS.
@@ -106,6 +155,35 @@ pub struct ObservedRole {
     pub trust: Value,
     /// ARNs of the attached managed policies.
     pub attached: Vec<String>,
+    /// Names of the instance profiles holding the role.
+    pub instance_profiles: Vec<String>,
+}
+
+/// An instance profile as read back from AWS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedInstanceProfile {
+    pub tags: Tags,
+    /// Names of the roles it holds (at most one).
+    pub roles: Vec<String>,
+}
+
+/// An access key's metadata (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessKeyInfo {
+    pub id: String,
+    pub active: bool,
+    /// Creation time, seconds since the epoch.
+    pub created: i64,
+}
+
+/// A user as read back from AWS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservedUser {
+    pub name: String,
+    pub arn: String,
+    pub tags: Tags,
+    pub attached: Vec<String>,
+    pub access_keys: Vec<AccessKeyInfo>,
 }
 
 /// What exists in AWS under the names the desired state uses; `None` where nothing does.
@@ -117,4 +195,8 @@ pub struct Observed {
     pub roles: BTreeMap<String, Option<ObservedRole>>,
     /// Whether each permissions boundary the desired roles name exists, by ARN.
     pub boundaries: BTreeMap<String, bool>,
+    /// By instance profile name.
+    pub instance_profiles: BTreeMap<String, Option<ObservedInstanceProfile>>,
+    /// By user name.
+    pub users: BTreeMap<String, Option<ObservedUser>>,
 }

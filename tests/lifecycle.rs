@@ -34,7 +34,7 @@ fn apply_verify_apply_again_teardown_leaves_nothing() {
         (out.account.as_str(), out.partition.as_str()),
         ("123456789012", "aws")
     );
-    assert_eq!(out.role_arn, ROLE_ARN);
+    assert_eq!(out.role_arn.as_deref(), Some(ROLE_ARN));
     assert!(out.changed);
     assert!(out.already_present.is_empty() && out.drift.is_empty());
     assert_eq!(
@@ -47,9 +47,13 @@ fn apply_verify_apply_again_teardown_leaves_nothing() {
             "created role StreamkapInstallAccess",
         ]
     );
-    let verification = out.verification.expect("apply verifies");
+    assert_eq!(out.verifications.len(), 1);
+    let verification = &out.verifications[0];
     assert!(verification.passed);
-    assert_eq!(verification.role_arn, ROLE_ARN);
+    assert_eq!(
+        (verification.kind.as_str(), verification.arn.as_str()),
+        ("role", ROLE_ARN)
+    );
     let failed: Vec<_> = verification
         .checks
         .iter()
@@ -230,10 +234,10 @@ fn two_installs_live_side_by_side_with_their_options_and_teardown_removes_both()
     run.assert_code(0);
     let out: ApplyOutput = run.json();
     assert_eq!(
-        out.role_arn,
-        "arn:aws:iam::123456789012:role/vendors/b-Installer"
+        out.role_arn.as_deref(),
+        Some("arn:aws:iam::123456789012:role/vendors/b-Installer")
     );
-    assert!(out.verification.is_none());
+    assert!(out.verifications.is_empty());
     assert_eq!(out.changes.len(), 5);
 
     let role = env.iam(&[("Action", "GetRole"), ("RoleName", "b-Installer")]);
@@ -260,7 +264,7 @@ fn two_installs_live_side_by_side_with_their_options_and_teardown_removes_both()
     );
 
     // verify finds the catalog entry from the role's tags, whatever the names.
-    let run = env.onboard(&["verify", "--role-arn", &out.role_arn]);
+    let run = env.onboard(&["verify", "--role-arn", out.role_arn.as_deref().unwrap()]);
     run.assert_code(0);
     assert!(
         run.stdout
@@ -322,7 +326,7 @@ fn a_failed_write_names_the_step_and_the_next_apply_finishes_the_job() {
         ]
     );
     assert_eq!(out.already_present.len(), 2);
-    assert!(out.verification.unwrap().passed);
+    assert!(out.verifications.iter().all(|v| v.passed));
 }
 
 #[test]

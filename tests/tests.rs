@@ -4,7 +4,10 @@
 
 mod harness;
 
+mod catalog;
 mod input;
+mod keys;
 mod lifecycle;
 mod ownership;
+mod vendors;
 mod verify;

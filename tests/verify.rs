@@ -69,7 +69,7 @@ fn a_policy_edited_behind_onboards_back_fails_verification_and_teardown_removes_
             ("role", "StreamkapInstallAccess", ROLE_ARN),
         ]
     );
-    assert!(!out.verification.unwrap().passed);
+    assert!(!out.verifications[0].passed);
     assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
 
     // Teardown deletes the non-default version before the policy.

@@ -2,9 +2,12 @@
 
 use aws_sdk_iam::types::Tag as IamTag;
 
+use aws_sdk_iam::types::StatusType;
+
 use super::Aws;
 use super::errors::Doing;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::handoff::NewAccessKey;
 use crate::plan::Action;
 use crate::state::Tag;
 
@@ -21,10 +24,12 @@ fn iam_tags(tags: &[Tag]) -> Vec<IamTag> {
 }
 
 impl Aws {
-    /// Makes the one write call `action` stands for.
-    pub async fn execute(&self, action: &Action) -> Result<()> {
+    /// Makes the one write call `action` stands for; a new access key comes back (and only
+    /// there) for the caller to hand over.
+    pub async fn execute(&self, action: &Action) -> Result<Option<NewAccessKey>> {
         let doing = || action.doing();
         let iam = &self.iam;
+        let mut new_key = None;
         match action {
             Action::CreatePolicy(p) => {
                 iam.create_policy()
@@ -46,6 +51,99 @@ impl Aws {
                     .max_session_duration(r.max_session_duration)
                     .set_permissions_boundary(r.permissions_boundary.clone())
                     .set_tags(Some(iam_tags(&r.tags)))
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::CreateInstanceProfile { name, path, tags } => {
+                iam.create_instance_profile()
+                    .instance_profile_name(name)
+                    .path(path)
+                    .set_tags(Some(iam_tags(tags)))
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::AddRoleToInstanceProfile {
+                role,
+                instance_profile,
+            } => {
+                iam.add_role_to_instance_profile()
+                    .role_name(role)
+                    .instance_profile_name(instance_profile)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::CreateUser(u) => {
+                iam.create_user()
+                    .user_name(&u.name)
+                    .path(&u.path)
+                    .set_tags(Some(iam_tags(&u.tags)))
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::AttachUserPolicy { user, policy_arn } => {
+                iam.attach_user_policy()
+                    .user_name(user)
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::CreateAccessKey { user } => {
+                let out = iam
+                    .create_access_key()
+                    .user_name(user)
+                    .send()
+                    .await
+                    .doing(doing)?;
+                let key = out.access_key.ok_or_else(|| {
+                    Error::aws(doing(), None, "the answer holds no access key".to_owned())
+                })?;
+                new_key = Some(NewAccessKey::new(
+                    user.clone(),
+                    key.access_key_id,
+                    key.secret_access_key,
+                ));
+            }
+            Action::DetachUserPolicy { user, policy_arn } => {
+                iam.detach_user_policy()
+                    .user_name(user)
+                    .policy_arn(policy_arn)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::DeleteUserPolicy { user, policy_name } => {
+                iam.delete_user_policy()
+                    .user_name(user)
+                    .policy_name(policy_name)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::DeactivateAccessKey { user, key_id } => {
+                iam.update_access_key()
+                    .user_name(user)
+                    .access_key_id(key_id)
+                    .status(StatusType::Inactive)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::DeleteAccessKey { user, key_id } => {
+                iam.delete_access_key()
+                    .user_name(user)
+                    .access_key_id(key_id)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::DeleteUser { user } => {
+                iam.delete_user()
+                    .user_name(user)
                     .send()
                     .await
                     .doing(doing)?;
@@ -119,6 +217,6 @@ impl Aws {
             }
         }
         tracing::info!("{}", action.done());
-        Ok(())
+        Ok(new_key)
     }
 }

@@ -3,6 +3,7 @@
 
 mod errors;
 mod execute;
+mod inventory;
 mod observe;
 mod sts;
 

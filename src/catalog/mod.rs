@@ -1,24 +1,43 @@
-//! The vendor catalog: one JSON file per vendor under `catalog/`, compiled into the binary.
+//! The vendor catalog: one JSON file per vendor under `catalog/`, compiled into the binary, or a
+//! user's own file (`--catalog-file`). `catalog/schema.json` documents the format.
 //!
 //! An entry is transcribed from the vendor's own page (its `source`): policy documents verbatim,
-//! trust principals, names. [`render`] turns an entry plus the caller's account into [`Desired`]
-//! state.
+//! trust principals, names; where the page states requirements but not the policy, the entry
+//! composes one and says so (`composed`). [`render`] turns an entry, parameters and the caller's
+//! account into [`Desired`] state.
 //!
 //! [`Desired`]: crate::state::Desired
 
+mod params;
 mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use render::{Naming, RenderContext, render};
+pub use params::{ParamKind, ParamSpec, parse_param, resolve_params};
+pub use render::{Naming, RenderContext, placeholders, render, uses_external_id};
 
 use crate::error::{Error, Result};
 
 /// Built-in catalog files, by vendor name.
-const BUILTIN: &[(&str, &str)] = &[("streamkap", include_str!("../../catalog/streamkap.json"))];
+const BUILTIN: &[(&str, &str)] = &[
+    ("kubermatic", include_str!("../../catalog/kubermatic.json")),
+    (
+        "stream-manager",
+        include_str!("../../catalog/stream-manager.json"),
+    ),
+    ("streamkap", include_str!("../../catalog/streamkap.json")),
+    ("upsolver", include_str!("../../catalog/upsolver.json")),
+];
+
+/// Largest catalog file onboard reads.
+const MAX_CATALOG_FILE: u64 = 1024 * 1024;
+
+/// Placeholders every document may use besides the integration's parameters.
+pub const BUILTIN_PLACEHOLDERS: &[&str] = &["AccountId", "Partition", "Region", "ExternalId"];
 
 /// One vendor and the integrations it offers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -27,17 +46,26 @@ pub struct VendorCatalog {
     pub vendor: String,
     pub display_name: String,
     pub default_integration: String,
+    /// Integration chosen when the user passes `--trust-principal` without `--integration`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trust_principal_integration: Option<String>,
     pub integrations: BTreeMap<String, Integration>,
 }
 
-/// One way of onboarding a vendor: the policies and roles it asks the customer to create.
+/// One way of onboarding a vendor: the policies, roles and users it asks the customer to create.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Integration {
     pub description: String,
     pub source: Source,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<ParamSpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<PolicySpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<RoleSpec>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<UserSpec>,
 }
 
 /// The vendor page an entry was transcribed from.
@@ -56,12 +84,19 @@ pub struct Source {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicySpec {
-    /// Stable identifier within the integration; recorded in the `onboard:resource` tag.
+    /// Stable identifier within the vendor; recorded in the `onboard:resource` tag.
     pub id: String,
     /// Policy name before the user's prefix and suffix.
     pub name: String,
     pub description: String,
-    /// The policy document, with `${AccountId}`, `${Partition}` and `${Region}` placeholders.
+    /// True when the page states what the policy must allow but gives no document, and the
+    /// entry composes a least-privilege one from those requirements.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub composed: bool,
+    /// Where the document departs from the page, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The policy document, with `${...}` placeholders.
     pub document: Value,
 }
 
@@ -77,7 +112,30 @@ pub struct RoleSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_session_duration: Option<i32>,
     /// Ids of the entry's policies to attach.
+    #[serde(default)]
     pub policies: Vec<String>,
+    /// Names of AWS managed policies to attach (never created or deleted by onboard).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aws_managed_policies: Vec<String>,
+    /// Also create an instance profile of the same name holding the role (for EC2).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub instance_profile: bool,
+}
+
+/// An IAM user onboard creates, for products that take an access key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSpec {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    #[serde(default)]
+    pub policies: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aws_managed_policies: Vec<String>,
+    /// Create an access key and hand it over once (`--key-file` or `--show-secret`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub access_key: bool,
 }
 
 /// Names of the built-in vendors, sorted.
@@ -99,24 +157,79 @@ pub fn load_builtin(vendor: &str) -> Result<VendorCatalog> {
     parse(vendor, text)
 }
 
-/// Parses and validates a catalog file's text.
+/// Loads and validates a user's catalog file.
+pub fn load_file(path: &Path) -> Result<VendorCatalog> {
+    let shown = path.display();
+    let usage = |message: String| Error::Usage(format!("catalog file {shown}: {message}"));
+    let meta = std::fs::metadata(path).map_err(|e| usage(format!("cannot read it: {e}")))?;
+    if meta.len() > MAX_CATALOG_FILE {
+        return Err(usage(format!(
+            "it is {} bytes; onboard reads catalog files of at most {MAX_CATALOG_FILE} bytes",
+            meta.len()
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read it: {e}")))?;
+    parse(&shown.to_string(), &text).map_err(|e| match e {
+        Error::Catalog { message, .. } => usage(message),
+        other => other,
+    })
+}
+
+/// Parses and validates a catalog file's text; errors name the field at fault.
 pub fn parse(origin: &str, text: &str) -> Result<VendorCatalog> {
-    let catalog: VendorCatalog = serde_json::from_str(text).map_err(|e| Error::Catalog {
-        vendor: origin.to_owned(),
-        message: e.to_string(),
+    let deserializer = &mut serde_json::Deserializer::from_str(text);
+    let catalog: VendorCatalog = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let message = if path == "." {
+            e.inner().to_string()
+        } else {
+            format!("{path}: {}", e.inner())
+        };
+        Error::Catalog {
+            vendor: origin.to_owned(),
+            message,
+        }
     })?;
     catalog.validate()?;
     Ok(catalog)
 }
 
+/// Where the user's catalog entry comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum CatalogSource<'a> {
+    Builtin(&'a str),
+    File(&'a Path),
+}
+
+impl CatalogSource<'_> {
+    pub fn load(self) -> Result<VendorCatalog> {
+        match self {
+            CatalogSource::Builtin(vendor) => load_builtin(vendor),
+            CatalogSource::File(path) => load_file(path),
+        }
+    }
+}
+
 impl VendorCatalog {
-    /// The integration named, or the vendor's default; an unknown name lists the known ones.
-    pub fn integration(&self, name: Option<&str>) -> Result<(&str, &Integration)> {
-        let name = name.unwrap_or(&self.default_integration);
-        self.integrations
-            .get_key_value(name)
-            .map(|(k, v)| (k.as_str(), v))
-            .ok_or_else(|| {
+    /// The integrations named (merged in that order), or the vendor's default one; an unknown
+    /// name lists the known ones.
+    pub fn select(
+        &self,
+        names: &[String],
+        trust_principal: bool,
+    ) -> Result<Vec<(&str, &Integration)>> {
+        let default = match (trust_principal, &self.trust_principal_integration) {
+            (true, Some(integration)) => integration,
+            _ => &self.default_integration,
+        };
+        let names: Vec<&str> = if names.is_empty() {
+            vec![default.as_str()]
+        } else {
+            names.iter().map(String::as_str).collect()
+        };
+        let mut selected: Vec<(&str, &Integration)> = Vec::new();
+        for name in names {
+            let (key, integration) = self.integrations.get_key_value(name).ok_or_else(|| {
                 Error::Usage(format!(
                     "vendor {} has no integration '{name}'; known integrations: {}",
                     self.vendor,
@@ -126,10 +239,15 @@ impl VendorCatalog {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ))
-            })
+            })?;
+            if !selected.iter().any(|(k, _)| *k == key) {
+                selected.push((key.as_str(), integration));
+            }
+        }
+        Ok(selected)
     }
 
-    /// Checks what serde cannot: references between items, unique ids, document shapes.
+    /// Checks what serde cannot: references between items, unique ids, placeholders, shapes.
     pub fn validate(&self) -> Result<()> {
         let fail = |message: String| {
             Err(Error::Catalog {
@@ -137,37 +255,79 @@ impl VendorCatalog {
                 message,
             })
         };
-        if !self.integrations.contains_key(&self.default_integration) {
-            return fail(format!(
-                "default_integration '{}' is not among integrations",
-                self.default_integration
-            ));
+        for (field, name) in [
+            ("default_integration", Some(&self.default_integration)),
+            (
+                "trust_principal_integration",
+                self.trust_principal_integration.as_ref(),
+            ),
+        ] {
+            if let Some(name) = name.filter(|n| !self.integrations.contains_key(*n)) {
+                return fail(format!("{field}: '{name}' is not among integrations"));
+            }
         }
         for (name, integration) in &self.integrations {
+            let at = format!("integrations.{name}");
+            if integration.roles.is_empty() && integration.users.is_empty() {
+                return fail(format!("{at}: needs at least one role or user"));
+            }
             let mut ids = BTreeSet::new();
-            let items = integration.policies.iter().map(|p| (&p.id, &p.document));
-            let items = items.chain(integration.roles.iter().map(|r| (&r.id, &r.trust)));
-            for (id, document) in items {
+            let mut known: BTreeSet<&str> = BUILTIN_PLACEHOLDERS.iter().copied().collect();
+            for param in &integration.parameters {
+                if !ids.insert(param.name.as_str()) {
+                    return fail(format!(
+                        "{at}.parameters: '{}' is declared twice",
+                        param.name
+                    ));
+                }
+                known.insert(&param.name);
+            }
+            let documents = integration
+                .policies
+                .iter()
+                .map(|p| ("policies", &p.id, &p.document));
+            let documents =
+                documents.chain(integration.roles.iter().map(|r| ("roles", &r.id, &r.trust)));
+            ids.clear();
+            for (kind, id, document) in documents {
+                let at = format!("{at}.{kind}.{id}");
                 if !ids.insert(id.as_str()) {
-                    return fail(format!("integrations.{name}: id '{id}' is used twice"));
+                    return fail(format!("{at}: id '{id}' is used twice"));
                 }
                 if !document
                     .get("Statement")
                     .is_some_and(|s| s.is_array() || s.is_object())
                 {
+                    return fail(format!("{at}: the document has no Statement"));
+                }
+                if let Some(unknown) = placeholders(document)
+                    .into_iter()
+                    .find(|p| !known.contains(p.as_str()))
+                {
                     return fail(format!(
-                        "integrations.{name}.{id}: document has no Statement"
+                        "{at}: placeholder ${{{unknown}}} is neither a parameter nor one of {}",
+                        BUILTIN_PLACEHOLDERS.join(", ")
                     ));
                 }
             }
-            for role in &integration.roles {
-                for policy in &role.policies {
-                    if !integration.policies.iter().any(|p| &p.id == policy) {
-                        return fail(format!(
-                            "integrations.{name}.roles.{}: policy '{policy}' is not defined",
-                            role.id
-                        ));
-                    }
+            let holders = integration
+                .roles
+                .iter()
+                .map(|r| ("roles", &r.id, &r.policies));
+            let holders = holders.chain(
+                integration
+                    .users
+                    .iter()
+                    .map(|u| ("users", &u.id, &u.policies)),
+            );
+            for (kind, id, policies) in holders {
+                if let Some(policy) = policies
+                    .iter()
+                    .find(|p| !integration.policies.iter().any(|d| &d.id == *p))
+                {
+                    return fail(format!(
+                        "{at}.{kind}.{id}: policy '{policy}' is not defined"
+                    ));
                 }
             }
         }
@@ -190,7 +350,8 @@ mod tests {
     #[test]
     fn byoc_carries_the_pages_action_counts_and_trust() {
         let catalog = load_builtin("streamkap").unwrap();
-        let (name, byoc) = catalog.integration(None).unwrap();
+        let selected = catalog.select(&[], false).unwrap();
+        let (name, byoc) = selected[0];
         assert_eq!(name, "byoc");
         let count = |id: &str| {
             let policy = byoc.policies.iter().find(|p| p.id == id).unwrap();
@@ -216,24 +377,99 @@ mod tests {
     #[test]
     fn unknown_vendor_lists_the_known_ones() {
         let err = load_builtin("nope").unwrap_err().to_string();
-        assert_eq!(err, "unknown vendor 'nope'; known vendors: streamkap");
+        assert_eq!(
+            err,
+            "unknown vendor 'nope'; known vendors: kubermatic, stream-manager, streamkap, upsolver"
+        );
     }
 
     #[test]
     fn unknown_integration_lists_the_known_ones() {
         let catalog = load_builtin("streamkap").unwrap();
-        let err = catalog.integration(Some("nope")).unwrap_err().to_string();
+        let err = catalog
+            .select(&["nope".into()], false)
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
-            "vendor streamkap has no integration 'nope'; known integrations: byoc"
+            "vendor streamkap has no integration 'nope'; known integrations: byoc, glue, redshift, s3"
         );
+    }
+
+    fn streamkap() -> Value {
+        serde_json::from_str(include_str!("../../catalog/streamkap.json")).unwrap()
     }
 
     #[test]
     fn a_role_naming_an_undefined_policy_is_rejected() {
-        let mut entry: Value = serde_json::from_str(BUILTIN[0].1).unwrap();
+        let mut entry = streamkap();
         entry["integrations"]["byoc"]["roles"][0]["policies"][0] = "Missing".into();
         let err = parse("test", &entry.to_string()).unwrap_err().to_string();
-        assert!(err.contains("policy 'Missing' is not defined"), "{err}");
+        assert_eq!(
+            err,
+            "catalog streamkap: integrations.byoc.roles.StreamkapInstallAccess: policy 'Missing' is not defined"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_field_at_fault() {
+        let mut entry = streamkap();
+        entry["integrations"]["byoc"]["policies"][1]
+            .as_object_mut()
+            .unwrap()
+            .remove("document");
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "catalog test: integrations.byoc.policies[1]: missing field `document`"
+            ),
+            "{err}"
+        );
+        let mut entry = streamkap();
+        entry["integrations"]["s3"]["policies"][0]["document"]["Statement"][0]["Resource"] =
+            "arn:aws:s3:::${bucket_name}".into();
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(
+            err.contains("placeholder ${bucket_name} is neither a parameter"),
+            "{err}"
+        );
+    }
+
+    /// catalog/schema.json documents the format: every built-in entry and the example file
+    /// satisfy it, and it rejects what the loader rejects.
+    #[test]
+    fn the_json_schema_accepts_every_entry_and_rejects_unknown_fields() {
+        let schema: Value =
+            serde_json::from_str(include_str!("../../catalog/schema.json")).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let example = include_str!("../../examples/my-vendor.json");
+        for (name, text) in BUILTIN.iter().copied().chain([("example", example)]) {
+            let entry: Value = serde_json::from_str(text).unwrap();
+            let errors: Vec<String> = validator
+                .iter_errors(&entry)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{name}: {errors:?}");
+            parse(name, text).unwrap();
+        }
+        let mut entry = streamkap();
+        entry["integrations"]["byoc"]["roles"][0]["trust_policy"] = Value::Null;
+        assert!(!validator.is_valid(&entry));
+        assert!(parse("test", &entry.to_string()).is_err());
+    }
+
+    #[test]
+    fn integrations_are_selected_by_name_or_default() {
+        let catalog = load_builtin("kubermatic").unwrap();
+        let names = |sel: Vec<(&str, &Integration)>| {
+            sel.iter().map(|(n, _)| n.to_string()).collect::<Vec<_>>()
+        };
+        assert_eq!(names(catalog.select(&[], false).unwrap()), ["user"]);
+        assert_eq!(names(catalog.select(&[], true).unwrap()), ["role"]);
+        let streamkap = load_builtin("streamkap").unwrap();
+        let both = streamkap
+            .select(&["s3".into(), "glue".into(), "s3".into()], false)
+            .unwrap();
+        assert_eq!(names(both), ["s3", "glue"]);
     }
 }

@@ -1,10 +1,15 @@
-//! Turning a catalog entry into [`Desired`] state for one account.
+//! Turning catalog integrations into [`Desired`] state for one account.
+
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use super::{Integration, VendorCatalog};
 use crate::error::{Error, Result};
-use crate::state::{Desired, DesiredPolicy, DesiredRole, Tag, ownership_tags};
+use crate::policy::canonical;
+use crate::state::{
+    Desired, DesiredPolicy, DesiredRole, DesiredUser, INTEGRATION_SEPARATOR, Tag, ownership_tags,
+};
 
 /// Default maximum session duration of a role, as IAM's.
 const DEFAULT_MAX_SESSION: i32 = 3600;
@@ -20,7 +25,7 @@ pub struct Naming {
 }
 
 impl Naming {
-    fn name(&self, base: &str) -> String {
+    pub fn name(&self, base: &str) -> String {
         format!("{}{base}{}", self.prefix, self.suffix)
     }
 }
@@ -36,11 +41,15 @@ pub struct RenderContext {
     pub max_session_duration: Option<i32>,
     /// The user's extra tags, put on every resource after onboard's own.
     pub tags: Vec<Tag>,
+    /// Parameter values, complete and checked (see `ParamSpec`).
+    pub params: BTreeMap<String, String>,
+    /// The external ID for trust policies that ask for one.
+    pub external_id: Option<String>,
 }
 
 impl RenderContext {
-    /// The catalog's own names under path `/`, no boundary, no extra tags: what verify compares
-    /// with, and what the flags of apply start from.
+    /// The catalog's own names under path `/`, no boundary, no extra tags, no parameters: what
+    /// verify compares with, and what the flags of apply start from.
     pub fn new(account: &str, partition: &str, region: &str) -> Self {
         RenderContext {
             account: account.to_owned(),
@@ -53,91 +62,215 @@ impl RenderContext {
             permissions_boundary: None,
             max_session_duration: None,
             tags: vec![],
+            params: BTreeMap::new(),
+            external_id: None,
+        }
+    }
+
+    fn value(&self, name: &str) -> Option<&str> {
+        match name {
+            "AccountId" => Some(&self.account),
+            "Partition" => Some(&self.partition),
+            "Region" => Some(&self.region),
+            "ExternalId" => self.external_id.as_deref(),
+            _ => self.params.get(name).map(String::as_str),
         }
     }
 }
 
-/// Renders `integration` of `catalog` for the account in `ctx`.
+/// Renders the `selected` integrations of `catalog` (merged: items with the same id become one,
+/// a role's trust statements and attachments are the union) for the account in `ctx`.
 pub fn render(
     catalog: &VendorCatalog,
-    integration_name: &str,
-    integration: &Integration,
+    selected: &[(&str, &Integration)],
     ctx: &RenderContext,
 ) -> Result<Desired> {
+    let integration_tag = selected
+        .iter()
+        .map(|(name, _)| *name)
+        .collect::<Vec<_>>()
+        .join(&INTEGRATION_SEPARATOR.to_string());
     let tags = |id: &str| {
-        let mut tags = ownership_tags(&catalog.vendor, integration_name, id);
+        let mut tags = ownership_tags(&catalog.vendor, &integration_tag, id, &ctx.params);
         tags.extend(ctx.tags.iter().cloned());
         tags
     };
     let substitute = |document: &Value, id: &str| {
         substitute(document, ctx).map_err(|message| Error::Catalog {
             vendor: catalog.vendor.clone(),
-            message: format!("integrations.{integration_name}.{id}: {message}"),
+            message: format!("{id}: {message}"),
         })
     };
     let path = &ctx.naming.path;
+    let arn = |kind: &str, name: &str| {
+        format!(
+            "arn:{}:iam::{}:{kind}{path}{name}",
+            ctx.partition, ctx.account
+        )
+    };
+    let aws_managed = |name: &String| format!("arn:{}:iam::aws:policy/{name}", ctx.partition);
 
-    let mut policies = Vec::new();
-    for spec in &integration.policies {
-        let name = ctx.naming.name(&spec.name);
-        policies.push(DesiredPolicy {
-            arn: format!(
-                "arn:{}:iam::{}:policy{path}{name}",
-                ctx.partition, ctx.account
-            ),
-            id: spec.id.clone(),
-            name,
-            path: path.clone(),
-            description: spec.description.clone(),
-            document: substitute(&spec.document, &spec.id)?,
-            tags: tags(&spec.id),
-        });
-    }
+    let mut policies: Vec<DesiredPolicy> = Vec::new();
+    let mut roles: Vec<DesiredRole> = Vec::new();
+    let mut users: Vec<DesiredUser> = Vec::new();
+    for (_, integration) in selected {
+        for spec in &integration.policies {
+            if policies.iter().any(|p| p.id == spec.id) {
+                continue;
+            }
+            let name = ctx.naming.name(&spec.name);
+            policies.push(DesiredPolicy {
+                arn: arn("policy", &name),
+                id: spec.id.clone(),
+                name,
+                path: path.clone(),
+                description: spec.description.clone(),
+                document: substitute(&spec.document, &spec.id)?,
+                tags: tags(&spec.id),
+            });
+        }
+        let policy_arn = |id: &String| policies.iter().find(|p| &p.id == id).map(|p| p.arn.clone());
 
-    let mut roles = Vec::new();
-    for (index, spec) in integration.roles.iter().enumerate() {
-        let name = match (&ctx.naming.role_name, index) {
-            (Some(name), 0) => ctx.naming.name(name),
-            _ => ctx.naming.name(&spec.name),
-        };
-        let policy_arns = spec
-            .policies
-            .iter()
-            .filter_map(|id| policies.iter().find(|p| &p.id == id))
-            .map(|p| p.arn.clone())
-            .collect();
-        roles.push(DesiredRole {
-            arn: format!(
-                "arn:{}:iam::{}:role{path}{name}",
-                ctx.partition, ctx.account
-            ),
-            id: spec.id.clone(),
-            name,
-            path: path.clone(),
-            description: spec.description.clone(),
-            trust: substitute(&spec.trust, &spec.id)?,
-            max_session_duration: ctx
-                .max_session_duration
-                .or(spec.max_session_duration)
-                .unwrap_or(DEFAULT_MAX_SESSION),
-            permissions_boundary: ctx.permissions_boundary.clone(),
-            policy_arns,
-            tags: tags(&spec.id),
-        });
+        for spec in &integration.roles {
+            let mut attach: Vec<String> = spec.policies.iter().filter_map(policy_arn).collect();
+            attach.extend(spec.aws_managed_policies.iter().map(aws_managed));
+            let trust = substitute(&spec.trust, &spec.id)?;
+            if let Some(role) = roles.iter_mut().find(|r| r.id == spec.id) {
+                merge_list(&mut role.policy_arns, attach);
+                merge_statements(&mut role.trust, &trust);
+                role.instance_profile |= spec.instance_profile;
+                continue;
+            }
+            let name = match (&ctx.naming.role_name, roles.is_empty()) {
+                (Some(name), true) => ctx.naming.name(name),
+                _ => ctx.naming.name(&spec.name),
+            };
+            roles.push(DesiredRole {
+                arn: arn("role", &name),
+                id: spec.id.clone(),
+                name,
+                path: path.clone(),
+                description: spec.description.clone(),
+                trust,
+                max_session_duration: ctx
+                    .max_session_duration
+                    .or(spec.max_session_duration)
+                    .unwrap_or(DEFAULT_MAX_SESSION),
+                permissions_boundary: ctx.permissions_boundary.clone(),
+                policy_arns: attach,
+                instance_profile: spec.instance_profile,
+                tags: tags(&spec.id),
+            });
+        }
+
+        for spec in &integration.users {
+            let mut attach: Vec<String> = spec.policies.iter().filter_map(policy_arn).collect();
+            attach.extend(spec.aws_managed_policies.iter().map(aws_managed));
+            if let Some(user) = users.iter_mut().find(|u| u.id == spec.id) {
+                merge_list(&mut user.policy_arns, attach);
+                user.access_key |= spec.access_key;
+                continue;
+            }
+            let name = ctx.naming.name(&spec.name);
+            users.push(DesiredUser {
+                arn: arn("user", &name),
+                id: spec.id.clone(),
+                name,
+                path: path.clone(),
+                description: spec.description.clone(),
+                policy_arns: attach,
+                access_key: spec.access_key,
+                tags: tags(&spec.id),
+            });
+        }
     }
 
     Ok(Desired {
         vendor: catalog.vendor.clone(),
-        integration: integration_name.to_owned(),
+        integration: integration_tag,
         account: ctx.account.clone(),
         partition: ctx.partition.clone(),
+        external_id: ctx
+            .external_id
+            .clone()
+            .filter(|_| uses_external_id(selected)),
         policies,
         roles,
+        users,
     })
 }
 
-/// Replaces `${AccountId}`, `${Partition}` and `${Region}` in every string of a document.
-/// IAM's own policy variables (`${aws:username}` and the like) contain a colon and are left alone.
+/// Whether a trust policy of the selected integrations asks for an external ID.
+pub fn uses_external_id(selected: &[(&str, &Integration)]) -> bool {
+    selected
+        .iter()
+        .flat_map(|(_, i)| &i.roles)
+        .any(|r| placeholders(&r.trust).iter().any(|p| p == "ExternalId"))
+}
+
+fn merge_list(into: &mut Vec<String>, more: Vec<String>) {
+    for item in more {
+        if !into.contains(&item) {
+            into.push(item);
+        }
+    }
+}
+
+/// Adds the statements of `more` that `document` does not already have (in canonical form).
+fn merge_statements(document: &mut Value, more: &Value) {
+    let Some(statements) = document["Statement"].as_array_mut() else {
+        return;
+    };
+    for statement in more["Statement"].as_array().into_iter().flatten() {
+        let present = statements
+            .iter()
+            .any(|s| canonical(s) == canonical(statement));
+        if !present {
+            statements.push(statement.clone());
+        }
+    }
+}
+
+/// The placeholder names (`${Name}` without a colon) a document uses, sorted and unique.
+pub fn placeholders(document: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    walk_strings(document, &mut |text| {
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else { break };
+            let name = &after[..end];
+            if is_placeholder(name) {
+                found.push(name.to_owned());
+            }
+            rest = &after[end + 1..];
+        }
+    });
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// `${Name}` is onboard's; IAM's own variables (`${aws:username}`, `${*}`) contain a colon or
+/// are punctuation.
+fn is_placeholder(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn walk_strings(value: &Value, f: &mut impl FnMut(&str)) {
+    match value {
+        Value::String(s) => f(s),
+        Value::Array(items) => items.iter().for_each(|v| walk_strings(v, f)),
+        Value::Object(map) => map.values().for_each(|v| walk_strings(v, f)),
+        _ => {}
+    }
+}
+
+/// Replaces every placeholder in every string of a document; a placeholder without a value
+/// (the external ID in `catalog show`) stays as it is.
 fn substitute(document: &Value, ctx: &RenderContext) -> Result<Value, String> {
     Ok(match document {
         Value::String(s) => Value::String(substitute_str(s, ctx)?),
@@ -167,18 +300,13 @@ fn substitute_str(text: &str, ctx: &RenderContext) -> Result<String, String> {
             return Ok(out);
         };
         let name = &after[..end];
-        let value = match name {
-            "AccountId" => &ctx.account,
-            "Partition" => &ctx.partition,
-            "Region" => &ctx.region,
-            _ if name.contains(':') || matches!(name, "*" | "?" | "$") => {
-                out.push_str(&rest[start..start + 2 + end + 1]);
-                rest = &after[end + 1..];
-                continue;
+        match ctx.value(name) {
+            Some(value) if is_placeholder(name) => out.push_str(value),
+            None if is_placeholder(name) && name != "ExternalId" => {
+                return Err(format!("no value for placeholder ${{{name}}} in '{text}'"));
             }
-            _ => return Err(format!("unknown placeholder ${{{name}}} in '{text}'")),
-        };
-        out.push_str(value);
+            _ => out.push_str(&rest[start..start + 2 + end + 1]),
+        }
         rest = &after[end + 1..];
     }
     out.push_str(rest);
@@ -186,68 +314,4 @@ fn substitute_str(text: &str, ctx: &RenderContext) -> Result<String, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-    use crate::catalog::load_builtin;
-
-    fn context() -> RenderContext {
-        RenderContext::new("123456789012", "aws", "us-east-1")
-    }
-
-    fn byoc(ctx: &RenderContext) -> Desired {
-        let catalog = load_builtin("streamkap").unwrap();
-        let (name, integration) = catalog.integration(None).unwrap();
-        render(&catalog, name, integration, ctx).unwrap()
-    }
-
-    #[test]
-    fn byoc_renders_as_the_page_gives_it() {
-        let desired = byoc(&context());
-        insta::assert_json_snapshot!("streamkap_byoc", desired);
-    }
-
-    #[test]
-    fn names_take_prefix_suffix_path_and_role_override() {
-        let mut ctx = context();
-        ctx.partition = "aws-cn".into();
-        ctx.naming = Naming {
-            prefix: "prod-".into(),
-            suffix: "-2".into(),
-            role_name: Some("Installer".into()),
-            path: "/vendors/".into(),
-        };
-        ctx.tags = vec![Tag::new("team", "data")];
-        let desired = byoc(&ctx);
-        assert_eq!(desired.roles[0].name, "prod-Installer-2");
-        assert_eq!(
-            desired.roles[0].arn,
-            "arn:aws-cn:iam::123456789012:role/vendors/prod-Installer-2"
-        );
-        assert_eq!(
-            desired.roles[0].policy_arns,
-            [
-                "arn:aws-cn:iam::123456789012:policy/vendors/prod-StreamkapProvisionAccess-2",
-                "arn:aws-cn:iam::123456789012:policy/vendors/prod-StreamkapDeprovisionAccess-2"
-            ]
-        );
-        assert_eq!(
-            desired.policies[0].tags.last(),
-            Some(&Tag::new("team", "data"))
-        );
-        assert_eq!(desired.roles[0].tags[0], Tag::new("managed-by", "onboard"));
-    }
-
-    #[test]
-    fn placeholders_are_substituted_and_iam_variables_kept() {
-        let doc = json!({"Resource": ["arn:${Partition}:s3:::b-${AccountId}-${Region}/${aws:username}/*"]});
-        let out = substitute(&doc, &context()).unwrap();
-        assert_eq!(
-            out["Resource"][0],
-            "arn:aws:s3:::b-123456789012-us-east-1/${aws:username}/*"
-        );
-        let err = substitute(&json!("${Nope}"), &context()).unwrap_err();
-        assert_eq!(err, "unknown placeholder ${Nope} in '${Nope}'");
-    }
-}
+mod tests;

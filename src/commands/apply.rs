@@ -1,22 +1,28 @@
-//! `onboard apply`: create what is missing, attach, verify, print the role ARN.
+//! `onboard apply`: create what is missing, attach, verify, hand over the role ARN (and external
+//! ID and access key where the vendor takes them).
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::arn::RoleArn;
+use super::target::Target;
 use crate::aws::Aws;
-use crate::catalog::{self, Naming, RenderContext};
+use crate::catalog::RenderContext;
 use crate::cli::{ApplyArgs, GlobalArgs};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::executor::{DEFAULT_CONCURRENCY, execute};
+use crate::handoff::{Handoff, KeyReport, key_lines};
 use crate::output::{emit, verification_lines};
 use crate::plan::{Present, plan_apply};
+use crate::policy::external_ids;
 use crate::policy::limits::{
-    check_desired, check_max_session_duration, check_path, check_policy_arn, parse_tag,
+    check_desired, check_external_id, check_max_session_duration, check_policy_arn, parse_tag,
 };
-use crate::verification::{Verification, verify_role};
+use crate::verification::{Expected, Verification, verify_role, verify_user};
+
+/// Length of a generated external ID (hex characters of 32 random bytes).
+const GENERATED_EXTERNAL_ID_BYTES: usize = 32;
 
 /// What `apply --output json` prints.
 #[derive(Debug, Serialize)]
@@ -25,7 +31,16 @@ pub struct ApplyOutput {
     pub integration: String,
     pub account: String,
     pub partition: String,
-    pub role_arn: String,
+    /// The role to hand to the vendor (the first role), if the vendor takes a role.
+    pub role_arn: Option<String>,
+    pub role_arns: Vec<String>,
+    pub user_arns: Vec<String>,
+    /// The external ID in the trust policies, when the vendor takes one.
+    pub external_id: Option<String>,
+    /// True when onboard generated the external ID in this run.
+    pub external_id_generated: bool,
+    /// Access keys created in this run (the secret only with --show-secret).
+    pub access_keys: Vec<KeyReport>,
     /// Whether any write call was made.
     pub changed: bool,
     /// The write calls made, in the order they completed ("created role X").
@@ -33,30 +48,17 @@ pub struct ApplyOutput {
     pub already_present: Vec<Present>,
     /// Owned resources that differ from the catalog and were left as they are.
     pub drift: Vec<String>,
-    pub verification: Option<Verification>,
+    pub verifications: Vec<Verification>,
 }
 
-/// Everything `apply` takes from its flags, checked without any AWS call.
-fn render_context(
-    args: &ApplyArgs,
-    account: &str,
-    partition: &str,
-    region: &str,
-) -> Result<RenderContext> {
-    check_path(&args.path)?;
+/// Applies the flags that are not about the catalog entry, checked without any AWS call.
+fn configure(ctx: &mut RenderContext, args: &ApplyArgs) -> Result<()> {
     if let Some(arn) = &args.permissions_boundary {
         check_policy_arn("--permissions-boundary", arn)?;
     }
     if let Some(seconds) = args.max_session_duration {
         check_max_session_duration(seconds)?;
     }
-    let mut ctx = RenderContext::new(account, partition, region);
-    ctx.naming = Naming {
-        prefix: args.name_prefix.clone(),
-        suffix: args.name_suffix.clone(),
-        role_name: args.role_name.clone(),
-        path: args.path.clone(),
-    };
     ctx.permissions_boundary = args.permissions_boundary.clone();
     ctx.max_session_duration = args.max_session_duration;
     ctx.tags = args
@@ -64,50 +66,135 @@ fn render_context(
         .iter()
         .map(|t| parse_tag(t))
         .collect::<Result<_>>()?;
-    Ok(ctx)
+    Ok(())
+}
+
+/// A new external ID from the operating system's cryptographically secure generator.
+fn generate_external_id() -> Result<String> {
+    let mut bytes = [0u8; GENERATED_EXTERNAL_ID_BYTES];
+    getrandom::getrandom(&mut bytes).map_err(|e| {
+        Error::Usage(format!(
+            "no secure random source to generate an external ID: {e}"
+        ))
+    })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     // Everything that can be checked offline is checked before the first AWS call: the entry
     // is rendered for a stand-in account of the same length as a real one.
-    let catalog = catalog::load_builtin(&args.vendor)?;
-    let (integration_name, integration) = catalog.integration(args.integration.as_deref())?;
-    let offline = render_context(&args, "000000000000", "aws", "us-east-1")?;
-    check_desired(&catalog::render(
-        &catalog,
-        integration_name,
-        integration,
-        &offline,
-    )?)?;
+    let target = Target::resolve(&args.target)?;
+    let needs_external_id = target.needs_external_id();
+    if let Some(id) = &args.external_id {
+        check_external_id(id)?;
+        if !needs_external_id {
+            return Err(Error::Usage(format!(
+                "--external-id: vendor {} ({}) has no trust policy with an external ID condition",
+                target.catalog.vendor,
+                target
+                    .selected()
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .into());
+        }
+    }
+    let handoff = Handoff::new(args.key.key_file.as_deref(), args.key.show_secret)?;
+    let mut offline = target.context("000000000000", "aws", "us-east-1");
+    configure(&mut offline, &args)?;
+    offline.external_id = Some(
+        args.external_id
+            .clone()
+            .unwrap_or_else(|| "0".repeat(2 * GENERATED_EXTERNAL_ID_BYTES)),
+    );
+    check_desired(&target.render(&offline)?)?;
     let settings = super::assume_settings(&args.verify, None)?;
 
     let aws = Aws::connect(global).await;
     let caller = aws.caller().await?;
-    let ctx = render_context(&args, &caller.account, &caller.partition, aws.region())?;
-    let desired = catalog::render(&catalog, integration_name, integration, &ctx)?;
-    check_desired(&desired)?;
+    let mut ctx = target.context(&caller.account, &caller.partition, aws.region());
+    configure(&mut ctx, &args)?;
+    ctx.external_id = args.external_id.clone();
+    let observed = aws.observe(&target.render(&ctx)?).await?;
 
-    let observed = aws.observe(&desired).await?;
+    // The external ID: the one given, else the one the roles already trust, else a new one.
+    let mut generated = false;
+    if needs_external_id && ctx.external_id.is_none() {
+        let existing = observed
+            .roles
+            .values()
+            .flatten()
+            .flat_map(|r| external_ids(&r.trust))
+            .next();
+        ctx.external_id = match existing {
+            Some(id) => Some(id),
+            None => {
+                generated = true;
+                Some(generate_external_id()?)
+            }
+        };
+    }
+    let desired = target.render(&ctx)?;
+    check_desired(&desired)?;
     let plan = plan_apply(&desired, &observed)?;
-    let completed = execute(&plan, DEFAULT_CONCURRENCY, |action| aws.execute(action))
-        .await
-        .with_context(|| format!("applying {} {}", desired.vendor, desired.integration))?;
+    if plan.creates_access_key() {
+        let user = desired
+            .users
+            .iter()
+            .find(|u| u.access_key)
+            .map_or("", |u| &u.name);
+        handoff.require(user)?;
+    }
+
+    let result = execute(&plan, DEFAULT_CONCURRENCY, |action| {
+        let (aws, handoff) = (&aws, &handoff);
+        async move {
+            if let Some(key) = aws.execute(action).await? {
+                handoff.deliver(&key)?;
+            }
+            Ok(())
+        }
+    })
+    .await;
+    let access_keys = handoff.delivered();
+    let completed = match result {
+        Ok(completed) => completed,
+        Err(err) => {
+            // A key created before the failure was handed over already; say where.
+            emit(
+                global.output,
+                &serde_json::json!({ "access_keys": access_keys }),
+                &key_lines(&access_keys),
+            );
+            return Err(err)
+                .with_context(|| format!("applying {} {}", desired.vendor, desired.integration));
+        }
+    };
     let changes: Vec<String> = completed
         .iter()
         .map(|&i| plan.steps[i].action.done())
         .collect();
 
-    let role = desired
-        .roles
-        .first()
-        .context("the catalog entry defines no role")?;
-    let verification = if args.no_verify {
-        None
-    } else {
-        let arn = RoleArn::parse(&role.arn)?;
-        Some(verify_role(&aws, &arn, &caller, Some(&desired), &settings).await?)
-    };
+    let mut verifications = Vec::new();
+    if !args.no_verify {
+        let expected = Expected::Desired(&desired);
+        let mut settings = settings;
+        settings.external_id = desired.external_id.clone();
+        for role in &desired.roles {
+            verifications.push(
+                verify_role(&aws, &role.name, &role.arn, &caller, &expected, &settings).await?,
+            );
+        }
+        for user in &desired.users {
+            verifications.push(verify_user(&aws, &user.name, &user.arn, &expected).await?);
+        }
+    }
 
+    let role_arns: Vec<String> = desired.roles.iter().map(|r| r.arn.clone()).collect();
+    let user_arns: Vec<String> = desired.users.iter().map(|u| u.arn.clone()).collect();
+    let passed = verifications.iter().all(|v| v.passed);
     let mut text = changes.clone();
     if changes.is_empty() {
         text.push("no changes: everything was already in place".to_owned());
@@ -117,28 +204,48 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
             .iter()
             .map(|d| format!("drift: {d}; apply left it as it is")),
     );
-    text.extend(verification.iter().flat_map(verification_lines));
-    text.push(role.arn.clone());
-    let passed = verification.as_ref().is_none_or(|v| v.passed);
+    text.extend(verifications.iter().flat_map(verification_lines));
+    text.extend(key_lines(&access_keys));
+    if let Some(id) = desired.external_id.as_ref().filter(|_| needs_external_id) {
+        let note = if generated {
+            " (generated: give it to the vendor with the role ARN)"
+        } else {
+            ""
+        };
+        text.push(format!("external ID: {id}{note}"));
+    }
+    text.extend(role_arns.iter().skip(1).rev().cloned());
+    text.extend(
+        role_arns
+            .first()
+            .cloned()
+            .or_else(|| user_arns.first().cloned()),
+    );
     let output = ApplyOutput {
         vendor: desired.vendor.clone(),
         integration: desired.integration.clone(),
         account: desired.account.clone(),
         partition: desired.partition.clone(),
-        role_arn: role.arn.clone(),
+        role_arn: role_arns.first().cloned(),
+        role_arns,
+        user_arns,
+        external_id: desired.external_id.clone().filter(|_| needs_external_id),
+        external_id_generated: generated,
+        access_keys,
         changed: !changes.is_empty(),
         changes,
         already_present: plan.present,
         drift: plan.drift,
-        verification,
+        verifications,
     };
     emit(global.output, &output, &text);
     if passed {
         Ok(ExitCode::SUCCESS)
     } else {
         anyhow::bail!(
-            "{} was applied but its verification failed: see the failed checks",
-            role.arn
+            "{} {} was applied but its verification failed: see the failed checks",
+            desired.vendor,
+            desired.integration
         )
     }
 }

@@ -1,6 +1,9 @@
 //! One module per subcommand, each with `pub async fn run(args, global)`.
 
 pub mod apply;
+pub mod catalog;
+pub mod rotate_key;
+mod target;
 pub mod teardown;
 pub mod verify;
 

@@ -25,10 +25,12 @@ pub struct TeardownOutput {
     pub kept: Vec<Kept>,
 }
 
-/// Names of every role and policy the catalog entries in scope would create.
+/// Names of every resource the built-in entries in scope would create (a vendor of the user's
+/// own catalog file has none here: its resources are found by their tags alone).
 fn catalog_names(vendor: Option<&str>) -> Result<BTreeSet<String>> {
     let vendors = match vendor {
-        Some(v) => vec![v],
+        Some(v) if catalog::builtin_vendors().contains(&v) => vec![v],
+        Some(_) => vec![],
         None => catalog::builtin_vendors(),
     };
     let mut names = BTreeSet::new();
@@ -36,6 +38,7 @@ fn catalog_names(vendor: Option<&str>) -> Result<BTreeSet<String>> {
         for integration in catalog::load_builtin(vendor)?.integrations.values() {
             names.extend(integration.policies.iter().map(|p| p.name.clone()));
             names.extend(integration.roles.iter().map(|r| r.name.clone()));
+            names.extend(integration.users.iter().map(|u| u.name.clone()));
         }
     }
     Ok(names)
@@ -73,7 +76,11 @@ pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<Exit
             anyhow::bail!("teardown cancelled: nothing was removed");
         }
     }
-    let completed = execute(&plan, DEFAULT_CONCURRENCY, |action| aws.execute(action)).await?;
+    let completed = execute(&plan, DEFAULT_CONCURRENCY, |action| {
+        let aws = &aws;
+        async move { aws.execute(action).await.map(drop) }
+    })
+    .await?;
     let removed: Vec<String> = completed
         .iter()
         .map(|&i| plan.steps[i].action.done())

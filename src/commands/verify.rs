@@ -1,23 +1,50 @@
-//! `onboard verify`: check a role and try to assume it.
+//! `onboard verify`: check a role (and try to assume it) or a user.
 
 use std::process::ExitCode;
 
-use crate::arn::RoleArn;
+use crate::arn::IamArn;
 use crate::aws::Aws;
+use crate::catalog;
 use crate::cli::{GlobalArgs, VerifyArgs};
 use crate::output::{emit, verification_lines};
-use crate::verification::verify_role;
+use crate::verification::{Expected, verify_role, verify_user};
 
 pub async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let arn = RoleArn::parse(&args.role_arn)?;
-    let settings = super::assume_settings(&args.verify, args.external_id)?;
+    let arn = match (&args.role_arn, &args.user_arn) {
+        (Some(role), _) => IamArn::parse_role(role)?,
+        (None, Some(user)) => IamArn::parse_user(user)?,
+        (None, None) => unreachable!("clap requires --role-arn or --user-arn"),
+    };
+    let settings = super::assume_settings(&args.verify, args.external_id.clone())?;
+    let catalog = args
+        .catalog_file
+        .as_deref()
+        .map(catalog::load_file)
+        .transpose()?;
+
     let aws = Aws::connect(global).await;
     let caller = aws.caller().await?;
-    let verification = verify_role(&aws, &arn, &caller, None, &settings).await?;
+    let expected = Expected::FromTags {
+        catalog: catalog.as_ref(),
+        account: &arn.account,
+        partition: &arn.partition,
+        external_id: args.external_id,
+    };
+    let verification = if arn.kind == "role" {
+        verify_role(
+            &aws,
+            &arn.name,
+            &arn.to_string(),
+            &caller,
+            &expected,
+            &settings,
+        )
+        .await?
+    } else {
+        verify_user(&aws, &arn.name, &arn.to_string(), &expected).await?
+    };
     let mut text = verification_lines(&verification);
-    if let Some(assumed) = &verification.assumed_role_arn {
-        text.push(assumed.clone());
-    }
+    text.extend(verification.assumed_role_arn.clone());
     emit(global.output, &verification, &text);
     if verification.passed {
         Ok(ExitCode::SUCCESS)

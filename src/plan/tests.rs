@@ -2,13 +2,14 @@ use serde_json::json;
 
 use super::*;
 use crate::catalog::{RenderContext, load_builtin, render};
-use crate::state::{ObservedPolicy, ObservedRole, Tag};
+use crate::error::Error;
+use crate::state::{Desired, Observed, ObservedPolicy, ObservedRole, Tag, Tags, VENDOR_TAG};
 
 fn desired() -> Desired {
     let catalog = load_builtin("streamkap").unwrap();
-    let (name, integration) = catalog.integration(None).unwrap();
+    let selected = catalog.select(&[], false).unwrap();
     let ctx = RenderContext::new("123456789012", "aws", "us-east-1");
-    render(&catalog, name, integration, &ctx).unwrap()
+    render(&catalog, &selected, &ctx).unwrap()
 }
 
 fn tags(list: &[Tag]) -> Tags {
@@ -36,6 +37,7 @@ fn applied(desired: &Desired) -> Observed {
             tags: tags(&r.tags),
             trust: r.trust.clone(),
             attached: r.policy_arns.clone(),
+            instance_profiles: vec![],
         };
         observed.roles.insert(r.name.clone(), Some(role));
     }
@@ -171,7 +173,12 @@ fn drift_is_reported_in_canonical_form_only() {
 }
 
 fn owned(vendor: &str) -> Tags {
-    tags(&crate::state::ownership_tags(vendor, "byoc", "x"))
+    tags(&crate::state::ownership_tags(
+        vendor,
+        "byoc",
+        "x",
+        &Default::default(),
+    ))
 }
 
 #[test]
@@ -192,10 +199,29 @@ fn teardown_orders_detaches_and_version_deletes_before_deletes() {
             name: "P".into(),
             tags: owned("streamkap"),
             non_default_versions: vec!["v1".into()],
-            entities: vec![Entity {
-                kind: "role",
-                name: "R".into(),
-            }],
+            entities: vec![
+                Entity {
+                    kind: "role",
+                    name: "R".into(),
+                },
+                Entity {
+                    kind: "user",
+                    name: "U".into(),
+                },
+            ],
+        }],
+        instance_profiles: vec![OwnedInstanceProfile {
+            name: "R".into(),
+            tags: owned("streamkap"),
+            roles: vec!["R".into()],
+        }],
+        users: vec![OwnedUser {
+            name: "U".into(),
+            tags: owned("streamkap"),
+            attached: vec!["arn:aws:iam::1:policy/P".into()],
+            inline_policies: vec![],
+            access_keys: vec!["AKIA1".into()],
+            groups: vec![],
         }],
         foreign: vec![],
     };
@@ -210,10 +236,13 @@ fn teardown_orders_detaches_and_version_deletes_before_deletes() {
             ),
             ("delete inline policy inline of role R".to_owned(), vec![]),
             ("remove role R from instance profile R".to_owned(), vec![]),
-            ("delete instance profile R".to_owned(), vec![3]),
             ("delete role R".to_owned(), vec![0, 1, 2, 3]),
+            ("delete access key AKIA1 of user U".to_owned(), vec![]),
+            ("detach policy P from user U".to_owned(), vec![]),
+            ("delete user U".to_owned(), vec![5, 6]),
+            ("delete instance profile R".to_owned(), vec![3]),
             ("delete version v1 of policy P".to_owned(), vec![]),
-            ("delete policy P".to_owned(), vec![0, 6]),
+            ("delete policy P".to_owned(), vec![0, 6, 9]),
         ]
     );
     assert!(plan.kept.is_empty());
@@ -248,6 +277,15 @@ fn teardown_keeps_what_hangs_on_resources_it_does_not_own_and_filters_by_vendor(
                 name: "bob".into(),
             }],
         }],
+        instance_profiles: vec![],
+        users: vec![OwnedUser {
+            name: "InGroup".into(),
+            tags: owned("streamkap"),
+            attached: vec![],
+            inline_policies: vec![],
+            access_keys: vec![],
+            groups: vec!["admins".into()],
+        }],
         foreign: vec![],
     };
     let plan = plan_teardown(&inventory, Some("streamkap"));
@@ -257,8 +295,15 @@ fn teardown_keeps_what_hangs_on_resources_it_does_not_own_and_filters_by_vendor(
         .iter()
         .map(|k| (k.kind, k.name.as_str()))
         .collect();
-    assert_eq!(kept, [("role", "InForeignProfile"), ("policy", "P")]);
-    assert!(plan.kept[1].reason.contains("attached to user bob"));
+    assert_eq!(
+        kept,
+        [
+            ("role", "InForeignProfile"),
+            ("user", "InGroup"),
+            ("policy", "P")
+        ]
+    );
+    assert!(plan.kept[2].reason.contains("attached to user bob"));
 
     let plan = plan_teardown(&inventory, Some("upsolver"));
     assert_eq!(

@@ -85,6 +85,22 @@ pub fn trusted_aws_principals(trust: &Value) -> Vec<String> {
     principals
 }
 
+/// The `sts:ExternalId` values that `StringEquals` conditions of a trust policy require.
+pub fn external_ids(trust: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for statement in as_list(&trust["Statement"]) {
+        for id in as_list(&statement["Condition"]["StringEquals"]["sts:ExternalId"]) {
+            if let Some(id) = id
+                .as_str()
+                .filter(|id| !ids.iter().any(|known| known == id))
+            {
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    ids
+}
+
 fn as_list(value: &Value) -> Vec<Value> {
     match value {
         Value::Array(items) => items.clone(),
@@ -165,6 +181,15 @@ mod tests {
         let plus = decode_document("%7B%22Sid%22%3A%22a%2Bb+c%22%7D").unwrap();
         assert_eq!(plus["Sid"], "a+b+c");
         assert!(decode_document("%7Bnot json").is_err());
+    }
+
+    #[test]
+    fn external_ids_come_from_string_equals_conditions() {
+        let trust = json!({"Statement": [
+            {"Effect": "Allow", "Condition": {"StringEquals": {"sts:ExternalId": "abc"}}},
+            {"Effect": "Allow", "Condition": {"StringEquals": {"sts:ExternalId": ["abc"]}}},
+            {"Effect": "Allow"}]});
+        assert_eq!(external_ids(&trust), ["abc"]);
     }
 
     #[test]

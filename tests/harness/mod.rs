@@ -196,6 +196,47 @@ fn run_output(output: Output) -> Run {
     }
 }
 
+impl Env {
+    /// Names of all users in the account.
+    pub fn user_names(&self) -> Vec<String> {
+        xml_values(&self.iam(&[("Action", "ListUsers")]), "UserName")
+    }
+
+    /// Names of all instance profiles in the account.
+    pub fn instance_profile_names(&self) -> Vec<String> {
+        xml_values(
+            &self.iam(&[("Action", "ListInstanceProfiles")]),
+            "InstanceProfileName",
+        )
+    }
+
+    /// Ids of a user's access keys.
+    pub fn access_key_ids(&self, user: &str) -> Vec<String> {
+        xml_values(
+            &self.iam(&[("Action", "ListAccessKeys"), ("UserName", user)]),
+            "AccessKeyId",
+        )
+    }
+
+    /// Asserts the account holds no role, customer managed policy, user or instance profile.
+    #[track_caller]
+    pub fn assert_empty(&self) {
+        assert_eq!(self.role_names(), Vec::<String>::new(), "roles left");
+        assert_eq!(self.policy_names(), Vec::<String>::new(), "policies left");
+        assert_eq!(self.user_names(), Vec::<String>::new(), "users left");
+        assert_eq!(
+            self.instance_profile_names(),
+            Vec::<String>::new(),
+            "instance profiles left"
+        );
+    }
+
+    /// A fresh path in this test's private folder.
+    pub fn temp_path(&self, name: &str) -> PathBuf {
+        self.home.join(name)
+    }
+}
+
 impl Drop for Env {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.home);

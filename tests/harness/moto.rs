@@ -39,6 +39,8 @@ impl Moto {
         let port = free_port();
         let mut child = Command::new(moto_server())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            // AWS managed policies exist on AWS; vendors attach them by ARN.
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

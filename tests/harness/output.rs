@@ -8,12 +8,54 @@ pub struct ApplyOutput {
     pub integration: String,
     pub account: String,
     pub partition: String,
-    pub role_arn: String,
+    pub role_arn: Option<String>,
+    pub role_arns: Vec<String>,
+    pub user_arns: Vec<String>,
+    pub external_id: Option<String>,
+    pub external_id_generated: bool,
+    pub access_keys: Vec<KeyReport>,
     pub changed: bool,
     pub changes: Vec<String>,
     pub already_present: Vec<Present>,
     pub drift: Vec<String>,
-    pub verification: Option<Verification>,
+    pub verifications: Vec<Verification>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KeyReport {
+    pub user: String,
+    pub access_key_id: String,
+    pub key_file: Option<String>,
+    pub secret_access_key: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RotateOutput {
+    pub user: String,
+    pub access_keys: Vec<KeyReport>,
+    pub changes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct VendorListing {
+    pub vendor: String,
+    pub display_name: String,
+    pub integrations: Vec<IntegrationListing>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IntegrationListing {
+    pub name: String,
+    pub default: bool,
+    pub description: String,
+    pub parameters: Vec<String>,
+    pub source: Source,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Source {
+    pub title: String,
+    pub seed: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -25,7 +67,8 @@ pub struct Present {
 
 #[derive(Debug, Deserialize)]
 pub struct Verification {
-    pub role_arn: String,
+    pub kind: String,
+    pub arn: String,
     pub checks: Vec<Check>,
     pub assumed_role_arn: Option<String>,
     pub passed: bool,

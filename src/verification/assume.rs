@@ -1,52 +1,21 @@
-//! Verification: read a role back, compare it with the catalog, and prove it can be assumed.
-//! Used by `verify` and at the end of `apply`.
+//! The sts:AssumeRole check: who may assume a role, waiting for IAM propagation only when the
+//! caller is trusted, and sts:GetCallerIdentity with the temporary credentials.
 
 use std::future::Future;
 use std::time::Duration;
 
-use futures_util::future::join_all;
-use serde::Serialize;
 use serde_json::Value;
 
-use crate::arn::RoleArn;
+use super::{Check, Status, check};
 use crate::aws::{Aws, Caller};
-use crate::catalog::{self, RenderContext};
 use crate::error::{Error, Result};
-use crate::policy::{same_document, trusted_aws_principals};
-use crate::state::{Desired, INTEGRATION_TAG, ObservedRole, RESOURCE_TAG, VENDOR_TAG, is_owned};
+use crate::policy::trusted_aws_principals;
+use crate::state::ObservedRole;
 
 /// First wait between sts:AssumeRole attempts while IAM propagates a new role; doubles up to
 /// [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
-
-/// The outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Pass,
-    Fail,
-    /// Not a pass, but what a correct setup shows: the customer may not assume the vendor's role,
-    /// or there is nothing to compare.
-    Expected,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
-    pub name: String,
-    pub status: Status,
-    pub detail: String,
-}
-
-/// Every check made on one role.
-#[derive(Debug, Clone, Serialize)]
-pub struct Verification {
-    pub role_arn: String,
-    pub checks: Vec<Check>,
-    pub assumed_role_arn: Option<String>,
-    /// True when no check failed.
-    pub passed: bool,
-}
 
 /// What the sts:AssumeRole check uses.
 #[derive(Debug, Clone)]
@@ -130,186 +99,9 @@ pub fn caller_is_trusted(trust: &Value, caller: &Caller) -> bool {
     })
 }
 
-fn check(name: impl Into<String>, status: Status, detail: impl Into<String>) -> Check {
-    Check {
-        name: name.into(),
-        status,
-        detail: detail.into(),
-    }
-}
-
-/// The desired state a role's onboard tags point at, rendered for the role's account.
-fn expected_from_tags(aws: &Aws, role: &ObservedRole, arn: &RoleArn) -> Result<Desired, String> {
-    let vendor = role.tags.get(VENDOR_TAG).ok_or(
-        "the role has no onboard:vendor tag, so there is no catalog entry to compare with",
-    )?;
-    let catalog = catalog::load_builtin(vendor).map_err(|e| e.to_string())?;
-    let integration = role.tags.get(INTEGRATION_TAG).map(String::as_str);
-    let (name, integration) = catalog
-        .integration(integration)
-        .map_err(|e| e.to_string())?;
-    let mut ctx = RenderContext::new(&arn.account, &arn.partition, aws.region());
-    ctx.naming.path = arn.path.clone();
-    catalog::render(&catalog, name, integration, &ctx).map_err(|e| e.to_string())
-}
-
-/// Checks one role. `expected` is the desired state when the caller knows it (apply); otherwise
-/// it comes from the role's onboard tags and the built-in catalog.
-pub async fn verify_role(
-    aws: &Aws,
-    arn: &RoleArn,
-    caller: &Caller,
-    expected: Option<&Desired>,
-    settings: &AssumeSettings,
-) -> Result<Verification> {
-    let mut checks = Vec::new();
-    let role_arn = arn.to_string();
-    let Some(role) = aws.read_role(&arn.name).await? else {
-        checks.push(check(
-            "role exists",
-            Status::Fail,
-            format!("no role named {} in account {}", arn.name, caller.account),
-        ));
-        return Ok(finish(role_arn, checks, None));
-    };
-    checks.push(check("role exists", Status::Pass, role.arn.clone()));
-
-    let from_tags;
-    let expected = match expected {
-        Some(desired) => Ok(desired),
-        None => {
-            from_tags = expected_from_tags(aws, &role, arn);
-            from_tags.as_ref().map_err(Clone::clone)
-        }
-    };
-    let (catalog_checks, (assume_checks, assumed_role_arn)) = tokio::join!(
-        compare_with_catalog(aws, &role, expected),
-        assume(aws, &role, caller, settings),
-    );
-    checks.extend(catalog_checks?);
-    checks.extend(assume_checks);
-    Ok(finish(role_arn, checks, assumed_role_arn))
-}
-
-fn finish(role_arn: String, checks: Vec<Check>, assumed_role_arn: Option<String>) -> Verification {
-    let passed = checks.iter().all(|c| c.status != Status::Fail);
-    Verification {
-        role_arn,
-        checks,
-        assumed_role_arn,
-        passed,
-    }
-}
-
-/// Trust policy, attachments and default policy versions, compared with the catalog.
-async fn compare_with_catalog(
-    aws: &Aws,
-    role: &ObservedRole,
-    expected: Result<&Desired, String>,
-) -> Result<Vec<Check>> {
-    let desired = match expected {
-        Ok(desired) => desired,
-        Err(why) => return Ok(vec![check("catalog comparison", Status::Expected, why)]),
-    };
-    let role_id = role.tags.get(RESOURCE_TAG);
-    let Some(wanted) = desired
-        .roles
-        .iter()
-        .find(|r| Some(&r.id) == role_id || r.name == role.name)
-    else {
-        let detail = format!(
-            "the {} {} catalog entry has no such role",
-            desired.vendor, desired.integration
-        );
-        return Ok(vec![check("catalog comparison", Status::Fail, detail)]);
-    };
-    let mut checks = Vec::new();
-    let (status, detail) = if same_document(&role.trust, &wanted.trust) {
-        (
-            Status::Pass,
-            format!(
-                "trusts {}",
-                trusted_aws_principals(&wanted.trust).join(", ")
-            ),
-        )
-    } else {
-        (
-            Status::Fail,
-            format!(
-                "expected principals [{}], found [{}]{}",
-                trusted_aws_principals(&wanted.trust).join(", "),
-                trusted_aws_principals(&role.trust).join(", "),
-                " (or other statements differ)"
-            ),
-        )
-    };
-    checks.push(check("trust policy matches the catalog", status, detail));
-
-    // Read every customer managed policy attached to the role, then match catalog policies to
-    // them by onboard's tags, so that the user's name prefix or suffix does not matter.
-    let customer_managed = role
-        .attached
-        .iter()
-        .filter(|a| !a.contains(":iam::aws:policy/"));
-    let attached = join_all(customer_managed.map(|a| aws.read_policy(a))).await;
-    let attached: Vec<_> = attached
-        .into_iter()
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect();
-    for policy in desired
-        .policies
-        .iter()
-        .filter(|p| wanted.policy_arns.contains(&p.arn))
-    {
-        let found = attached.iter().find(|a| {
-            is_owned(&a.tags)
-                && a.tags.get(RESOURCE_TAG) == Some(&policy.id)
-                && a.tags.get(VENDOR_TAG) == Some(&desired.vendor)
-        });
-        let Some(found) = found else {
-            checks.push(check(
-                format!("policy {} attached", policy.name),
-                Status::Fail,
-                format!(
-                    "no policy tagged {RESOURCE_TAG}={} is attached to role {}",
-                    policy.id, role.name
-                ),
-            ));
-            continue;
-        };
-        checks.push(check(
-            format!("policy {} attached", policy.name),
-            Status::Pass,
-            found.arn.clone(),
-        ));
-        let (status, detail) = if same_document(&found.document, &policy.document) {
-            (
-                Status::Pass,
-                format!("default version {}", found.default_version_id),
-            )
-        } else {
-            (
-                Status::Fail,
-                format!(
-                    "default version {} differs from the catalog",
-                    found.default_version_id
-                ),
-            )
-        };
-        checks.push(check(
-            format!("policy {} matches the catalog", policy.name),
-            status,
-            detail,
-        ));
-    }
-    Ok(checks)
-}
-
 /// sts:AssumeRole (waiting for propagation where that makes sense), then sts:GetCallerIdentity
 /// with the temporary credentials.
-async fn assume(
+pub(super) async fn assume(
     aws: &Aws,
     role: &ObservedRole,
     caller: &Caller,

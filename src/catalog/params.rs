@@ -1,0 +1,225 @@
+//! Catalog parameters: values the vendor page leaves to the customer (`<bucket_name>`,
+//! `UPSOLVER_ORG_ID`, ...), given as `--param NAME=VALUE` and checked before any AWS call.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::Integration;
+use crate::error::{Error, Result};
+use crate::policy::limits::is_account_id;
+
+/// What a parameter holds, which decides how it is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ParamKind {
+    /// An S3 bucket name (general purpose bucket naming rules).
+    S3Bucket,
+    /// An AWS Glue database name.
+    GlueDatabase,
+    /// A Redshift cluster identifier.
+    RedshiftCluster,
+    /// A 12-digit AWS account id.
+    AccountId,
+    /// The ARN of an IAM principal: an account root, a role or a user.
+    PrincipalArn,
+    /// Letters, digits, `-` and `_`, 1 to 64 characters.
+    Identifier,
+}
+
+/// A parameter of a catalog integration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamSpec {
+    /// Used as `--param NAME=VALUE` and as `${NAME}` in documents.
+    pub name: String,
+    pub description: String,
+    pub kind: ParamKind,
+    /// Value when none is given; without a default the parameter is required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+}
+
+impl ParamKind {
+    /// Why `value` is not valid for this kind, if it is not.
+    pub fn problem(self, value: &str) -> Option<&'static str> {
+        let len = value.len();
+        let all = |f: fn(char) -> bool| value.chars().all(f);
+        match self {
+            ParamKind::S3Bucket => {
+                let edge_ok = value.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+                    && value.ends_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit());
+                let ip_like = value.split('.').count() == 4 && value.split('.').all(|p| p.parse::<u8>().is_ok());
+                if !(3..=63).contains(&len) {
+                    Some("S3 bucket names are 3 to 63 characters")
+                } else if !all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-') {
+                    Some("S3 bucket names use only lowercase letters, digits, '.' and '-'")
+                } else if !edge_ok {
+                    Some("S3 bucket names begin and end with a lowercase letter or digit")
+                } else if value.contains("..") || ip_like {
+                    Some("S3 bucket names have no '..' and are not formatted as an IP address")
+                } else if value.starts_with("xn--") || value.starts_with("sthree-") || value.ends_with("-s3alias") {
+                    Some("S3 bucket names may not start with xn-- or sthree- or end with -s3alias")
+                } else {
+                    None
+                }
+            }
+            ParamKind::GlueDatabase => (!(1..=255).contains(&len)
+                || !all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'))
+            .then_some("Glue database names are 1 to 255 lowercase letters, digits, '_' and '-'"),
+            ParamKind::RedshiftCluster => (!(1..=63).contains(&len)
+                || !all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                || !value.starts_with(|c: char| c.is_ascii_lowercase())
+                || value.ends_with('-')
+                || value.contains("--"))
+            .then_some(
+                "Redshift cluster identifiers are 1 to 63 lowercase letters, digits and single hyphens, \
+                 starting with a letter and not ending with a hyphen",
+            ),
+            ParamKind::AccountId => (!is_account_id(value)).then_some("account ids are 12 digits"),
+            ParamKind::PrincipalArn => (!is_principal_arn(value)).then_some(
+                "use arn:aws:iam::ACCOUNT_ID:root, arn:aws:iam::ACCOUNT_ID:role/NAME or arn:aws:iam::ACCOUNT_ID:user/NAME",
+            ),
+            ParamKind::Identifier => (!(1..=64).contains(&len)
+                || !all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .then_some("use 1 to 64 letters, digits, '-' and '_'"),
+        }
+    }
+}
+
+/// Parses a `--param NAME=VALUE`.
+pub fn parse_param(text: &str) -> Result<(String, String)> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err(Error::Usage(format!(
+            "--param '{text}' is not NAME=VALUE: use for example --param bucket=my-bucket"
+        ))),
+    }
+}
+
+/// The parameter values for the selected integrations: given values checked, defaults filled
+/// in. A missing required parameter is reported with its description; an unknown one with the
+/// list of known ones.
+pub fn resolve_params(
+    vendor: &str,
+    selected: &[(&str, &Integration)],
+    given: &[(String, String)],
+) -> Result<BTreeMap<String, String>> {
+    let specs: Vec<&ParamSpec> = selected.iter().flat_map(|(_, i)| &i.parameters).collect();
+    let integrations = selected
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ");
+    for (name, _) in given {
+        if !specs.iter().any(|p| &p.name == name) {
+            let known: Vec<&str> = specs.iter().map(|p| p.name.as_str()).collect();
+            let known = if known.is_empty() {
+                "it takes none".to_owned()
+            } else {
+                format!("known: {}", known.join(", "))
+            };
+            return Err(Error::Usage(format!(
+                "vendor {vendor} ({integrations}) has no parameter '{name}'; {known}"
+            )));
+        }
+    }
+    let mut values = BTreeMap::new();
+    for spec in specs {
+        let value = given
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == spec.name)
+            .map(|(_, v)| v.clone());
+        let Some(value) = value.or_else(|| spec.default.clone()) else {
+            return Err(Error::Usage(format!(
+                "vendor {vendor} ({integrations}) needs --param {}=VALUE: {}",
+                spec.name, spec.description
+            )));
+        };
+        if let Some(problem) = spec.kind.problem(&value) {
+            return Err(Error::Usage(format!(
+                "--param {}={value} is not valid: {problem}",
+                spec.name
+            )));
+        }
+        values.insert(spec.name.clone(), value);
+    }
+    Ok(values)
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:root`, `...:role/NAME` or `...:user/NAME`.
+fn is_principal_arn(value: &str) -> bool {
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts[..] else {
+        return false;
+    };
+    let resource_ok = resource == "root"
+        || ["role/", "user/"].iter().any(|p| {
+            resource.strip_prefix(p).is_some_and(|rest| {
+                !rest.is_empty()
+                    && rest
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+            })
+        });
+    arn == "arn"
+        && partition.starts_with("aws")
+        && service == "iam"
+        && region.is_empty()
+        && is_account_id(account)
+        && resource_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ParamKind::*;
+
+    #[test]
+    fn bucket_names_follow_s3s_rules() {
+        for good in ["my-bucket", "a.b.c", "abc", "us-east-1-upsolver-org1"] {
+            assert_eq!(S3Bucket.problem(good), None, "{good}");
+        }
+        for bad in [
+            "ab",
+            "My-Bucket",
+            "-bucket",
+            "bucket-",
+            "a..b",
+            "192.168.1.1",
+            "xn--abc",
+            "b-s3alias",
+            "b_c",
+        ] {
+            assert!(S3Bucket.problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn other_kinds_are_checked() {
+        assert_eq!(GlueDatabase.problem("sales_db"), None);
+        assert!(GlueDatabase.problem("Sales").is_some());
+        assert_eq!(RedshiftCluster.problem("analytics-1"), None);
+        for bad in ["1abc", "a--b", "abc-", "ABC"] {
+            assert!(RedshiftCluster.problem(bad).is_some(), "{bad}");
+        }
+        assert_eq!(AccountId.problem("123456789012"), None);
+        assert!(AccountId.problem("1234").is_some());
+        assert_eq!(
+            PrincipalArn.problem("arn:aws:iam::123456789012:role/ops/Admin"),
+            None
+        );
+        assert_eq!(
+            PrincipalArn.problem("arn:aws-cn:iam::123456789012:root"),
+            None
+        );
+        assert!(
+            PrincipalArn
+                .problem("arn:aws:iam::123456789012:group/G")
+                .is_some()
+        );
+        assert!(PrincipalArn.problem("123456789012").is_some());
+        assert_eq!(Identifier.problem("org-42_x"), None);
+        assert!(Identifier.problem("a b").is_some());
+    }
+}

@@ -1,0 +1,151 @@
+//! `onboard catalog list` and `onboard catalog show`: the built-in entries and the exact
+//! documents apply would create, without any AWS call.
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use super::target::Target;
+use crate::catalog::{self, CatalogSource, Naming, Source};
+use crate::cli::{CatalogCommand, GlobalArgs, ShowArgs};
+use crate::error::{Error, Result};
+use crate::output::emit;
+use crate::policy::limits::{check_external_id, is_account_id};
+
+/// One vendor in `catalog list --output json`.
+#[derive(Debug, Serialize)]
+pub struct VendorListing {
+    pub vendor: String,
+    pub display_name: String,
+    pub integrations: Vec<IntegrationListing>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IntegrationListing {
+    pub name: String,
+    pub default: bool,
+    pub description: String,
+    pub parameters: Vec<String>,
+    pub source: Source,
+}
+
+pub async fn run(command: CatalogCommand, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    match command {
+        CatalogCommand::List => list(global)?,
+        CatalogCommand::Show(args) => show(args, global)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(global: &GlobalArgs) -> Result<()> {
+    let mut listing = Vec::new();
+    let mut text = Vec::new();
+    for vendor in catalog::builtin_vendors() {
+        let entry = catalog::load_builtin(vendor)?;
+        text.push(format!("{vendor}: {}", entry.display_name));
+        let mut integrations = Vec::new();
+        for (name, integration) in &entry.integrations {
+            let default = *name == entry.default_integration;
+            let parameters: Vec<String> = integration
+                .parameters
+                .iter()
+                .map(|p| p.name.clone())
+                .collect();
+            let params = parameters
+                .iter()
+                .map(|p| format!(" --param {p}=..."))
+                .collect::<String>();
+            let marker = if default { " (default)" } else { "" };
+            text.push(format!(
+                "  {name}{marker}{params}: {}",
+                integration.description
+            ));
+            integrations.push(IntegrationListing {
+                name: name.clone(),
+                default,
+                description: integration.description.clone(),
+                parameters,
+                source: integration.source.clone(),
+            });
+        }
+        listing.push(VendorListing {
+            vendor: vendor.to_owned(),
+            display_name: entry.display_name,
+            integrations,
+        });
+    }
+    emit(global.output, &listing, &text);
+    Ok(())
+}
+
+fn json(document: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(document).expect("JSON values serialize")
+}
+
+fn show(args: ShowArgs, global: &GlobalArgs) -> Result<()> {
+    let source = match (&args.vendor, &args.catalog_file) {
+        (_, Some(path)) => CatalogSource::File(path),
+        (Some(vendor), None) => CatalogSource::Builtin(vendor),
+        (None, None) => unreachable!("clap requires a vendor or --catalog-file"),
+    };
+    let naming = Naming {
+        path: "/".to_owned(),
+        ..Naming::default()
+    };
+    let target = Target::new(
+        source.load()?,
+        &args.integrations,
+        &args.params,
+        args.trust_principal.as_deref(),
+        naming,
+    )?;
+    if let Some(account) = args.account.as_deref().filter(|a| !is_account_id(a)) {
+        return Err(Error::Usage(format!(
+            "--account '{account}' is not a 12-digit account id"
+        )));
+    }
+    if let Some(id) = &args.external_id {
+        check_external_id(id)?;
+    }
+    let region = global.region.as_deref().unwrap_or("${Region}");
+    let mut ctx = target.context(
+        args.account.as_deref().unwrap_or("${AccountId}"),
+        &args.partition,
+        region,
+    );
+    ctx.external_id = args.external_id.clone();
+    let desired = target.render(&ctx)?;
+
+    let mut text = Vec::new();
+    for policy in &desired.policies {
+        text.push(format!("# policy {} ({})", policy.name, policy.arn));
+        text.push(json(&policy.document));
+    }
+    for role in &desired.roles {
+        text.push(format!("# role {} ({}): trust policy", role.name, role.arn));
+        text.push(json(&role.trust));
+        for arn in &role.policy_arns {
+            text.push(format!("# role {}: attach {arn}", role.name));
+        }
+        if role.instance_profile {
+            text.push(format!(
+                "# role {}: in instance profile {}",
+                role.name, role.name
+            ));
+        }
+    }
+    for user in &desired.users {
+        text.push(format!("# user {} ({})", user.name, user.arn));
+        for arn in &user.policy_arns {
+            text.push(format!("# user {}: attach {arn}", user.name));
+        }
+        if user.access_key {
+            text.push(format!(
+                "# user {}: one access key, handed over once",
+                user.name
+            ));
+        }
+    }
+    emit(global.output, &desired, &text);
+    Ok(())
+}

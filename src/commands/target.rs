@@ -1,0 +1,105 @@
+//! The catalog entry a command works on, with its integrations, parameters and names, all
+//! checked before any AWS call.
+
+use std::collections::BTreeMap;
+
+use crate::catalog::{
+    CatalogSource, Integration, Naming, RenderContext, VendorCatalog, parse_param, render,
+    resolve_params, uses_external_id,
+};
+use crate::cli::TargetArgs;
+use crate::error::{Error, Result};
+use crate::policy::limits::check_path;
+use crate::state::Desired;
+
+/// Name of the parameter `--trust-principal` sets.
+const TRUST_PRINCIPAL_PARAM: &str = "trust-principal";
+
+pub struct Target {
+    pub catalog: VendorCatalog,
+    integrations: Vec<String>,
+    pub params: BTreeMap<String, String>,
+    pub naming: Naming,
+}
+
+impl Target {
+    /// Loads the entry and checks integrations, parameters, names and path.
+    pub fn resolve(args: &TargetArgs) -> Result<Self> {
+        let source = match (&args.vendor, &args.catalog_file) {
+            (_, Some(path)) => CatalogSource::File(path),
+            (Some(vendor), None) => CatalogSource::Builtin(vendor),
+            (None, None) => unreachable!("clap requires --vendor or --catalog-file"),
+        };
+        Self::new(
+            source.load()?,
+            &args.integrations,
+            &args.params,
+            args.trust_principal.as_deref(),
+            Naming {
+                prefix: args.name_prefix.clone(),
+                suffix: args.name_suffix.clone(),
+                role_name: args.role_name.clone(),
+                path: args.path.clone(),
+            },
+        )
+    }
+
+    pub fn new(
+        catalog: VendorCatalog,
+        integrations: &[String],
+        params: &[String],
+        trust_principal: Option<&str>,
+        naming: Naming,
+    ) -> Result<Self> {
+        check_path(&naming.path)?;
+        let mut given = params
+            .iter()
+            .map(|p| parse_param(p))
+            .collect::<Result<Vec<_>>>()?;
+        let selected = catalog.select(integrations, trust_principal.is_some())?;
+        if let Some(principal) = trust_principal {
+            let takes = selected
+                .iter()
+                .any(|(_, i)| i.parameters.iter().any(|p| p.name == TRUST_PRINCIPAL_PARAM));
+            if !takes {
+                return Err(Error::Usage(format!(
+                    "vendor {} takes no --trust-principal: its roles trust the principals its page names",
+                    catalog.vendor
+                )));
+            }
+            given.push((TRUST_PRINCIPAL_PARAM.to_owned(), principal.to_owned()));
+        }
+        let params = resolve_params(&catalog.vendor, &selected, &given)?;
+        let integrations = selected.iter().map(|(name, _)| name.to_string()).collect();
+        Ok(Target {
+            catalog,
+            integrations,
+            params,
+            naming,
+        })
+    }
+
+    /// The selected integrations, in the order given.
+    pub fn selected(&self) -> Vec<(&str, &Integration)> {
+        self.catalog
+            .select(&self.integrations, false)
+            .expect("checked in Target::new")
+    }
+
+    /// Whether any trust policy of the selected integrations asks for an external ID.
+    pub fn needs_external_id(&self) -> bool {
+        uses_external_id(&self.selected())
+    }
+
+    /// A render context for the account, with this target's names and parameters.
+    pub fn context(&self, account: &str, partition: &str, region: &str) -> RenderContext {
+        let mut ctx = RenderContext::new(account, partition, region);
+        ctx.naming = self.naming.clone();
+        ctx.params = self.params.clone();
+        ctx
+    }
+
+    pub fn render(&self, ctx: &RenderContext) -> Result<Desired> {
+        render(&self.catalog, &self.selected(), ctx)
+    }
+}

@@ -1,0 +1,359 @@
+//! Verification: read a role or user back, compare it with the catalog, and prove a role can be
+//! assumed. Used by `verify` and at the end of `apply`.
+
+mod assume;
+
+use futures_util::future::join_all;
+use serde::Serialize;
+
+pub use assume::{AssumeOutcome, AssumeSettings, assume_with_wait, caller_is_trusted};
+
+use crate::aws::{Aws, Caller};
+use crate::catalog::{self, RenderContext, VendorCatalog};
+use crate::error::Result;
+use crate::policy::{external_ids, same_document, trusted_aws_principals};
+use crate::state::{
+    Desired, INTEGRATION_SEPARATOR, INTEGRATION_TAG, ObservedPolicy, ObservedRole, ObservedUser,
+    RESOURCE_TAG, Tags, VENDOR_TAG, is_aws_managed, is_owned, params_from_tags,
+};
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// Not a pass, but what a correct setup shows: the customer may not assume the vendor's role,
+    /// or there is nothing to compare.
+    Expected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub status: Status,
+    pub detail: String,
+}
+
+/// Every check made on one role or user.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// `role` or `user`.
+    pub kind: &'static str,
+    pub arn: String,
+    pub checks: Vec<Check>,
+    pub assumed_role_arn: Option<String>,
+    /// True when no check failed.
+    pub passed: bool,
+}
+
+impl Verification {
+    fn new(
+        kind: &'static str,
+        arn: String,
+        checks: Vec<Check>,
+        assumed_role_arn: Option<String>,
+    ) -> Self {
+        let passed = checks.iter().all(|c| c.status != Status::Fail);
+        Verification {
+            kind,
+            arn,
+            checks,
+            assumed_role_arn,
+            passed,
+        }
+    }
+}
+
+fn check(name: impl Into<String>, status: Status, detail: impl Into<String>) -> Check {
+    Check {
+        name: name.into(),
+        status,
+        detail: detail.into(),
+    }
+}
+
+/// What a resource is compared with: the desired state apply rendered, or (for `verify`) the
+/// catalog entry its onboard tags name, rendered with the parameters they record.
+pub enum Expected<'a> {
+    Desired(&'a Desired),
+    FromTags {
+        /// A catalog file to use instead of the built-in entry (`verify --catalog-file`).
+        catalog: Option<&'a VendorCatalog>,
+        account: &'a str,
+        partition: &'a str,
+        /// The external ID given to verify.
+        external_id: Option<String>,
+    },
+}
+
+impl Expected<'_> {
+    /// The desired state to compare `tags`' resource with, or why there is none. Without an
+    /// external ID given, the one found in the resource's trust policy is used.
+    fn resolve(
+        &self,
+        aws: &Aws,
+        tags: &Tags,
+        found_external_id: Option<String>,
+    ) -> Result<Desired, String> {
+        let (catalog_file, account, partition, external_id) = match self {
+            Expected::Desired(desired) => return Ok((*desired).clone()),
+            Expected::FromTags {
+                catalog,
+                account,
+                partition,
+                external_id,
+            } => (catalog, account, partition, external_id),
+        };
+        let vendor = tags
+            .get(VENDOR_TAG)
+            .ok_or("it has no onboard:vendor tag, so there is no catalog entry to compare with")?;
+        let catalog = match catalog_file {
+            Some(catalog) if &catalog.vendor == vendor => (*catalog).clone(),
+            _ => catalog::load_builtin(vendor)
+                .map_err(|e| format!("{e} (pass --catalog-file for your own entries)"))?,
+        };
+        let names: Vec<String> = tags
+            .get(INTEGRATION_TAG)
+            .map(|i| i.split(INTEGRATION_SEPARATOR).map(str::to_owned).collect())
+            .unwrap_or_default();
+        let selected = catalog.select(&names, false).map_err(|e| e.to_string())?;
+        let mut ctx = RenderContext::new(account, partition, aws.region());
+        ctx.params = params_from_tags(tags);
+        ctx.external_id = external_id.clone().or(found_external_id);
+        catalog::render(&catalog, &selected, &ctx).map_err(|e| e.to_string())
+    }
+}
+
+/// Checks one role: it exists, matches the catalog, and can be assumed.
+pub async fn verify_role(
+    aws: &Aws,
+    name: &str,
+    arn: &str,
+    caller: &Caller,
+    expected: &Expected<'_>,
+    settings: &AssumeSettings,
+) -> Result<Verification> {
+    let Some(role) = aws.read_role(name).await? else {
+        let detail = format!("no role named {name} in account {}", caller.account);
+        return Ok(Verification::new(
+            "role",
+            arn.to_owned(),
+            vec![check("role exists", Status::Fail, detail)],
+            None,
+        ));
+    };
+    let mut checks = vec![check("role exists", Status::Pass, role.arn.clone())];
+    let trust_external_id = external_ids(&role.trust).into_iter().next();
+    let desired = expected.resolve(aws, &role.tags, trust_external_id);
+    let (catalog_checks, (assume_checks, assumed_role_arn)) = tokio::join!(
+        compare_role(aws, &role, desired),
+        assume::assume(aws, &role, caller, settings),
+    );
+    checks.extend(catalog_checks?);
+    checks.extend(assume_checks);
+    Ok(Verification::new(
+        "role",
+        role.arn,
+        checks,
+        assumed_role_arn,
+    ))
+}
+
+/// Checks one user: it exists, matches the catalog, and holds an access key if it should.
+pub async fn verify_user(
+    aws: &Aws,
+    name: &str,
+    arn: &str,
+    expected: &Expected<'_>,
+) -> Result<Verification> {
+    let Some(user) = aws.read_user(name).await? else {
+        let detail = format!("no user named {name}");
+        return Ok(Verification::new(
+            "user",
+            arn.to_owned(),
+            vec![check("user exists", Status::Fail, detail)],
+            None,
+        ));
+    };
+    let mut checks = vec![check("user exists", Status::Pass, user.arn.clone())];
+    checks.extend(compare_user(aws, &user, expected.resolve(aws, &user.tags, None)).await?);
+    Ok(Verification::new("user", user.arn, checks, None))
+}
+
+/// Attached policies compared with the catalog: onboard's found by their tags (whatever prefix
+/// or suffix they were named with) with their default version's document, AWS managed ones by ARN.
+async fn compare_attached(
+    aws: &Aws,
+    attached: &[String],
+    wanted: &[String],
+    desired: &Desired,
+    holder: &str,
+) -> Result<Vec<Check>> {
+    let customer_managed = attached.iter().filter(|a| !is_aws_managed(a));
+    let read: Vec<Option<ObservedPolicy>> = join_all(customer_managed.map(|a| aws.read_policy(a)))
+        .await
+        .into_iter()
+        .collect::<Result<_>>()?;
+    let read: Vec<ObservedPolicy> = read.into_iter().flatten().collect();
+    let mut checks = Vec::new();
+    for arn in wanted.iter().filter(|a| is_aws_managed(a)) {
+        let name = format!("AWS managed policy {} attached", crate::plan::name_of(arn));
+        let (status, detail) = if attached.contains(arn) {
+            (Status::Pass, arn.clone())
+        } else {
+            (Status::Fail, format!("{arn} is not attached to {holder}"))
+        };
+        checks.push(check(name, status, detail));
+    }
+    for policy in desired.policies.iter().filter(|p| wanted.contains(&p.arn)) {
+        let found = read.iter().find(|a| {
+            is_owned(&a.tags)
+                && a.tags.get(RESOURCE_TAG) == Some(&policy.id)
+                && a.tags.get(VENDOR_TAG) == Some(&desired.vendor)
+        });
+        let attached_check = format!("policy {} attached", policy.name);
+        let Some(found) = found else {
+            let detail = format!(
+                "no policy tagged {RESOURCE_TAG}={} is attached to {holder}",
+                policy.id
+            );
+            checks.push(check(attached_check, Status::Fail, detail));
+            continue;
+        };
+        checks.push(check(attached_check, Status::Pass, found.arn.clone()));
+        let (status, detail) = if same_document(&found.document, &policy.document) {
+            (
+                Status::Pass,
+                format!("default version {}", found.default_version_id),
+            )
+        } else {
+            (
+                Status::Fail,
+                format!(
+                    "default version {} differs from the catalog",
+                    found.default_version_id
+                ),
+            )
+        };
+        checks.push(check(
+            format!("policy {} matches the catalog", policy.name),
+            status,
+            detail,
+        ));
+    }
+    Ok(checks)
+}
+
+/// Trust policy, attachments and instance profile, compared with the catalog.
+async fn compare_role(
+    aws: &Aws,
+    role: &ObservedRole,
+    desired: Result<Desired, String>,
+) -> Result<Vec<Check>> {
+    let desired = match desired {
+        Ok(desired) => desired,
+        Err(why) => return Ok(vec![check("catalog comparison", Status::Expected, why)]),
+    };
+    let role_id = role.tags.get(RESOURCE_TAG);
+    let Some(wanted) = desired
+        .roles
+        .iter()
+        .find(|r| Some(&r.id) == role_id || r.name == role.name)
+    else {
+        let detail = format!(
+            "the {} {} catalog entry has no such role",
+            desired.vendor, desired.integration
+        );
+        return Ok(vec![check("catalog comparison", Status::Fail, detail)]);
+    };
+    let mut checks = Vec::new();
+    let principals = |trust| {
+        let found = trusted_aws_principals(trust);
+        if found.is_empty() {
+            "a service".to_owned()
+        } else {
+            found.join(", ")
+        }
+    };
+    let (status, detail) = if same_document(&role.trust, &wanted.trust) {
+        (
+            Status::Pass,
+            format!("trusts {}", principals(&wanted.trust)),
+        )
+    } else {
+        (
+            Status::Fail,
+            format!(
+                "expected principals [{}], found [{}] (or conditions such as the external ID differ)",
+                principals(&wanted.trust),
+                principals(&role.trust)
+            ),
+        )
+    };
+    checks.push(check("trust policy matches the catalog", status, detail));
+    if wanted.instance_profile {
+        let (status, detail) = if role.instance_profiles.contains(&wanted.name) {
+            (
+                Status::Pass,
+                format!("instance profile {} holds the role", wanted.name),
+            )
+        } else {
+            (
+                Status::Fail,
+                format!("no instance profile named {} holds the role", wanted.name),
+            )
+        };
+        checks.push(check("instance profile", status, detail));
+    }
+    let holder = format!("role {}", role.name);
+    checks.extend(
+        compare_attached(aws, &role.attached, &wanted.policy_arns, &desired, &holder).await?,
+    );
+    Ok(checks)
+}
+
+/// Attachments and access key, compared with the catalog.
+async fn compare_user(
+    aws: &Aws,
+    user: &ObservedUser,
+    desired: Result<Desired, String>,
+) -> Result<Vec<Check>> {
+    let desired = match desired {
+        Ok(desired) => desired,
+        Err(why) => return Ok(vec![check("catalog comparison", Status::Expected, why)]),
+    };
+    let user_id = user.tags.get(RESOURCE_TAG);
+    let Some(wanted) = desired
+        .users
+        .iter()
+        .find(|u| Some(&u.id) == user_id || u.name == user.name)
+    else {
+        let detail = format!(
+            "the {} {} catalog entry has no such user",
+            desired.vendor, desired.integration
+        );
+        return Ok(vec![check("catalog comparison", Status::Fail, detail)]);
+    };
+    let holder = format!("user {}", user.name);
+    let mut checks =
+        compare_attached(aws, &user.attached, &wanted.policy_arns, &desired, &holder).await?;
+    if wanted.access_key {
+        let active: Vec<&str> = user
+            .access_keys
+            .iter()
+            .filter(|k| k.active)
+            .map(|k| k.id.as_str())
+            .collect();
+        let (status, detail) = if active.is_empty() {
+            (
+                Status::Fail,
+                "no active access key: run onboard rotate-key to create one".to_owned(),
+            )
+        } else {
+            (Status::Pass, active.join(", "))
+        };
+        checks.push(check("active access key", status, detail));
+    }
+    Ok(checks)
+}

@@ -1,0 +1,238 @@
+//! `catalog list`, `catalog show` (no AWS call), and vendors from a catalog file.
+
+use crate::harness::Env;
+use crate::harness::output::{ApplyOutput, VendorListing};
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/my-vendor.json");
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn catalog_list_names_every_vendor_integration_and_source() {
+    let env = Env::start();
+    let run = env.onboard(&["catalog", "list", "--output", "json"]);
+    run.assert_code(0);
+    let vendors: Vec<VendorListing> = run.json();
+    let names: Vec<&str> = vendors.iter().map(|v| v.vendor.as_str()).collect();
+    assert_eq!(
+        names,
+        ["kubermatic", "stream-manager", "streamkap", "upsolver"]
+    );
+    let streamkap = &vendors[2];
+    assert_eq!(streamkap.display_name, "Streamkap");
+    let integrations: Vec<(&str, bool)> = streamkap
+        .integrations
+        .iter()
+        .map(|i| (i.name.as_str(), i.default))
+        .collect();
+    assert_eq!(
+        integrations,
+        [
+            ("byoc", true),
+            ("glue", false),
+            ("redshift", false),
+            ("s3", false)
+        ]
+    );
+    let s3 = &streamkap.integrations[3];
+    assert_eq!(s3.parameters, ["bucket"]);
+    assert_eq!(
+        s3.source.seed.as_deref(),
+        Some("streamkap-cross-account.txt")
+    );
+    assert!(s3.source.title.contains("cross-account") && !s3.description.is_empty());
+    for vendor in &vendors {
+        for integration in &vendor.integrations {
+            assert!(
+                integration.source.seed.is_some(),
+                "{} {}",
+                vendor.vendor,
+                integration.name
+            );
+        }
+    }
+    assert_eq!(env.take_calls(), Vec::<String>::new());
+}
+
+#[test]
+fn catalog_show_prints_the_rendered_documents_without_any_aws_call() {
+    let env = Env::start();
+    let run = env.onboard(&[
+        "catalog",
+        "show",
+        "streamkap",
+        "--integration",
+        "s3",
+        "--param",
+        "bucket=cdc-bucket",
+    ]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains(
+            "# policy StreamkapS3Access (arn:aws:iam::${AccountId}:policy/StreamkapS3Access)"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("\"arn:aws:s3:::cdc-bucket/*\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("\"sts:ExternalId\": \"${ExternalId}\""),
+        "{}",
+        run.stdout
+    );
+
+    let run = env.onboard(&[
+        "catalog",
+        "show",
+        "upsolver",
+        "--param",
+        "org-id=org42",
+        "--account",
+        "123456789012",
+        "--external-id",
+        "ext-1",
+        "--region",
+        "eu-west-1",
+        "--output",
+        "json",
+    ]);
+    run.assert_code(0);
+    let desired: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        desired["roles"][0]["arn"],
+        "arn:aws:iam::123456789012:role/UpsolverManagementRole"
+    );
+    assert_eq!(desired["external_id"], "ext-1");
+    let server_policy = desired["policies"][1]["document"].to_string();
+    assert!(
+        server_policy.contains("arn:aws:s3:::eu-west-1-upsolver-org42"),
+        "{server_policy}"
+    );
+    assert_eq!(
+        env.take_calls(),
+        Vec::<String>::new(),
+        "catalog show calls no AWS API"
+    );
+}
+
+#[test]
+fn a_vendor_from_a_catalog_file_applies_verifies_and_tears_down() {
+    let env = Env::start();
+    let flags = [
+        "--catalog-file",
+        EXAMPLE,
+        "--param",
+        "bucket=acme-data",
+        "--external-id",
+        "acme-ext-1",
+    ];
+    let args: Vec<&str> = ["apply", "--output", "json"]
+        .into_iter()
+        .chain(flags)
+        .collect();
+    let run = env.onboard(&args);
+    run.assert_code(0);
+    let out: ApplyOutput = run.json();
+    assert_eq!(out.vendor, "acme-analytics");
+    assert_eq!(
+        out.role_arn.as_deref(),
+        Some("arn:aws:iam::123456789012:role/AcmeAccess")
+    );
+    assert!(out.verifications[0].passed);
+    let role = env.iam(&[("Action", "GetRole"), ("RoleName", "AcmeAccess")]);
+    assert!(
+        role.contains("<MaxSessionDuration>7200</MaxSessionDuration>"),
+        "{role}"
+    );
+    env.take_calls();
+    let run = env.onboard(&args);
+    run.assert_code(0);
+    assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
+
+    let run = env.onboard(&[
+        "verify",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/AcmeAccess",
+        "--catalog-file",
+        EXAMPLE,
+    ]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains("pass     policy AcmeReadBucket matches the catalog"),
+        "{}",
+        run.stdout
+    );
+    // Without the file, verify says there is no built-in entry to compare with.
+    let run = env.onboard(&[
+        "verify",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/AcmeAccess",
+    ]);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains("expected catalog comparison: unknown vendor 'acme-analytics'"),
+        "{}",
+        run.stdout
+    );
+
+    let run = env.onboard(&["teardown", "--vendor", "acme-analytics", "--yes"]);
+    run.assert_code(0);
+    env.assert_empty();
+}
+
+#[test]
+fn a_malformed_catalog_file_names_the_field_and_nothing_is_called() {
+    let env = Env::start();
+    let cases = [
+        (
+            "catalog-missing-document.json",
+            "integrations.read-bucket.policies[0]: missing field `document`",
+        ),
+        (
+            "catalog-undefined-policy.json",
+            "integrations.read-bucket.roles.AcmeAccess: policy 'NoSuchPolicy' is not defined",
+        ),
+        (
+            "catalog-bad-kind.json",
+            "integrations.read-bucket.parameters[0].kind: unknown variant `bucket`",
+        ),
+    ];
+    for (file, message) in cases {
+        let path = fixture(file);
+        let run = env.onboard(&[
+            "apply",
+            "--catalog-file",
+            &path,
+            "--param",
+            "bucket=b-1",
+            "--external-id",
+            "ab",
+        ]);
+        run.assert_code(2);
+        let expected = format!("error: catalog file {path}: {message}");
+        assert!(
+            run.stderr.trim().starts_with(&expected),
+            "{file}:\n{}\nwanted {expected}",
+            run.stderr
+        );
+        assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    }
+    let missing = fixture("no-such-file.json");
+    let run = env.onboard(&["apply", "--catalog-file", &missing]);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .starts_with(&format!("error: catalog file {missing}: cannot read it")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.take_calls(), Vec::<String>::new());
+}

@@ -1,0 +1,375 @@
+//! Every built-in vendor and integration: apply, verify, apply again with zero writes, teardown
+//! to nothing; AWS managed policies are attached, never created or deleted.
+
+use crate::harness::Env;
+use crate::harness::output::{ApplyOutput, TeardownOutput};
+
+/// `apply` flags for each vendor shape, and what the hand-off is.
+const CASES: &[(&str, &[&str])] = &[
+    ("streamkap byoc", &["--vendor", "streamkap"]),
+    (
+        "streamkap s3",
+        &[
+            "--vendor",
+            "streamkap",
+            "--integration",
+            "s3",
+            "--param",
+            "bucket=cdc-bucket",
+            "--external-id",
+            "streamkap-ext-1",
+        ],
+    ),
+    (
+        "streamkap glue",
+        &[
+            "--vendor",
+            "streamkap",
+            "--integration",
+            "glue",
+            "--param",
+            "database=lake",
+            "--external-id",
+            "streamkap-ext-1",
+        ],
+    ),
+    (
+        "streamkap redshift",
+        &[
+            "--vendor",
+            "streamkap",
+            "--integration",
+            "redshift",
+            "--param",
+            "cluster=warehouse-1",
+            "--external-id",
+            "streamkap-ext-1",
+        ],
+    ),
+    (
+        "streamkap s3+glue",
+        &[
+            "--vendor",
+            "streamkap",
+            "--integration",
+            "s3",
+            "--integration",
+            "glue",
+            "--param",
+            "bucket=cdc-bucket",
+            "--param",
+            "database=lake",
+            "--external-id",
+            "streamkap-ext-1",
+        ],
+    ),
+    (
+        "upsolver",
+        &[
+            "--vendor",
+            "upsolver",
+            "--param",
+            "org-id=org42",
+            "--external-id",
+            "upsolver-ext-1",
+        ],
+    ),
+    (
+        "kubermatic role",
+        &[
+            "--vendor",
+            "kubermatic",
+            "--trust-principal",
+            "arn:aws:iam::111122223333:role/kkp",
+        ],
+    ),
+    (
+        "kubermatic user",
+        &["--vendor", "kubermatic", "--show-secret"],
+    ),
+    (
+        "stream-manager",
+        &["--vendor", "stream-manager", "--show-secret"],
+    ),
+];
+
+const AWS_MANAGED: &[&str] = &["AWSCloudFormationReadOnlyAccess", "AmazonAthenaFullAccess"];
+
+fn aws_managed_policy_exists(env: &Env, name: &str) -> bool {
+    let arn = format!("arn:aws:iam::aws:policy/{name}");
+    env.iam(&[
+        ("Action", "ListPolicies"),
+        ("Scope", "AWS"),
+        ("MaxItems", "1000"),
+    ])
+    .contains(&arn)
+}
+
+#[test]
+fn every_vendor_applies_verifies_reapplies_without_writes_and_tears_down_to_nothing() {
+    let env = Env::start();
+    for (case, flags) in CASES {
+        let args: Vec<&str> = ["apply", "--output", "json"]
+            .iter()
+            .chain(flags.iter())
+            .copied()
+            .collect();
+        let run = env.onboard(&args);
+        assert_eq!(run.code, 0, "{case}: apply\n{}\n{}", run.stdout, run.stderr);
+        let out: ApplyOutput = run.json();
+        assert!(out.changed, "{case}");
+        assert!(!out.verifications.is_empty(), "{case}");
+        for verification in &out.verifications {
+            let failed: Vec<_> = verification
+                .checks
+                .iter()
+                .filter(|c| c.status == "fail")
+                .collect();
+            assert!(
+                verification.passed && failed.is_empty(),
+                "{case}: {failed:?}"
+            );
+        }
+        assert_eq!(
+            out.verifications.len(),
+            out.role_arns.len() + out.user_arns.len(),
+            "{case}"
+        );
+        let writes = Env::writes(&env.take_calls());
+        assert_eq!(
+            writes.len(),
+            out.changes.len(),
+            "{case}: one write call a change: {writes:?}"
+        );
+        assert!(!writes.iter().any(|w| w == "CreatePolicy"
+            && out.changes.iter().any(|c| {
+                AWS_MANAGED
+                    .iter()
+                    .any(|m| c == &format!("created policy {m}"))
+            })));
+
+        // Verify each role and user on its own, as a customer would.
+        for arn in &out.role_arns {
+            let mut verify = vec!["verify", "--role-arn", arn.as_str()];
+            if let Some(id) = &out.external_id {
+                verify.extend(["--external-id", id.as_str()]);
+            }
+            let run = env.onboard(&verify);
+            assert_eq!(
+                run.code, 0,
+                "{case}: verify {arn}\n{}\n{}",
+                run.stdout, run.stderr
+            );
+            assert!(!run.stdout.contains("FAIL"), "{case}: {}", run.stdout);
+        }
+        for arn in &out.user_arns {
+            let run = env.onboard(&["verify", "--user-arn", arn]);
+            assert_eq!(
+                run.code, 0,
+                "{case}: verify {arn}\n{}\n{}",
+                run.stdout, run.stderr
+            );
+            assert!(
+                run.stdout.contains("pass     active access key"),
+                "{case}: {}",
+                run.stdout
+            );
+        }
+        assert_eq!(
+            Env::writes(&env.take_calls()),
+            Vec::<String>::new(),
+            "{case}: verify writes nothing"
+        );
+
+        // Again: nothing to do, not even a second access key.
+        let run = env.onboard(&args);
+        assert_eq!(
+            run.code, 0,
+            "{case}: apply again\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        let again: ApplyOutput = run.json();
+        assert!(
+            !again.changed && again.changes.is_empty(),
+            "{case}: {:?}",
+            again.changes
+        );
+        assert!(again.access_keys.is_empty(), "{case}");
+        assert_eq!(again.role_arn, out.role_arn, "{case}");
+        assert_eq!(again.external_id, out.external_id, "{case}");
+        assert_eq!(
+            Env::writes(&env.take_calls()),
+            Vec::<String>::new(),
+            "{case}: second apply writes nothing"
+        );
+
+        let run = env.onboard(&["teardown", "--yes", "--output", "json"]);
+        assert_eq!(
+            run.code, 0,
+            "{case}: teardown\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        let down: TeardownOutput = run.json();
+        assert!(down.kept.is_empty(), "{case}: {:?}", down.kept);
+        assert!(!down.removed.is_empty(), "{case}");
+        env.assert_empty();
+        for name in AWS_MANAGED {
+            assert!(
+                aws_managed_policy_exists(&env, name),
+                "{case}: {name} must survive teardown"
+            );
+        }
+        let run = env.onboard(&["teardown", "--yes"]);
+        assert_eq!(run.code, 0);
+        env.take_calls();
+    }
+}
+
+#[test]
+fn upsolver_creates_both_roles_with_the_server_role_in_an_instance_profile() {
+    let env = Env::start();
+    let run = env.onboard(&[
+        "apply",
+        "--vendor",
+        "upsolver",
+        "--param",
+        "org-id=org42",
+        "--output",
+        "json",
+        "--no-verify",
+    ]);
+    run.assert_code(0);
+    let out: ApplyOutput = run.json();
+    assert_eq!(
+        out.role_arn.as_deref(),
+        Some("arn:aws:iam::123456789012:role/UpsolverManagementRole")
+    );
+    assert_eq!(out.role_arns.len(), 2);
+    assert_eq!(env.instance_profile_names(), ["UpsolverServerRole"]);
+    let profile = env.iam(&[
+        ("Action", "GetInstanceProfile"),
+        ("InstanceProfileName", "UpsolverServerRole"),
+    ]);
+    assert!(
+        profile.contains("<RoleName>UpsolverServerRole</RoleName>"),
+        "{profile}"
+    );
+    let attached = env.iam(&[
+        ("Action", "ListAttachedRolePolicies"),
+        ("RoleName", "UpsolverServerRole"),
+    ]);
+    for name in [
+        "AmazonAthenaFullAccess",
+        "AWSCloudFormationReadOnlyAccess",
+        "UpsolverServerPolicy",
+    ] {
+        assert!(
+            attached.contains(&format!("<PolicyName>{name}</PolicyName>")),
+            "{name}: {attached}"
+        );
+    }
+    // The org id and region are substituted into the server policy.
+    let version = env.iam(&[
+        ("Action", "GetPolicyVersion"),
+        (
+            "PolicyArn",
+            "arn:aws:iam::123456789012:policy/UpsolverServerPolicy",
+        ),
+        ("VersionId", "v1"),
+    ]);
+    assert!(
+        version.contains("arn:aws:s3:::us-east-1-upsolver-org42/*"),
+        "{version}"
+    );
+
+    // No external ID given: one is generated (64 hex characters) and both principals require it.
+    let id = out.external_id.expect("upsolver takes an external ID");
+    assert!(out.external_id_generated);
+    assert!(
+        id.len() >= 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "{id}"
+    );
+    let role = env.iam(&[
+        ("Action", "GetRole"),
+        ("RoleName", "UpsolverManagementRole"),
+    ]);
+    assert_eq!(role.matches(&id).count(), 2, "{role}");
+
+    // The next apply keeps that external ID instead of generating another.
+    let run = env.onboard(&[
+        "apply",
+        "--vendor",
+        "upsolver",
+        "--param",
+        "org-id=org42",
+        "--output",
+        "json",
+    ]);
+    run.assert_code(0);
+    let again: ApplyOutput = run.json();
+    assert_eq!(again.external_id.as_deref(), Some(id.as_str()));
+    assert!(!again.external_id_generated && !again.changed);
+}
+
+#[test]
+fn missing_or_invalid_parameters_are_refused_before_any_aws_call() {
+    let env = Env::start();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--vendor", "streamkap", "--integration", "s3"],
+            "vendor streamkap (s3) needs --param bucket=VALUE: the S3 bucket Streamkap writes to",
+        ),
+        (
+            &[
+                "--vendor",
+                "streamkap",
+                "--integration",
+                "s3",
+                "--param",
+                "bucket=Bad_Bucket",
+            ],
+            "--param bucket=Bad_Bucket is not valid: S3 bucket names use only lowercase letters, digits, '.' and '-'",
+        ),
+        (
+            &["--vendor", "streamkap", "--param", "bucket=b"],
+            "vendor streamkap (byoc) has no parameter 'bucket'; it takes none",
+        ),
+        (
+            &[
+                "--vendor",
+                "upsolver",
+                "--param",
+                "org-id=o1",
+                "--external-id",
+                "x",
+            ],
+            "external ID 'x' is 1 characters; IAM allows 2 to 1224: use the ID the vendor gave you",
+        ),
+        (
+            &["--vendor", "streamkap", "--external-id", "abc"],
+            "--external-id: vendor streamkap (byoc) has no trust policy with an external ID condition",
+        ),
+        (
+            &["--vendor", "kubermatic", "--trust-principal", "kkp"],
+            "--param trust-principal=kkp is not valid: use arn:aws:iam::ACCOUNT_ID:root, arn:aws:iam::ACCOUNT_ID:role/NAME or arn:aws:iam::ACCOUNT_ID:user/NAME",
+        ),
+        (
+            &[
+                "--vendor",
+                "streamkap",
+                "--trust-principal",
+                "arn:aws:iam::111122223333:root",
+            ],
+            "vendor streamkap takes no --trust-principal: its roles trust the principals its page names",
+        ),
+    ];
+    for (flags, message) in cases {
+        let args: Vec<&str> = std::iter::once("apply")
+            .chain(flags.iter().copied())
+            .collect();
+        let run = env.onboard(&args);
+        assert_eq!(run.code, 2, "{args:?}\n{}", run.stderr);
+        assert_eq!(run.stderr.trim(), format!("error: {message}"), "{args:?}");
+        assert_eq!(env.take_calls(), Vec::<String>::new(), "{args:?}");
+    }
+}
