@@ -8,11 +8,12 @@ use crate::state::{Desired, INTEGRATION_TAG, MANAGED_BY, RESOURCE_TAG, Tag, VEND
 pub const MAX_POLICY_CHARS: usize = 6144;
 /// Role trust policy size (the default quota), whitespace not counted.
 pub const MAX_TRUST_CHARS: usize = 2048;
-/// Managed policies attached to one role (the default quota).
+/// Managed policies attached to one role or user (the default quota).
 pub const MAX_POLICIES_PER_ROLE: usize = 10;
 /// Tags on one IAM resource.
 pub const MAX_TAGS: usize = 50;
 pub const MAX_ROLE_NAME: usize = 64;
+pub const MAX_USER_NAME: usize = 64;
 pub const MAX_POLICY_NAME: usize = 128;
 pub const MAX_PATH: usize = 512;
 
@@ -169,13 +170,22 @@ pub fn check_desired(desired: &Desired) -> Result<()> {
                 role.name
             )));
         }
-        if role.policy_arns.len() > MAX_POLICIES_PER_ROLE {
-            return Err(usage(format!(
-                "role {} would have {} managed policies attached; IAM allows {MAX_POLICIES_PER_ROLE} by default",
-                role.name,
-                role.policy_arns.len()
-            )));
-        }
+        check_attachments("role", &role.name, role.policy_arns.len())?;
+    }
+    for user in &desired.users {
+        check_name("user", &user.name, MAX_USER_NAME)?;
+        check_path(&user.path)?;
+        check_tags(&user.name, &user.tags)?;
+        check_attachments("user", &user.name, user.policy_arns.len())?;
+    }
+    Ok(())
+}
+
+fn check_attachments(kind: &str, name: &str, count: usize) -> Result<()> {
+    if count > MAX_POLICIES_PER_ROLE {
+        return Err(usage(format!(
+            "{kind} {name} would have {count} managed policies attached; IAM allows {MAX_POLICIES_PER_ROLE} by default"
+        )));
     }
     Ok(())
 }
@@ -263,6 +273,67 @@ mod tests {
         assert!(check_max_session_duration(3600).is_ok());
         assert!(check_max_session_duration(43201).is_err());
         assert!(check_max_session_duration(3599).is_err());
+    }
+
+    fn byoc() -> Desired {
+        let catalog = crate::catalog::load_builtin("streamkap").unwrap();
+        let selected = catalog.select(&[], false).unwrap();
+        let ctx = crate::catalog::RenderContext::new("123456789012", "aws", "us-east-1");
+        crate::catalog::render(&catalog, &selected, &ctx).unwrap()
+    }
+
+    #[test]
+    fn rendered_state_is_checked_against_iams_quotas() {
+        assert!(check_desired(&byoc()).is_ok());
+
+        let mut desired = byoc();
+        let actions = desired.policies[0].document["Statement"][0]["Action"]
+            .as_array_mut()
+            .unwrap();
+        let more: Vec<_> = (0..200)
+            .map(|i| json!(format!("ec2:DescribeSomethingLong{i}")))
+            .collect();
+        actions.extend(more);
+        let err = check_desired(&desired).unwrap_err().to_string();
+        assert!(
+            err.starts_with("policy StreamkapProvisionAccess is "),
+            "{err}"
+        );
+        assert!(
+            err.contains("IAM allows 6144 (whitespace not counted)"),
+            "{err}"
+        );
+
+        let mut desired = byoc();
+        let statement = desired.roles[0].trust["Statement"][0].clone();
+        let statements = desired.roles[0].trust["Statement"].as_array_mut().unwrap();
+        statements.extend(std::iter::repeat_n(statement, 20));
+        let err = check_desired(&desired).unwrap_err().to_string();
+        assert!(
+            err.starts_with("trust policy of role StreamkapInstallAccess is "),
+            "{err}"
+        );
+
+        let mut desired = byoc();
+        desired.roles[0].policy_arns = (0..11)
+            .map(|i| format!("arn:aws:iam::aws:policy/P{i}"))
+            .collect();
+        let err = check_desired(&desired).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "role StreamkapInstallAccess would have 11 managed policies attached; IAM allows 10 by default"
+        );
+
+        let mut desired = byoc();
+        desired.roles[0]
+            .tags
+            .extend((0..50).map(|i| Tag::new(format!("k{i}"), "v")));
+        assert!(
+            check_desired(&desired)
+                .unwrap_err()
+                .to_string()
+                .contains("IAM allows 50")
+        );
     }
 
     #[test]

@@ -85,6 +85,22 @@ pub fn trusted_aws_principals(trust: &Value) -> Vec<String> {
     principals
 }
 
+/// Every principal `Allow` statements of a trust policy name: AWS principals and services
+/// (`ec2.amazonaws.com`), for people to read.
+pub fn trusted_principal_names(trust: &Value) -> Vec<String> {
+    let mut names = trusted_aws_principals(trust);
+    for statement in as_list(&trust["Statement"]) {
+        if statement["Effect"] == "Allow" {
+            names.extend(
+                as_list(&statement["Principal"]["Service"])
+                    .iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned)),
+            );
+        }
+    }
+    names
+}
+
 /// The `sts:ExternalId` values that `StringEquals` conditions of a trust policy require.
 pub fn external_ids(trust: &Value) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();

@@ -11,7 +11,7 @@ pub use assume::{AssumeOutcome, AssumeSettings, assume_with_wait, caller_is_trus
 use crate::aws::{Aws, Caller};
 use crate::catalog::{self, RenderContext, VendorCatalog};
 use crate::error::Result;
-use crate::policy::{external_ids, same_document, trusted_aws_principals};
+use crate::policy::{external_ids, same_document, trusted_principal_names};
 use crate::state::{
     Desired, INTEGRATION_SEPARATOR, INTEGRATION_TAG, ObservedPolicy, ObservedRole, ObservedUser,
     RESOURCE_TAG, Tags, VENDOR_TAG, is_aws_managed, is_owned, params_from_tags,
@@ -268,14 +268,7 @@ async fn compare_role(
         return Ok(vec![check("catalog comparison", Status::Fail, detail)]);
     };
     let mut checks = Vec::new();
-    let principals = |trust| {
-        let found = trusted_aws_principals(trust);
-        if found.is_empty() {
-            "a service".to_owned()
-        } else {
-            found.join(", ")
-        }
-    };
+    let principals = |trust| trusted_principal_names(trust).join(", ");
     let (status, detail) = if same_document(&role.trust, &wanted.trust) {
         (
             Status::Pass,
