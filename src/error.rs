@@ -39,8 +39,8 @@ pub enum Error {
         total: usize,
     },
 
-    /// Reading the user's terminal failed.
-    #[error("reading the confirmation from the terminal: {0}")]
+    /// Local I/O failed: the terminal, a key file, the random source.
+    #[error("{0}")]
     Io(#[from] std::io::Error),
 }
 

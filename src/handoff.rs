@@ -168,10 +168,14 @@ fn write_key_file(path: &Path, key: &NewAccessKey) -> Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .map_err(|e| Error::Usage(format!("writing key file {}: {e}", path.display())))?;
-    file.write_all(text.as_bytes())?;
+    let context = |e: std::io::Error| {
+        std::io::Error::new(
+            e.kind(),
+            format!("writing key file {}: {e}", path.display()),
+        )
+    };
+    let mut file = options.open(path).map_err(context)?;
+    file.write_all(text.as_bytes()).map_err(context)?;
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
+use futures_util::future::try_join_all;
 use serde::Serialize;
 
 use super::target::Target;
@@ -11,7 +12,6 @@ use crate::aws::Aws;
 use crate::catalog::RenderContext;
 use crate::cli::{ApplyArgs, GlobalArgs};
 use crate::error::{Error, Result};
-use crate::executor::{DEFAULT_CONCURRENCY, execute};
 use crate::handoff::{Handoff, KeyReport, key_lines};
 use crate::output::{emit, verification_lines};
 use crate::plan::{Present, plan_apply};
@@ -73,9 +73,9 @@ fn configure(ctx: &mut RenderContext, args: &ApplyArgs) -> Result<()> {
 fn generate_external_id() -> Result<String> {
     let mut bytes = [0u8; GENERATED_EXTERNAL_ID_BYTES];
     getrandom::getrandom(&mut bytes).map_err(|e| {
-        Error::Usage(format!(
+        Error::Io(std::io::Error::other(format!(
             "no secure random source to generate an external ID: {e}"
-        ))
+        )))
     })?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
@@ -148,48 +148,31 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         handoff.require(user)?;
     }
 
-    let result = execute(&plan, DEFAULT_CONCURRENCY, |action| {
-        let (aws, handoff) = (&aws, &handoff);
-        async move {
-            if let Some(key) = aws.execute(action).await? {
-                handoff.deliver(&key)?;
-            }
-            Ok(())
-        }
-    })
-    .await;
-    let access_keys = handoff.delivered();
-    let completed = match result {
-        Ok(completed) => completed,
-        Err(err) => {
-            // A key created before the failure was handed over already; say where.
-            emit(
-                global.output,
-                &serde_json::json!({ "access_keys": access_keys }),
-                &key_lines(&access_keys),
-            );
-            return Err(err)
-                .with_context(|| format!("applying {} {}", desired.vendor, desired.integration));
-        }
-    };
-    let changes: Vec<String> = completed
-        .iter()
-        .map(|&i| plan.steps[i].action.done())
-        .collect();
+    let (changes, access_keys) = super::execute_plan(&aws, &plan, &handoff, global.output)
+        .await
+        .with_context(|| format!("applying {} {}", desired.vendor, desired.integration))?;
 
+    // Every role and user is verified at once.
     let mut verifications = Vec::new();
     if !args.no_verify {
         let expected = Expected::Desired(&desired);
         let mut settings = settings;
         settings.external_id = desired.external_id.clone();
-        for role in &desired.roles {
-            verifications.push(
-                verify_role(&aws, &role.name, &role.arn, &caller, &expected, &settings).await?,
-            );
-        }
-        for user in &desired.users {
-            verifications.push(verify_user(&aws, &user.name, &user.arn, &expected).await?);
-        }
+        let (expected, settings, aws, caller) = (&expected, &settings, &aws, &caller);
+        let roles = try_join_all(
+            desired
+                .roles
+                .iter()
+                .map(|role| verify_role(aws, &role.name, &role.arn, caller, expected, settings)),
+        );
+        let users = try_join_all(
+            desired
+                .users
+                .iter()
+                .map(|user| verify_user(aws, &user.name, &user.arn, expected)),
+        );
+        let (roles, users) = tokio::try_join!(roles, users)?;
+        verifications.extend(roles.into_iter().chain(users));
     }
 
     let role_arns: Vec<String> = desired.roles.iter().map(|r| r.arn.clone()).collect();

@@ -9,7 +9,6 @@ use super::target::Target;
 use crate::aws::Aws;
 use crate::cli::{GlobalArgs, RotateKeyArgs};
 use crate::error::Error;
-use crate::executor::{DEFAULT_CONCURRENCY, execute};
 use crate::handoff::{Handoff, KeyReport, key_lines};
 use crate::output::emit;
 use crate::plan::plan_rotation;
@@ -49,32 +48,7 @@ pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<Exi
         .into());
     }
     let plan = plan_rotation(&user.name, &found.access_keys)?;
-    let result = execute(&plan, DEFAULT_CONCURRENCY, |action| {
-        let (aws, handoff) = (&aws, &handoff);
-        async move {
-            if let Some(key) = aws.execute(action).await? {
-                handoff.deliver(&key)?;
-            }
-            Ok(())
-        }
-    })
-    .await;
-    let access_keys = handoff.delivered();
-    let completed = match result {
-        Ok(completed) => completed,
-        Err(err) => {
-            emit(
-                global.output,
-                &serde_json::json!({ "access_keys": access_keys }),
-                &key_lines(&access_keys),
-            );
-            return Err(err.into());
-        }
-    };
-    let changes: Vec<String> = completed
-        .iter()
-        .map(|&i| plan.steps[i].action.done())
-        .collect();
+    let (changes, access_keys) = super::execute_plan(&aws, &plan, &handoff, global.output).await?;
     let mut text = changes.clone();
     text.extend(key_lines(&access_keys));
     let output = RotateOutput {

@@ -11,7 +11,7 @@ use crate::aws::Aws;
 use crate::catalog;
 use crate::cli::{GlobalArgs, TeardownArgs};
 use crate::error::{Error, Result};
-use crate::executor::{DEFAULT_CONCURRENCY, execute};
+use crate::handoff::Handoff;
 use crate::output::emit;
 use crate::plan::{Kept, plan_teardown};
 
@@ -76,15 +76,8 @@ pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<Exit
             anyhow::bail!("teardown cancelled: nothing was removed");
         }
     }
-    let completed = execute(&plan, DEFAULT_CONCURRENCY, |action| {
-        let aws = &aws;
-        async move { aws.execute(action).await.map(drop) }
-    })
-    .await?;
-    let removed: Vec<String> = completed
-        .iter()
-        .map(|&i| plan.steps[i].action.done())
-        .collect();
+    let no_keys = Handoff::new(None, false)?;
+    let (removed, _) = super::execute_plan(&aws, &plan, &no_keys, global.output).await?;
 
     let mut text = removed.clone();
     if removed.is_empty() {

@@ -113,10 +113,7 @@ pub fn parse_tag(text: &str) -> Result<Tag> {
             "--tag '{text}' has no '=': use --tag KEY=VALUE"
         )));
     };
-    let valid = |s: &str| {
-        s.chars()
-            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
-    };
+    let valid = is_tag_text;
     if key.is_empty() || key.chars().count() > 128 || !valid(key) {
         return Err(usage(format!(
             "--tag key '{key}' is not a valid IAM tag key: use 1 to 128 letters, digits, spaces and _.:/=+-@"
@@ -134,6 +131,12 @@ pub fn parse_tag(text: &str) -> Result<Tag> {
         )));
     }
     Ok(Tag::new(key, value))
+}
+
+/// Whether text uses only the characters IAM allows in tag keys and values.
+fn is_tag_text(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
 }
 
 /// Length of a JSON document as IAM counts it: compact, whitespace outside strings not counted.
@@ -191,6 +194,16 @@ fn check_attachments(kind: &str, name: &str, count: usize) -> Result<()> {
 }
 
 fn check_tags(resource: &str, tags: &[Tag]) -> Result<()> {
+    if let Some(tag) = tags
+        .iter()
+        .find(|t| !is_tag_text(&t.value) || t.value.chars().count() > 256)
+    {
+        return Err(usage(format!(
+            "{resource}: the value '{}' of tag {} cannot be an IAM tag value: use at most 256 letters, digits, \
+             spaces and _.:/=+-@",
+            tag.value, tag.key
+        )));
+    }
     if tags.len() > MAX_TAGS {
         return Err(usage(format!(
             "{resource} would carry {} tags; IAM allows {MAX_TAGS}: pass fewer --tag options",
@@ -323,6 +336,17 @@ mod tests {
             err,
             "role StreamkapInstallAccess would have 11 managed policies attached; IAM allows 10 by default"
         );
+
+        let mut desired = byoc();
+        let principal = Tag::new(
+            "onboard:param:trust-principal",
+            "arn:aws:iam::111122223333:role/a,b",
+        );
+        desired.roles[0].tags.push(principal);
+        let err = check_desired(&desired).unwrap_err().to_string();
+        assert!(err.contains(
+            "'arn:aws:iam::111122223333:role/a,b' of tag onboard:param:trust-principal cannot be"
+        ));
 
         let mut desired = byoc();
         desired.roles[0]
