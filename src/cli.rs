@@ -52,9 +52,12 @@ pub enum OutputFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create the vendor's policies, roles and users (whatever is missing), attach them, verify,
-    /// and print what to hand to the vendor: the role ARN last.
+    /// Create the vendor's policies, roles and users (whatever is missing), repair what drifted,
+    /// attach, verify, and print what to hand to the vendor: the role ARN last.
     Apply(ApplyArgs),
+    /// Show what apply would do, resource by resource, with a diff of every document it would
+    /// change; makes no write call.
+    Plan(PlanArgs),
     /// Check a role (or user): read it back, compare it with the catalog, try sts:AssumeRole.
     Verify(VerifyArgs),
     /// Remove every resource onboard created (found by its tags), and nothing else.
@@ -131,8 +134,9 @@ pub struct KeyArgs {
     pub show_secret: bool,
 }
 
+/// What apply (and plan) change: the target and everything rendered into it.
 #[derive(Debug, Args)]
-pub struct ApplyArgs {
+pub struct ChangeArgs {
     #[command(flatten)]
     pub target: TargetArgs,
 
@@ -154,6 +158,17 @@ pub struct ApplyArgs {
     #[arg(long = "tag", value_name = "KEY=VALUE")]
     pub tags: Vec<String>,
 
+    /// Also detach managed policies the catalog does not name from onboard's roles and users
+    /// (by default they are reported and left attached).
+    #[arg(long)]
+    pub exclusive: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub change: ChangeArgs,
+
     /// Skip the verification after apply.
     #[arg(long)]
     pub no_verify: bool,
@@ -163,6 +178,17 @@ pub struct ApplyArgs {
 
     #[command(flatten)]
     pub verify: VerifyOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub change: ChangeArgs,
+
+    /// Exit 0 when there is nothing to change, 2 when changes are pending (1 on errors), as
+    /// Terraform's plan -detailed-exitcode does.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
 }
 
 #[derive(Debug, Args)]

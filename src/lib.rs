@@ -45,6 +45,7 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     let global = &cli.global;
     match cli.command {
         cli::Command::Apply(args) => commands::apply::run(args, global).await,
+        cli::Command::Plan(args) => commands::plan::run(args, global).await,
         cli::Command::Verify(args) => commands::verify::run(args, global).await,
         cli::Command::Teardown(args) => commands::teardown::run(args, global).await,
         cli::Command::Catalog(command) => commands::catalog::run(command, global).await,

@@ -6,8 +6,9 @@ mod rotation;
 mod teardown;
 
 use serde::Serialize;
+use serde_json::Value;
 
-pub use apply::plan_apply;
+pub use apply::{ApplyOptions, plan_apply};
 pub use rotation::plan_rotation;
 pub use teardown::{
     Entity, Inventory, OwnedInstanceProfile, OwnedPolicy, OwnedRole, OwnedUser, plan_teardown,
@@ -19,7 +20,39 @@ use crate::state::{DesiredPolicy, DesiredRole, DesiredUser, Tag};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     CreatePolicy(DesiredPolicy),
+    CreatePolicyVersion {
+        policy_arn: String,
+        document: Value,
+    },
     CreateRole(DesiredRole),
+    UpdateAssumeRolePolicy {
+        role: String,
+        document: Value,
+    },
+    UpdateRole {
+        role: String,
+        max_session_duration: i32,
+    },
+    PutRolePermissionsBoundary {
+        role: String,
+        boundary: String,
+    },
+    TagPolicy {
+        policy_arn: String,
+        tags: Vec<Tag>,
+    },
+    TagRole {
+        role: String,
+        tags: Vec<Tag>,
+    },
+    TagInstanceProfile {
+        name: String,
+        tags: Vec<Tag>,
+    },
+    TagUser {
+        user: String,
+        tags: Vec<Tag>,
+    },
     CreateInstanceProfile {
         name: String,
         path: String,
@@ -93,7 +126,37 @@ impl Action {
         use Action::*;
         match self {
             CreatePolicy(p) => ("create", format!("policy {}", p.name)),
+            CreatePolicyVersion { policy_arn, .. } => (
+                "update",
+                format!("policy {} with a new default version", name_of(policy_arn)),
+            ),
             CreateRole(r) => ("create", format!("role {}", r.name)),
+            UpdateAssumeRolePolicy { role, .. } => {
+                ("update", format!("trust policy of role {role}"))
+            }
+            UpdateRole {
+                role,
+                max_session_duration,
+            } => (
+                "update",
+                format!(
+                    "maximum session duration of role {role} to {max_session_duration} seconds"
+                ),
+            ),
+            PutRolePermissionsBoundary { role, boundary } => (
+                "update",
+                format!("permissions boundary of role {role} to {boundary}"),
+            ),
+            TagPolicy { policy_arn, tags } => (
+                "tag",
+                format!("policy {} with {}", name_of(policy_arn), list(tags)),
+            ),
+            TagRole { role, tags } => ("tag", format!("role {role} with {}", list(tags))),
+            TagInstanceProfile { name, tags } => (
+                "tag",
+                format!("instance profile {name} with {}", list(tags)),
+            ),
+            TagUser { user, tags } => ("tag", format!("user {user} with {}", list(tags))),
             CreateInstanceProfile { name, .. } => ("create", format!("instance profile {name}")),
             AddRoleToInstanceProfile {
                 role,
@@ -155,6 +218,16 @@ impl Action {
         }
     }
 
+    /// The kind of change, as plan shows it: create, update, attach, detach, tag or delete.
+    pub fn kind(&self) -> &'static str {
+        match self.words().0 {
+            "add" => "attach",
+            "remove" => "detach",
+            "deactivate" => "update",
+            verb => verb,
+        }
+    }
+
     /// What the step will do: "delete role StreamkapInstallAccess".
     pub fn describe(&self) -> String {
         let (verb, object) = self.words();
@@ -164,15 +237,30 @@ impl Action {
     /// What the step is doing, for errors: "creating role StreamkapInstallAccess".
     pub fn doing(&self) -> String {
         let (verb, object) = self.words();
-        format!("{}ing {object}", verb.strip_suffix('e').unwrap_or(verb))
+        let stem = match verb {
+            "tag" => "tagg",
+            _ => verb.strip_suffix('e').unwrap_or(verb),
+        };
+        format!("{stem}ing {object}")
     }
 
     /// What the step did, for results: "created role StreamkapInstallAccess".
     pub fn done(&self) -> String {
         let (verb, object) = self.words();
-        let ending = if verb.ends_with('e') { "d" } else { "ed" };
-        format!("{verb}{ending} {object}")
+        let past = match verb {
+            "tag" => "tagged".to_owned(),
+            _ if verb.ends_with('e') => format!("{verb}d"),
+            _ => format!("{verb}ed"),
+        };
+        format!("{past} {object}")
     }
+}
+
+fn list(tags: &[Tag]) -> String {
+    tags.iter()
+        .map(|t| format!("{}={}", t.key, t.value))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The last segment of an ARN: a policy's or role's name.
@@ -209,7 +297,8 @@ pub struct Plan {
     pub steps: Vec<Step>,
     pub present: Vec<Present>,
     pub kept: Vec<Kept>,
-    /// Owned resources whose content differs from the catalog; apply does not rewrite them yet.
+    /// Differences from the catalog that apply leaves as they are (attachments the catalog does
+    /// not name, without --exclusive).
     pub drift: Vec<String>,
 }
 

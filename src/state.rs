@@ -143,6 +143,8 @@ pub struct ObservedPolicy {
     pub default_version_id: String,
     /// The default version's document, decoded.
     pub document: Value,
+    /// Ids of the versions that are not the default, oldest first.
+    pub other_versions: Vec<String>,
 }
 
 /// A role as read back from AWS.
@@ -157,6 +159,8 @@ pub struct ObservedRole {
     pub attached: Vec<String>,
     /// Names of the instance profiles holding the role.
     pub instance_profiles: Vec<String>,
+    pub max_session_duration: i32,
+    pub permissions_boundary: Option<String>,
 }
 
 /// An instance profile as read back from AWS.

@@ -5,6 +5,7 @@
 mod harness;
 
 mod catalog;
+mod drift;
 mod input;
 mod keys;
 mod lifecycle;

@@ -1,13 +1,13 @@
 //! verify: catalog comparison read back from AWS, and what it reports when things differ.
 
-use crate::harness::Env;
 use crate::harness::output::{ApplyOutput, Verification};
+use crate::harness::{Env, xml_values};
 
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/StreamkapInstallAccess";
 const PROVISION_ARN: &str = "arn:aws:iam::123456789012:policy/StreamkapProvisionAccess";
 
 #[test]
-fn a_policy_edited_behind_onboards_back_fails_verification_and_teardown_removes_its_versions() {
+fn a_policy_edited_behind_onboards_back_fails_verification_until_apply_repairs_it() {
     let env = Env::start();
     env.onboard(&["apply", "--vendor", "streamkap", "--no-verify"])
         .assert_code(0);
@@ -43,15 +43,15 @@ fn a_policy_edited_behind_onboards_back_fails_verification_and_teardown_removes_
         run.stderr
     );
 
-    // apply reports the drift, leaves it (repair is not part of apply yet) and fails verification.
+    // apply repairs it with a new default version, and verification passes again.
     let run = env.onboard(&["apply", "--vendor", "streamkap", "--output", "json"]);
-    run.assert_code(1);
+    run.assert_code(0);
     let out: ApplyOutput = run.json();
     assert_eq!(
-        out.drift,
-        ["policy StreamkapProvisionAccess: default version v2 differs from the catalog"]
+        out.changes,
+        ["updated policy StreamkapProvisionAccess with a new default version"]
     );
-    assert!(!out.changed);
+    assert!(out.drift.is_empty());
     let present: Vec<(&str, &str, &str)> = out
         .already_present
         .iter()
@@ -69,8 +69,10 @@ fn a_policy_edited_behind_onboards_back_fails_verification_and_teardown_removes_
             ("role", "StreamkapInstallAccess", ROLE_ARN),
         ]
     );
-    assert!(!out.verifications[0].passed);
-    assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
+    assert!(out.verifications[0].passed);
+    assert_eq!(Env::writes(&env.take_calls()), ["CreatePolicyVersion"]);
+    let policy = env.iam(&[("Action", "GetPolicy"), ("PolicyArn", PROVISION_ARN)]);
+    assert_eq!(xml_values(&policy, "DefaultVersionId"), ["v3"]);
 
     // Teardown deletes the non-default version before the policy.
     let run = env.onboard(&["teardown", "--yes"]);
@@ -78,7 +80,7 @@ fn a_policy_edited_behind_onboards_back_fails_verification_and_teardown_removes_
     let lines: Vec<&str> = run.stdout.lines().collect();
     let version = lines
         .iter()
-        .position(|l| *l == "deleted version v1 of policy StreamkapProvisionAccess");
+        .position(|l| *l == "deleted version v2 of policy StreamkapProvisionAccess");
     let policy = lines
         .iter()
         .position(|l| *l == "deleted policy StreamkapProvisionAccess");

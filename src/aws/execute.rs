@@ -55,6 +55,77 @@ impl Aws {
                     .await
                     .doing(doing)?;
             }
+            Action::CreatePolicyVersion {
+                policy_arn,
+                document,
+            } => {
+                iam.create_policy_version()
+                    .policy_arn(policy_arn)
+                    .policy_document(document.to_string())
+                    .set_as_default(true)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::UpdateAssumeRolePolicy { role, document } => {
+                iam.update_assume_role_policy()
+                    .role_name(role)
+                    .policy_document(document.to_string())
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::UpdateRole {
+                role,
+                max_session_duration,
+            } => {
+                iam.update_role()
+                    .role_name(role)
+                    .max_session_duration(*max_session_duration)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::PutRolePermissionsBoundary { role, boundary } => {
+                iam.put_role_permissions_boundary()
+                    .role_name(role)
+                    .permissions_boundary(boundary)
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::TagPolicy { policy_arn, tags } => {
+                iam.tag_policy()
+                    .policy_arn(policy_arn)
+                    .set_tags(Some(iam_tags(tags)))
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::TagRole { role, tags } => {
+                iam.tag_role()
+                    .role_name(role)
+                    .set_tags(Some(iam_tags(tags)))
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::TagInstanceProfile { name, tags } => {
+                iam.tag_instance_profile()
+                    .instance_profile_name(name)
+                    .set_tags(Some(iam_tags(tags)))
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
+            Action::TagUser { user, tags } => {
+                iam.tag_user()
+                    .user_name(user)
+                    .set_tags(Some(iam_tags(tags)))
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
             Action::CreateInstanceProfile { name, path, tags } => {
                 iam.create_instance_profile()
                     .instance_profile_name(name)

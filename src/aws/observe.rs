@@ -103,18 +103,30 @@ impl Aws {
             .get_policy_version()
             .policy_arn(arn)
             .version_id(&version_id)
-            .send()
-            .await
-            .doing(|| format!("reading version {version_id} of policy {name}"))?;
+            .send();
+        let versions = self.iam.list_policy_versions().policy_arn(arn).send();
+        let (version, versions) = tokio::join!(version, versions);
+        let version = version.doing(|| format!("reading version {version_id} of policy {name}"))?;
+        let versions = versions.doing(|| format!("listing versions of policy {name}"))?;
         let document = decode(
             || format!("decoding version {version_id} of policy {name}"),
             version.policy_version().and_then(|v| v.document()),
         )?;
+        let mut others: Vec<_> = versions
+            .versions()
+            .iter()
+            .filter(|v| !v.is_default_version())
+            .collect();
+        others.sort_by_key(|v| v.create_date().map_or(0, |d| d.secs()));
         Ok(Some(ObservedPolicy {
             arn: arn.to_owned(),
             tags: tags_of(policy.tags()),
             default_version_id: version_id,
             document,
+            other_versions: others
+                .iter()
+                .filter_map(|v| v.version_id().map(str::to_owned))
+                .collect(),
         }))
     }
 
@@ -154,6 +166,11 @@ impl Aws {
                 .iter()
                 .map(|p| p.instance_profile_name().to_owned())
                 .collect(),
+            max_session_duration: role.max_session_duration().unwrap_or(3600),
+            permissions_boundary: role
+                .permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_owned),
         }))
     }
 

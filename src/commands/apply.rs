@@ -9,16 +9,18 @@ use serde::Serialize;
 
 use super::target::Target;
 use crate::aws::Aws;
+use crate::aws::Caller;
 use crate::catalog::RenderContext;
-use crate::cli::{ApplyArgs, GlobalArgs};
+use crate::cli::{ApplyArgs, ChangeArgs, GlobalArgs};
 use crate::error::{Error, Result};
 use crate::handoff::{Handoff, KeyReport, key_lines};
 use crate::output::{emit, verification_lines};
-use crate::plan::{Present, plan_apply};
+use crate::plan::{ApplyOptions, Plan, Present, plan_apply};
 use crate::policy::external_ids;
 use crate::policy::limits::{
     check_desired, check_external_id, check_max_session_duration, check_policy_arn, parse_tag,
 };
+use crate::state::{Desired, Observed};
 use crate::verification::{Expected, Verification, verify_role, verify_user};
 
 /// Length of a generated external ID (hex characters of 32 random bytes).
@@ -52,7 +54,7 @@ pub struct ApplyOutput {
 }
 
 /// Applies the flags that are not about the catalog entry, checked without any AWS call.
-fn configure(ctx: &mut RenderContext, args: &ApplyArgs) -> Result<()> {
+fn configure(ctx: &mut RenderContext, args: &ChangeArgs) -> Result<()> {
     if let Some(arn) = &args.permissions_boundary {
         check_policy_arn("--permissions-boundary", arn)?;
     }
@@ -80,42 +82,47 @@ fn generate_external_id() -> Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    // Everything that can be checked offline is checked before the first AWS call: the entry
-    // is rendered for a stand-in account of the same length as a real one.
+/// Everything apply and plan share: the target checked offline, the caller, the desired state
+/// for the account, what exists, and the plan.
+pub(super) struct Prepared {
+    pub aws: Aws,
+    pub caller: Caller,
+    pub desired: Desired,
+    pub observed: Observed,
+    pub plan: Plan,
+    /// Whether the vendor takes an external ID.
+    pub needs_external_id: bool,
+    /// Whether the external ID was generated in this run.
+    pub generated: bool,
+}
+
+/// Checks every flag offline (the entry rendered for a stand-in account of the same length as a
+/// real one), then reads the caller and what exists, and plans. Makes no write call.
+pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::Result<Prepared> {
     let target = Target::resolve(&args.target)?;
     let needs_external_id = target.needs_external_id();
     if let Some(id) = &args.external_id {
         check_external_id(id)?;
         if !needs_external_id {
+            let integrations: Vec<&str> = target.selected().iter().map(|(n, _)| *n).collect();
             return Err(Error::Usage(format!(
                 "--external-id: vendor {} ({}) has no trust policy with an external ID condition",
                 target.catalog.vendor,
-                target
-                    .selected()
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                integrations.join(", ")
             ))
             .into());
         }
     }
-    let handoff = Handoff::new(args.key.key_file.as_deref(), args.key.show_secret)?;
     let mut offline = target.context("000000000000", "aws", "us-east-1");
-    configure(&mut offline, &args)?;
-    offline.external_id = Some(
-        args.external_id
-            .clone()
-            .unwrap_or_else(|| "0".repeat(2 * GENERATED_EXTERNAL_ID_BYTES)),
-    );
+    configure(&mut offline, args)?;
+    let stand_in = "0".repeat(2 * GENERATED_EXTERNAL_ID_BYTES);
+    offline.external_id = Some(args.external_id.clone().unwrap_or(stand_in));
     check_desired(&target.render(&offline)?)?;
-    let settings = super::assume_settings(&args.verify, None)?;
 
     let aws = Aws::connect(global).await;
     let caller = aws.caller().await?;
     let mut ctx = target.context(&caller.account, &caller.partition, aws.region());
-    configure(&mut ctx, &args)?;
+    configure(&mut ctx, args)?;
     ctx.external_id = args.external_id.clone();
     let observed = aws.observe(&target.render(&ctx)?).await?;
 
@@ -138,7 +145,33 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     }
     let desired = target.render(&ctx)?;
     check_desired(&desired)?;
-    let plan = plan_apply(&desired, &observed)?;
+    let options = ApplyOptions {
+        exclusive: args.exclusive,
+    };
+    let plan = plan_apply(&desired, &observed, options)?;
+    Ok(Prepared {
+        aws,
+        caller,
+        desired,
+        observed,
+        plan,
+        needs_external_id,
+        generated,
+    })
+}
+
+pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let handoff = Handoff::new(args.key.key_file.as_deref(), args.key.show_secret)?;
+    let settings = super::assume_settings(&args.verify, None)?;
+    let Prepared {
+        aws,
+        caller,
+        desired,
+        plan,
+        needs_external_id,
+        generated,
+        ..
+    } = prepare(&args.change, global).await?;
     if plan.creates_access_key() {
         let user = desired
             .users

@@ -1,11 +1,22 @@
-//! The apply plan: create what is missing, attach what is not attached.
+//! The apply plan: create what is missing, repair what drifted on resources onboard owns, attach
+//! what is not attached.
 
 use std::collections::BTreeSet;
 
-use super::{Action, Plan, Present};
+use super::{Action, Plan, Present, name_of};
 use crate::error::{Error, Result};
 use crate::policy::same_document;
-use crate::state::{Desired, Observed, Tags, VENDOR_TAG, is_owned};
+use crate::state::{Desired, Observed, Tag, Tags, VENDOR_TAG, is_owned};
+
+/// IAM keeps at most this many versions of a managed policy.
+const MAX_POLICY_VERSIONS: usize = 5;
+
+/// How far apply goes beyond the catalog.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApplyOptions {
+    /// Detach managed policies the catalog does not name from onboard's roles and users.
+    pub exclusive: bool,
+}
 
 /// Refuses a resource onboard did not create, or created for another vendor.
 fn check_ownership(kind: &'static str, name: &str, tags: &Tags, vendor: &str) -> Result<()> {
@@ -24,9 +35,18 @@ fn check_ownership(kind: &'static str, name: &str, tags: &Tags, vendor: &str) ->
     }
 }
 
+/// The desired tags a resource lacks or holds with another value.
+fn missing_tags(desired: &[Tag], found: &Tags) -> Vec<Tag> {
+    desired
+        .iter()
+        .filter(|t| found.get(&t.key) != Some(&t.value))
+        .cloned()
+        .collect()
+}
+
 /// What `apply` must do to turn `observed` into `desired`. Fails, before any step, when a name is
 /// taken by a resource onboard does not own or a permissions boundary does not exist.
-pub fn plan_apply(desired: &Desired, observed: &Observed) -> Result<Plan> {
+pub fn plan_apply(desired: &Desired, observed: &Observed, options: ApplyOptions) -> Result<Plan> {
     for role in &desired.roles {
         if let Some(boundary) = &role.permissions_boundary
             && observed.boundaries.get(boundary) == Some(&false)
@@ -40,25 +60,44 @@ pub fn plan_apply(desired: &Desired, observed: &Observed) -> Result<Plan> {
     let mut plan = Plan::default();
     let mut created_policy = Vec::new();
     for policy in &desired.policies {
-        match observed.policies.get(&policy.arn).and_then(Option::as_ref) {
-            None => {
-                let step = plan.push(Action::CreatePolicy(policy.clone()), vec![]);
-                created_policy.push((policy.arn.as_str(), step));
+        let Some(found) = observed.policies.get(&policy.arn).and_then(Option::as_ref) else {
+            let step = plan.push(Action::CreatePolicy(policy.clone()), vec![]);
+            created_policy.push((policy.arn.as_str(), step));
+            continue;
+        };
+        check_ownership("policy", &policy.name, &found.tags, &desired.vendor)?;
+        plan.present.push(Present {
+            kind: "policy",
+            name: policy.name.clone(),
+            arn: policy.arn.clone(),
+        });
+        let tags = missing_tags(&policy.tags, &found.tags);
+        if !tags.is_empty() {
+            plan.push(
+                Action::TagPolicy {
+                    policy_arn: policy.arn.clone(),
+                    tags,
+                },
+                vec![],
+            );
+        }
+        if !same_document(&found.document, &policy.document) {
+            // A full policy keeps its default and drops its oldest other version first.
+            let mut after = Vec::new();
+            if found.other_versions.len() + 1 >= MAX_POLICY_VERSIONS
+                && let Some(oldest) = found.other_versions.first()
+            {
+                let delete = Action::DeletePolicyVersion {
+                    policy_arn: policy.arn.clone(),
+                    version_id: oldest.clone(),
+                };
+                after.push(plan.push(delete, vec![]));
             }
-            Some(found) => {
-                check_ownership("policy", &policy.name, &found.tags, &desired.vendor)?;
-                if !same_document(&found.document, &policy.document) {
-                    plan.drift.push(format!(
-                        "policy {}: default version {} differs from the catalog",
-                        policy.name, found.default_version_id
-                    ));
-                }
-                plan.present.push(Present {
-                    kind: "policy",
-                    name: policy.name.clone(),
-                    arn: policy.arn.clone(),
-                });
-            }
+            let update = Action::CreatePolicyVersion {
+                policy_arn: policy.arn.clone(),
+                document: policy.document.clone(),
+            };
+            plan.push(update, after);
         }
     }
     let policy_step = |arn: &str| {
@@ -76,17 +115,47 @@ pub fn plan_apply(desired: &Desired, observed: &Observed) -> Result<Plan> {
             ),
             Some(found) => {
                 check_ownership("role", &role.name, &found.tags, &desired.vendor)?;
-                if !same_document(&found.trust, &role.trust) {
-                    plan.drift.push(format!(
-                        "role {}: trust policy differs from the catalog",
-                        role.name
-                    ));
-                }
                 plan.present.push(Present {
                     kind: "role",
                     name: role.name.clone(),
                     arn: found.arn.clone(),
                 });
+                let name = || role.name.clone();
+                let tags = missing_tags(&role.tags, &found.tags);
+                if !tags.is_empty() {
+                    plan.push(Action::TagRole { role: name(), tags }, vec![]);
+                }
+                if !same_document(&found.trust, &role.trust) {
+                    let update = Action::UpdateAssumeRolePolicy {
+                        role: name(),
+                        document: role.trust.clone(),
+                    };
+                    plan.push(update, vec![]);
+                }
+                if found.max_session_duration != role.max_session_duration {
+                    let update = Action::UpdateRole {
+                        role: name(),
+                        max_session_duration: role.max_session_duration,
+                    };
+                    plan.push(update, vec![]);
+                }
+                if let Some(boundary) = &role.permissions_boundary
+                    && found.permissions_boundary.as_ref() != Some(boundary)
+                {
+                    let update = Action::PutRolePermissionsBoundary {
+                        role: name(),
+                        boundary: boundary.clone(),
+                    };
+                    plan.push(update, vec![]);
+                }
+                extra_attachments(
+                    &mut plan,
+                    "role",
+                    &role.name,
+                    &found.attached,
+                    &role.policy_arns,
+                    options,
+                );
                 (None, found.attached.iter().map(String::as_str).collect())
             }
         };
@@ -125,6 +194,16 @@ pub fn plan_apply(desired: &Desired, observed: &Observed) -> Result<Plan> {
                     name: role.name.clone(),
                     arn: String::new(),
                 });
+                let tags = missing_tags(&role.tags, &found.tags);
+                if !tags.is_empty() {
+                    plan.push(
+                        Action::TagInstanceProfile {
+                            name: role.name.clone(),
+                            tags,
+                        },
+                        vec![],
+                    );
+                }
                 if found.roles.contains(&role.name) {
                     continue;
                 }
@@ -153,6 +232,24 @@ pub fn plan_apply(desired: &Desired, observed: &Observed) -> Result<Plan> {
                         name: user.name.clone(),
                         arn: found.arn.clone(),
                     });
+                    let tags = missing_tags(&user.tags, &found.tags);
+                    if !tags.is_empty() {
+                        plan.push(
+                            Action::TagUser {
+                                user: user.name.clone(),
+                                tags,
+                            },
+                            vec![],
+                        );
+                    }
+                    extra_attachments(
+                        &mut plan,
+                        "user",
+                        &user.name,
+                        &found.attached,
+                        &user.policy_arns,
+                        options,
+                    );
                     let attached = found.attached.iter().map(String::as_str).collect();
                     (None, attached, !found.access_keys.is_empty())
                 }
@@ -177,4 +274,37 @@ pub fn plan_apply(desired: &Desired, observed: &Observed) -> Result<Plan> {
         }
     }
     Ok(plan)
+}
+
+/// Managed policies attached to an owned role or user that the catalog does not name: detached
+/// with `--exclusive`, otherwise reported and left.
+fn extra_attachments(
+    plan: &mut Plan,
+    kind: &str,
+    name: &str,
+    attached: &[String],
+    wanted: &[String],
+    options: ApplyOptions,
+) {
+    for arn in attached.iter().filter(|a| !wanted.contains(a)) {
+        if options.exclusive {
+            let detach = match kind {
+                "role" => Action::DetachRolePolicy {
+                    role: name.to_owned(),
+                    policy_arn: arn.clone(),
+                },
+                _ => Action::DetachUserPolicy {
+                    user: name.to_owned(),
+                    policy_arn: arn.clone(),
+                },
+            };
+            plan.push(detach, vec![]);
+        } else {
+            plan.drift.push(format!(
+                "{kind} {name} has policy {} attached, which the catalog does not name: left attached \
+                 (--exclusive detaches it)",
+                name_of(arn)
+            ));
+        }
+    }
 }

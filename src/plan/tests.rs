@@ -3,7 +3,9 @@ use serde_json::json;
 use super::*;
 use crate::catalog::{RenderContext, load_builtin, render};
 use crate::error::Error;
-use crate::state::{Desired, Observed, ObservedPolicy, ObservedRole, Tag, Tags, VENDOR_TAG};
+use crate::state::{
+    Desired, Observed, ObservedPolicy, ObservedRole, RESOURCE_TAG, Tag, Tags, VENDOR_TAG,
+};
 
 fn desired() -> Desired {
     let catalog = load_builtin("streamkap").unwrap();
@@ -27,6 +29,7 @@ fn applied(desired: &Desired) -> Observed {
             tags: tags(&p.tags),
             default_version_id: "v1".into(),
             document: p.document.clone(),
+            other_versions: vec![],
         };
         observed.policies.insert(p.arn.clone(), Some(policy));
     }
@@ -38,6 +41,8 @@ fn applied(desired: &Desired) -> Observed {
             trust: r.trust.clone(),
             attached: r.policy_arns.clone(),
             instance_profiles: vec![],
+            max_session_duration: r.max_session_duration,
+            permissions_boundary: r.permissions_boundary.clone(),
         };
         observed.roles.insert(r.name.clone(), Some(role));
     }
@@ -53,7 +58,7 @@ fn described(plan: &Plan) -> Vec<(String, Vec<usize>)> {
 
 #[test]
 fn from_nothing_creates_everything_and_attaches_after_both_creates() {
-    let plan = plan_apply(&desired(), &Observed::default()).unwrap();
+    let plan = plan_apply(&desired(), &Observed::default(), ApplyOptions::default()).unwrap();
     assert_eq!(
         described(&plan),
         [
@@ -80,7 +85,7 @@ fn from_nothing_creates_everything_and_attaches_after_both_creates() {
 #[test]
 fn a_complete_install_plans_nothing() {
     let desired = desired();
-    let plan = plan_apply(&desired, &applied(&desired)).unwrap();
+    let plan = plan_apply(&desired, &applied(&desired), ApplyOptions::default()).unwrap();
     assert!(plan.steps.is_empty());
     assert_eq!(plan.present.len(), 3);
     assert!(plan.drift.is_empty());
@@ -98,7 +103,7 @@ fn a_missing_attachment_is_attached_without_waiting_for_anything() {
         .as_mut()
         .unwrap();
     role.attached.remove(1);
-    let plan = plan_apply(&desired, &observed).unwrap();
+    let plan = plan_apply(&desired, &observed, ApplyOptions::default()).unwrap();
     assert_eq!(
         described(&plan),
         [(
@@ -121,7 +126,7 @@ fn resources_without_onboards_tags_or_of_another_vendor_are_refused() {
         .unwrap()
         .tags
         .clear();
-    let err = plan_apply(&desired, &observed).unwrap_err();
+    let err = plan_apply(&desired, &observed, ApplyOptions::default()).unwrap_err();
     assert!(matches!(err, Error::NotOwned { kind: "role", .. }), "{err}");
 
     let mut observed = applied(&desired);
@@ -133,7 +138,9 @@ fn resources_without_onboards_tags_or_of_another_vendor_are_refused() {
         .as_mut()
         .unwrap();
     policy.tags.insert(VENDOR_TAG.into(), "other".into());
-    let err = plan_apply(&desired, &observed).unwrap_err().to_string();
+    let err = plan_apply(&desired, &observed, ApplyOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("was created by onboard for vendor other, not streamkap"),
         "{err}"
@@ -141,7 +148,7 @@ fn resources_without_onboards_tags_or_of_another_vendor_are_refused() {
 }
 
 #[test]
-fn drift_is_reported_in_canonical_form_only() {
+fn drift_is_repaired_and_documents_equal_in_canonical_form_are_left() {
     let desired = desired();
     let mut observed = applied(&desired);
     // The same trust, written differently: a one-element list and reordered keys.
@@ -155,20 +162,71 @@ fn drift_is_reported_in_canonical_form_only() {
     role.trust = json!({"Statement": [{"Action": ["sts:AssumeRole"], "Sid": "", "Effect": "Allow",
         "Principal": {"AWS": ["arn:aws:iam::300973880807:role/installer-delegation"]}}],
         "Version": "2012-10-17"});
-    let policy = observed
-        .policies
-        .get_mut(&desired.policies[0].arn)
-        .unwrap()
-        .as_mut()
-        .unwrap();
+    role.max_session_duration = 7200;
+    role.tags.remove(RESOURCE_TAG);
+    let arn = desired.policies[0].arn.clone();
+    let policy = observed.policies.get_mut(&arn).unwrap().as_mut().unwrap();
     policy.document["Statement"][0]["Action"]
         .as_array_mut()
         .unwrap()
         .pop();
-    let plan = plan_apply(&desired, &observed).unwrap();
+    policy.other_versions = vec!["v1".into(), "v2".into(), "v3".into(), "v4".into()];
+    let plan = plan_apply(&desired, &observed, ApplyOptions::default()).unwrap();
+    assert_eq!(
+        described(&plan),
+        [
+            (
+                "delete version v1 of policy StreamkapProvisionAccess".to_owned(),
+                vec![]
+            ),
+            (
+                "update policy StreamkapProvisionAccess with a new default version".to_owned(),
+                vec![0]
+            ),
+            (
+                "tag role StreamkapInstallAccess with onboard:resource=StreamkapInstallAccess"
+                    .to_owned(),
+                vec![]
+            ),
+            (
+                "update maximum session duration of role StreamkapInstallAccess to 3600 seconds"
+                    .to_owned(),
+                vec![]
+            ),
+        ]
+    );
+    assert!(plan.drift.is_empty());
+}
+
+#[test]
+fn extra_attachments_are_reported_or_detached_with_exclusive() {
+    let desired = desired();
+    let mut observed = applied(&desired);
+    let extra = "arn:aws:iam::aws:policy/AdministratorAccess".to_owned();
+    let role = observed
+        .roles
+        .values_mut()
+        .next()
+        .unwrap()
+        .as_mut()
+        .unwrap();
+    role.attached.push(extra);
+    let plan = plan_apply(&desired, &observed, ApplyOptions::default()).unwrap();
+    assert!(plan.steps.is_empty());
     assert_eq!(
         plan.drift,
-        ["policy StreamkapProvisionAccess: default version v1 differs from the catalog"]
+        [
+            "role StreamkapInstallAccess has policy AdministratorAccess attached, which the catalog does not name: \
+          left attached (--exclusive detaches it)"
+        ]
+    );
+    let plan = plan_apply(&desired, &observed, ApplyOptions { exclusive: true }).unwrap();
+    assert_eq!(
+        described(&plan),
+        [(
+            "detach policy AdministratorAccess from role StreamkapInstallAccess".to_owned(),
+            vec![]
+        )]
     );
 }
 

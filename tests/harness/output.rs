@@ -94,3 +94,23 @@ pub struct Kept {
     pub name: String,
     pub reason: String,
 }
+
+#[derive(Debug, Deserialize)]
+pub struct PlanOutput {
+    pub vendor: String,
+    pub integration: String,
+    pub account: String,
+    pub pending: bool,
+    pub changes: Vec<PlannedChange>,
+    pub unchanged: Vec<Present>,
+    pub drift: Vec<String>,
+    pub external_id: Option<String>,
+    pub external_id_generated: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlannedChange {
+    pub kind: String,
+    pub description: String,
+    pub diff: Option<String>,
+}

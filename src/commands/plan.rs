@@ -1,0 +1,154 @@
+//! `onboard plan`: what apply would do, resource by resource, with a unified diff of every
+//! document it would write, in canonical JSON. No write call.
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::apply::{Prepared, prepare};
+use crate::cli::{GlobalArgs, PlanArgs};
+use crate::output::emit;
+use crate::plan::{Action, Present, name_of};
+use crate::policy::pretty;
+use crate::state::Observed;
+
+/// What `plan --output json` prints.
+#[derive(Debug, Serialize)]
+pub struct PlanOutput {
+    pub vendor: String,
+    pub integration: String,
+    pub account: String,
+    /// Whether apply would make any write call.
+    pub pending: bool,
+    pub changes: Vec<PlannedChange>,
+    pub unchanged: Vec<Present>,
+    /// Differences apply would leave as they are.
+    pub drift: Vec<String>,
+    /// The external ID apply would use, when the vendor takes one.
+    pub external_id: Option<String>,
+    /// True when apply would generate a new external ID (a different one than shown here).
+    pub external_id_generated: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlannedChange {
+    /// create, update, attach, detach, tag or delete.
+    pub kind: &'static str,
+    pub description: String,
+    /// Unified diff of the document, canonical JSON, for changes that write one.
+    pub diff: Option<String>,
+}
+
+/// A step's document: what it replaces (with its label; `None` for a new resource), what it
+/// writes, and the label of the catalog's.
+type Documents<'a> = (Option<(&'a Value, String)>, &'a Value, String);
+
+fn documents<'a>(action: &'a Action, observed: &'a Observed) -> Option<Documents<'a>> {
+    match action {
+        Action::CreatePolicy(p) => Some((None, &p.document, format!("policy {}", p.name))),
+        Action::CreatePolicyVersion {
+            policy_arn,
+            document,
+        } => {
+            let name = format!("policy {}", name_of(policy_arn));
+            let found = observed.policies.get(policy_arn).and_then(Option::as_ref);
+            let before = found.map(|f| {
+                (
+                    &f.document,
+                    format!("{name} default version {} in AWS", f.default_version_id),
+                )
+            });
+            Some((before, document, name))
+        }
+        Action::CreateRole(r) => Some((None, &r.trust, format!("trust policy of role {}", r.name))),
+        Action::UpdateAssumeRolePolicy { role, document } => {
+            let name = format!("trust policy of role {role}");
+            let found = observed.roles.get(role).and_then(Option::as_ref);
+            Some((
+                found.map(|r| (&r.trust, format!("{name} in AWS"))),
+                document,
+                name,
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// A unified diff of two documents in canonical form.
+fn unified_diff((before, after, label): Documents<'_>) -> String {
+    let (before, before_label) = match before {
+        Some((document, label)) => (pretty(document) + "\n", label),
+        None => (String::new(), "nothing".to_owned()),
+    };
+    let after = pretty(after) + "\n";
+    similar::TextDiff::from_lines(&before, &after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&before_label, &format!("{label} in the catalog"))
+        .to_string()
+}
+
+pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let Prepared {
+        desired,
+        observed,
+        plan,
+        needs_external_id,
+        generated,
+        ..
+    } = prepare(&args.change, global).await?;
+    let changes: Vec<PlannedChange> = plan
+        .steps
+        .iter()
+        .map(|step| PlannedChange {
+            kind: step.action.kind(),
+            description: step.action.describe(),
+            diff: documents(&step.action, &observed).map(unified_diff),
+        })
+        .collect();
+
+    let mut text: Vec<String> = plan
+        .present
+        .iter()
+        .map(|p| format!("  {} {}: exists", p.kind, p.name))
+        .collect();
+    for change in &changes {
+        text.push(format!("~ {}", change.description));
+        if let Some(diff) = &change.diff {
+            text.extend(diff.lines().map(|l| format!("    {l}")));
+        }
+    }
+    text.extend(plan.drift.iter().map(|d| format!("! {d}")));
+    if changes.is_empty() {
+        text.push("No changes: everything matches the catalog.".to_owned());
+    } else {
+        let count = |kind| changes.iter().filter(|c| c.kind == kind).count();
+        text.push(format!(
+            "Plan: {} to create, {} to update, {} to attach, {} to detach, {} to tag, {} to delete.",
+            count("create"),
+            count("update"),
+            count("attach"),
+            count("detach"),
+            count("tag"),
+            count("delete")
+        ));
+    }
+    let pending = !changes.is_empty();
+    let output = PlanOutput {
+        vendor: desired.vendor.clone(),
+        integration: desired.integration.clone(),
+        account: desired.account.clone(),
+        pending,
+        changes,
+        unchanged: plan.present,
+        drift: plan.drift,
+        external_id: desired.external_id.clone().filter(|_| needs_external_id),
+        external_id_generated: generated,
+    };
+    emit(global.output, &output, &text);
+    Ok(match (args.detailed_exitcode, pending) {
+        (true, true) => ExitCode::from(2),
+        _ => ExitCode::SUCCESS,
+    })
+}

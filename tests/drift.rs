@@ -1,0 +1,221 @@
+//! `plan` and drift repair: resources edited behind onboard's back in moto, then planned and
+//! repaired to the exact catalog state.
+
+use crate::harness::output::{ApplyOutput, PlanOutput};
+use crate::harness::{Env, xml_values};
+
+const ROLE: &str = "StreamkapInstallAccess";
+const PROVISION_ARN: &str = "arn:aws:iam::123456789012:policy/StreamkapProvisionAccess";
+const DEPROVISION_ARN: &str = "arn:aws:iam::123456789012:policy/StreamkapDeprovisionAccess";
+const EDITED: &str = include_str!("fixtures/provision-policy-edited.json");
+const TRUST: &str = include_str!("fixtures/trust-account-root.json");
+
+fn sorted(mut items: Vec<String>) -> Vec<String> {
+    items.sort();
+    items
+}
+
+#[test]
+fn plan_shows_what_apply_would_do_without_writing() {
+    let env = Env::start();
+    let run = env.onboard(&[
+        "plan",
+        "--vendor",
+        "streamkap",
+        "--output",
+        "json",
+        "--detailed-exitcode",
+    ]);
+    run.assert_code(2);
+    let plan: PlanOutput = run.json();
+    assert!(plan.pending);
+    let kinds: Vec<&str> = plan.changes.iter().map(|c| c.kind.as_str()).collect();
+    assert_eq!(kinds, ["create", "create", "create", "attach", "attach"]);
+    let diff = plan.changes[0].diff.as_deref().unwrap();
+    assert!(
+        diff.contains("+++ policy StreamkapProvisionAccess in the catalog"),
+        "{diff}"
+    );
+    assert!(diff.contains("+        \"ec2:AllocateAddress\","), "{diff}");
+    assert_eq!(
+        Env::writes(&env.take_calls()),
+        Vec::<String>::new(),
+        "plan writes nothing"
+    );
+
+    env.onboard(&["apply", "--vendor", "streamkap", "--no-verify"])
+        .assert_code(0);
+    let run = env.onboard(&["plan", "--vendor", "streamkap", "--detailed-exitcode"]);
+    run.assert_code(0);
+    assert_eq!(
+        run.last_line(),
+        "No changes: everything matches the catalog."
+    );
+
+    // Edit the trust policy by hand: plan shows a unified diff of it, in canonical JSON.
+    env.iam(&[
+        ("Action", "UpdateAssumeRolePolicy"),
+        ("RoleName", ROLE),
+        ("PolicyDocument", TRUST),
+    ]);
+    env.take_calls();
+    let run = env.onboard(&["plan", "--vendor", "streamkap", "--detailed-exitcode"]);
+    run.assert_code(2);
+    assert!(
+        run.stdout
+            .contains("~ update trust policy of role StreamkapInstallAccess"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("--- trust policy of role StreamkapInstallAccess in AWS"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("-          \"arn:aws:iam::123456789012:root\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("+          \"arn:aws:iam::300973880807:role/installer-delegation\""),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.last_line(),
+        "Plan: 0 to create, 1 to update, 0 to attach, 0 to detach, 0 to tag, 0 to delete."
+    );
+    assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
+}
+
+#[test]
+fn apply_repairs_every_kind_of_drift_to_the_exact_catalog_state() {
+    let env = Env::start();
+    env.onboard(&["apply", "--vendor", "streamkap", "--no-verify"])
+        .assert_code(0);
+    // Behind onboard's back: a new trust, a detached policy, an extra policy, lost tags, a longer
+    // session, and a policy document edited into a fifth version.
+    env.iam(&[
+        ("Action", "UpdateAssumeRolePolicy"),
+        ("RoleName", ROLE),
+        ("PolicyDocument", TRUST),
+    ]);
+    env.iam(&[
+        ("Action", "DetachRolePolicy"),
+        ("RoleName", ROLE),
+        ("PolicyArn", DEPROVISION_ARN),
+    ]);
+    env.iam(&[
+        ("Action", "AttachRolePolicy"),
+        ("RoleName", ROLE),
+        (
+            "PolicyArn",
+            "arn:aws:iam::aws:policy/AWSCloudFormationReadOnlyAccess",
+        ),
+    ]);
+    env.iam(&[
+        ("Action", "UntagRole"),
+        ("RoleName", ROLE),
+        ("TagKeys.member.1", "onboard:vendor"),
+    ]);
+    env.iam(&[
+        ("Action", "UntagPolicy"),
+        ("PolicyArn", PROVISION_ARN),
+        ("TagKeys.member.1", "onboard:resource"),
+    ]);
+    env.iam(&[
+        ("Action", "UpdateRole"),
+        ("RoleName", ROLE),
+        ("MaxSessionDuration", "7200"),
+    ]);
+    for set_default in ["false", "false", "false", "true"] {
+        env.iam(&[
+            ("Action", "CreatePolicyVersion"),
+            ("PolicyArn", PROVISION_ARN),
+            ("PolicyDocument", EDITED),
+            ("SetAsDefault", set_default),
+        ]);
+    }
+    env.take_calls();
+
+    let run = env.onboard(&["apply", "--vendor", "streamkap", "--output", "json"]);
+    run.assert_code(0);
+    let out: ApplyOutput = run.json();
+    assert_eq!(
+        sorted(out.changes),
+        [
+            "attached policy StreamkapDeprovisionAccess to role StreamkapInstallAccess",
+            "deleted version v1 of policy StreamkapProvisionAccess",
+            "tagged policy StreamkapProvisionAccess with onboard:resource=StreamkapProvisionAccess",
+            "tagged role StreamkapInstallAccess with onboard:vendor=streamkap",
+            "updated maximum session duration of role StreamkapInstallAccess to 3600 seconds",
+            "updated policy StreamkapProvisionAccess with a new default version",
+            "updated trust policy of role StreamkapInstallAccess",
+        ]
+    );
+    assert_eq!(
+        out.drift,
+        [
+            "role StreamkapInstallAccess has policy AWSCloudFormationReadOnlyAccess attached, which the catalog does \
+          not name: left attached (--exclusive detaches it)"
+        ]
+    );
+    assert!(
+        out.verifications[0].passed,
+        "{:?}",
+        out.verifications[0].checks
+    );
+
+    // The exact repaired state, read straight from moto.
+    let role = env.iam(&[("Action", "GetRole"), ("RoleName", ROLE)]);
+    assert_eq!(xml_values(&role, "MaxSessionDuration"), ["3600"]);
+    assert!(role.contains("installer-delegation"), "{role}");
+    assert!(
+        xml_values(&role, "Value").contains(&"streamkap".to_owned()),
+        "{role}"
+    );
+    let versions = env.iam(&[
+        ("Action", "ListPolicyVersions"),
+        ("PolicyArn", PROVISION_ARN),
+    ]);
+    assert_eq!(
+        sorted(xml_values(&versions, "VersionId")),
+        ["v2", "v3", "v4", "v5", "v6"]
+    );
+    let policy = env.iam(&[("Action", "GetPolicy"), ("PolicyArn", PROVISION_ARN)]);
+    assert_eq!(xml_values(&policy, "DefaultVersionId"), ["v6"]);
+    let attached = env.iam(&[("Action", "ListAttachedRolePolicies"), ("RoleName", ROLE)]);
+    assert_eq!(
+        sorted(xml_values(&attached, "PolicyName")),
+        [
+            "AWSCloudFormationReadOnlyAccess",
+            "StreamkapDeprovisionAccess",
+            "StreamkapProvisionAccess"
+        ]
+    );
+
+    // --exclusive detaches what the catalog does not name; then nothing is left to do.
+    env.take_calls();
+    let run = env.onboard(&[
+        "apply",
+        "--vendor",
+        "streamkap",
+        "--exclusive",
+        "--output",
+        "json",
+    ]);
+    run.assert_code(0);
+    let out: ApplyOutput = run.json();
+    assert_eq!(
+        out.changes,
+        ["detached policy AWSCloudFormationReadOnlyAccess from role StreamkapInstallAccess"]
+    );
+    assert!(out.drift.is_empty());
+    assert_eq!(Env::writes(&env.take_calls()), ["DetachRolePolicy"]);
+    let run = env.onboard(&["plan", "--vendor", "streamkap", "--detailed-exitcode"]);
+    run.assert_code(0);
+}
