@@ -29,6 +29,23 @@ fn plan_shows_what_apply_would_do_without_writing() {
     run.assert_code(2);
     let plan: PlanOutput = run.json();
     assert!(plan.pending);
+    assert_eq!(
+        (
+            plan.vendor.as_str(),
+            plan.integration.as_str(),
+            plan.account.as_str()
+        ),
+        ("streamkap", "byoc", "123456789012")
+    );
+    assert!(plan.unchanged.is_empty() && plan.drift.is_empty());
+    assert_eq!(
+        (plan.external_id.as_deref(), plan.external_id_generated),
+        (None, false)
+    );
+    assert_eq!(
+        plan.changes[2].description,
+        "create role StreamkapInstallAccess"
+    );
     let kinds: Vec<&str> = plan.changes.iter().map(|c| c.kind.as_str()).collect();
     assert_eq!(kinds, ["create", "create", "create", "attach", "attach"]);
     let diff = plan.changes[0].diff.as_deref().unwrap();
