@@ -32,6 +32,26 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
 
+    /// Attempts per AWS call for throttling and 5xx answers (the SDK's standard retry mode).
+    #[arg(
+        long,
+        global = true,
+        env = "AWS_MAX_ATTEMPTS",
+        default_value_t = 10,
+        value_name = "N"
+    )]
+    pub max_attempts: u32,
+
+    /// First backoff of the retries, in milliseconds (tests shorten it).
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 1000,
+        hide = true,
+        value_name = "MS"
+    )]
+    pub retry_initial_backoff_ms: u64,
+
     /// Format of the results on stdout.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,

@@ -6,6 +6,7 @@ mod harness;
 
 mod catalog;
 mod drift;
+mod faults;
 mod input;
 mod keys;
 mod lifecycle;

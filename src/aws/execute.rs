@@ -6,8 +6,7 @@ use aws_sdk_iam::types::StatusType;
 
 use super::Aws;
 use super::errors::Doing;
-use crate::error::{Error, Result};
-use crate::handoff::NewAccessKey;
+use crate::error::Result;
 use crate::plan::Action;
 use crate::state::Tag;
 
@@ -24,12 +23,11 @@ fn iam_tags(tags: &[Tag]) -> Vec<IamTag> {
 }
 
 impl Aws {
-    /// Makes the one write call `action` stands for; a new access key comes back (and only
-    /// there) for the caller to hand over.
-    pub async fn execute(&self, action: &Action) -> Result<Option<NewAccessKey>> {
+    /// Makes the one write call of a step whose retry is safe (the SDK's retry, and any answer
+    /// a retry gets is resolved by [`Aws::execute`]).
+    pub(super) async fn call(&self, action: &Action) -> Result<()> {
         let doing = || action.doing();
         let iam = &self.iam;
-        let mut new_key = None;
         match action {
             Action::CreatePolicy(p) => {
                 iam.create_policy()
@@ -51,18 +49,6 @@ impl Aws {
                     .max_session_duration(r.max_session_duration)
                     .set_permissions_boundary(r.permissions_boundary.clone())
                     .set_tags(Some(iam_tags(&r.tags)))
-                    .send()
-                    .await
-                    .doing(doing)?;
-            }
-            Action::CreatePolicyVersion {
-                policy_arn,
-                document,
-            } => {
-                iam.create_policy_version()
-                    .policy_arn(policy_arn)
-                    .policy_document(document.to_string())
-                    .set_as_default(true)
                     .send()
                     .await
                     .doing(doing)?;
@@ -162,22 +148,6 @@ impl Aws {
                     .send()
                     .await
                     .doing(doing)?;
-            }
-            Action::CreateAccessKey { user } => {
-                let out = iam
-                    .create_access_key()
-                    .user_name(user)
-                    .send()
-                    .await
-                    .doing(doing)?;
-                let key = out.access_key.ok_or_else(|| {
-                    Error::aws(doing(), None, "the answer holds no access key".to_owned())
-                })?;
-                new_key = Some(NewAccessKey::new(
-                    user.clone(),
-                    key.access_key_id,
-                    key.secret_access_key,
-                ));
             }
             Action::DetachUserPolicy { user, policy_arn } => {
                 iam.detach_user_policy()
@@ -286,8 +256,10 @@ impl Aws {
                     .await
                     .doing(doing)?;
             }
+            Action::CreatePolicyVersion { .. } | Action::CreateAccessKey { .. } => {
+                unreachable!("not idempotent: run by Aws::execute without the SDK's retry")
+            }
         }
-        tracing::info!("{}", action.done());
-        Ok(new_key)
+        Ok(())
     }
 }

@@ -1,12 +1,16 @@
 //! The only module that speaks to AWS: loading configuration the way the aws CLI does, reading
 //! observed state, executing single plan steps, and the sts calls behind verification.
 
+mod converge;
 mod errors;
 mod execute;
 mod inventory;
 mod observe;
 mod sts;
 
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls;
 
@@ -18,12 +22,36 @@ use crate::cli::GlobalArgs;
 /// and STS answers in every region, so a region only picks the STS endpoint.
 const FALLBACK_REGION: &str = "us-east-1";
 
+/// How onboard retries: the SDK's standard retry for throttling and 5xx, onboard's own loops
+/// for calls that are not idempotent and for principals IAM does not know yet.
+#[derive(Debug, Clone, Copy)]
+pub struct RetrySettings {
+    pub max_attempts: u32,
+    pub initial_backoff: Duration,
+    /// How long a trust policy naming a just-created principal is retried.
+    pub principal_wait: Duration,
+}
+
+impl RetrySettings {
+    pub fn from_args(global: &GlobalArgs) -> Self {
+        RetrySettings {
+            max_attempts: global.max_attempts.max(1),
+            initial_backoff: Duration::from_millis(global.retry_initial_backoff_ms),
+            principal_wait: Duration::from_secs(PRINCIPAL_WAIT_SECONDS),
+        }
+    }
+}
+
+/// How long a just-created principal may take to be known to IAM.
+const PRINCIPAL_WAIT_SECONDS: u64 = 120;
+
 /// Clients for the services onboard uses, sharing one configuration.
 #[derive(Debug, Clone)]
 pub struct Aws {
     config: SdkConfig,
     iam: aws_sdk_iam::Client,
     sts: aws_sdk_sts::Client,
+    retry: RetrySettings,
 }
 
 impl Aws {
@@ -35,7 +63,13 @@ impl Aws {
                 tls::rustls_provider::CryptoMode::Ring,
             ))
             .build_https();
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http);
+        let retry = RetrySettings::from_args(global);
+        let retry_config = RetryConfig::standard()
+            .with_max_attempts(retry.max_attempts)
+            .with_initial_backoff(retry.initial_backoff);
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http)
+            .retry_config(retry_config);
         if let Some(profile) = &global.profile {
             loader = loader.profile_name(profile);
         }
@@ -53,15 +87,16 @@ impl Aws {
                 .region(Region::new(FALLBACK_REGION))
                 .build();
         }
-        Self::from_config(config)
+        Self::from_config(config, retry)
     }
 
     /// Clients for an already loaded configuration.
-    pub fn from_config(config: SdkConfig) -> Self {
+    pub fn from_config(config: SdkConfig, retry: RetrySettings) -> Self {
         Aws {
             iam: aws_sdk_iam::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),
             config,
+            retry,
         }
     }
 

@@ -12,6 +12,7 @@ use std::process::{Command, Output, Stdio};
 use serde::de::DeserializeOwned;
 
 pub use moto::Moto;
+pub use proxy::FaultCounts;
 use proxy::{Fault, Proxy};
 
 /// IAM actions that only read; everything else onboard sends to IAM writes.
@@ -146,6 +147,22 @@ impl Env {
             status,
             body,
         });
+    }
+
+    /// Injects faults into about `per_thousand` of every thousand requests from now on, drawn
+    /// from `seed`; `None` stops.
+    pub fn chaos(&self, seed_and_rate: Option<(u64, u64)>) {
+        self.proxy.chaos(seed_and_rate);
+    }
+
+    /// The faults injected so far.
+    pub fn fault_counts(&self) -> FaultCounts {
+        self.proxy.fault_counts()
+    }
+
+    /// Delays every request by `delay` (a slow network).
+    pub fn delay(&self, delay: std::time::Duration) {
+        self.proxy.delay(delay);
     }
 
     /// The write calls among `calls`.

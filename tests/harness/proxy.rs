@@ -1,9 +1,10 @@
-//! A counting layer between onboard and moto: forwards every request unchanged and records its
-//! AWS action (the `Action` form field of the IAM and STS query protocol). It can also answer a
-//! given action once with an AWS error instead of forwarding it.
+//! A layer between onboard and moto: forwards every request and records its AWS action (the
+//! `Action` form field of the IAM and STS query protocol). It can also answer one given action
+//! with an AWS error, delay every request, and inject faults from a seed: throttling 400s, 500s,
+//! connections dropped before the request reaches moto, and answers lost after moto acted.
 
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -16,8 +17,8 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 
-type Log = Arc<Mutex<Vec<String>>>;
-type Faults = Arc<Mutex<Vec<Fault>>>;
+type HttpClient = Client<HttpConnector, Full<Bytes>>;
+type Answer = Result<Response<Full<Bytes>>, Box<dyn std::error::Error + Send + Sync>>;
 
 /// A canned answer for the next request with `action`.
 pub struct Fault {
@@ -25,12 +26,57 @@ pub struct Fault {
     pub status: u16,
     pub body: String,
 }
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+/// The kinds of injected faults, counted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FaultCounts {
+    pub throttled: u32,
+    pub server_errors: u32,
+    pub dropped: u32,
+    pub answers_lost: u32,
+}
+
+impl FaultCounts {
+    pub fn total(&self) -> u32 {
+        self.throttled + self.server_errors + self.dropped + self.answers_lost
+    }
+}
+
+/// Faults drawn from a seeded generator (xorshift64*), so a failing run can be replayed.
+struct Chaos {
+    state: u64,
+    /// Faults per thousand requests.
+    rate: u64,
+}
+
+impl Chaos {
+    fn next(&mut self) -> u64 {
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        self.state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+#[derive(Default)]
+struct State {
+    log: Vec<String>,
+    faults: Vec<Fault>,
+    chaos: Option<Chaos>,
+    counts: FaultCounts,
+    delay: Duration,
+}
+
+enum Injected {
+    None,
+    Answer(u16, String),
+    Drop,
+    LoseAnswer,
+}
 
 pub struct Proxy {
     port: u16,
-    log: Log,
-    faults: Faults,
+    state: Arc<Mutex<State>>,
     /// Owns the proxy's tasks; dropping it stops the proxy.
     _runtime: Runtime,
 }
@@ -44,20 +90,18 @@ impl Proxy {
             .unwrap();
         let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
         let port = listener.local_addr().unwrap().port();
-        let log = Log::default();
-        let faults = Faults::default();
+        let state = Arc::new(Mutex::new(State::default()));
         let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
-        let (accept_log, accept_faults) = (log.clone(), faults.clone());
+        let accept_state = state.clone();
         runtime.spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
-                let (log, faults) = (accept_log.clone(), accept_faults.clone());
-                let client = client.clone();
+                let (state, client) = (accept_state.clone(), client.clone());
                 tokio::spawn(async move {
                     let service = service_fn(move |req| {
-                        forward(req, upstream, log.clone(), faults.clone(), client.clone())
+                        forward(req, upstream, state.clone(), client.clone())
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -67,8 +111,7 @@ impl Proxy {
         });
         Proxy {
             port,
-            log,
-            faults,
+            state,
             _runtime: runtime,
         }
     }
@@ -78,11 +121,28 @@ impl Proxy {
     }
 
     pub fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.log.lock().unwrap())
+        std::mem::take(&mut self.state.lock().unwrap().log)
     }
 
     pub fn inject(&self, fault: Fault) {
-        self.faults.lock().unwrap().push(fault);
+        self.state.lock().unwrap().faults.push(fault);
+    }
+
+    /// Injects faults into about `per_thousand` of every thousand requests, drawn from `seed`;
+    /// `None` stops.
+    pub fn chaos(&self, seed_and_rate: Option<(u64, u64)>) {
+        self.state.lock().unwrap().chaos = seed_and_rate.map(|(seed, rate)| Chaos {
+            state: seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1,
+            rate,
+        });
+    }
+
+    pub fn fault_counts(&self) -> FaultCounts {
+        self.state.lock().unwrap().counts
+    }
+
+    pub fn delay(&self, delay: Duration) {
+        self.state.lock().unwrap().delay = delay;
     }
 }
 
@@ -95,13 +155,56 @@ fn form_value(body: &[u8], key: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
+fn error_body(code: &str, message: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type>\
+         <Code>{code}</Code><Message>{message}</Message></Error><RequestId>injected</RequestId></ErrorResponse>"
+    )
+}
+
+/// Records the request and decides what to inject.
+fn admit(state: &Mutex<State>, action: &str) -> (Injected, Duration) {
+    let mut state = state.lock().unwrap();
+    state.log.push(action.to_owned());
+    let delay = state.delay;
+    if let Some(index) = state.faults.iter().position(|f| f.action == action) {
+        let fault = state.faults.remove(index);
+        return (Injected::Answer(fault.status, fault.body), delay);
+    }
+    let Some(chaos) = state.chaos.as_mut() else {
+        return (Injected::None, delay);
+    };
+    let draw = chaos.next();
+    if draw % 1000 >= chaos.rate {
+        return (Injected::None, delay);
+    }
+    let injected = match (draw / 1000) % 4 {
+        0 => {
+            state.counts.throttled += 1;
+            Injected::Answer(400, error_body("Throttling", "Rate exceeded"))
+        }
+        1 => {
+            state.counts.server_errors += 1;
+            Injected::Answer(500, error_body("ServiceFailure", "injected server error"))
+        }
+        2 => {
+            state.counts.dropped += 1;
+            Injected::Drop
+        }
+        _ => {
+            state.counts.answers_lost += 1;
+            Injected::LoseAnswer
+        }
+    };
+    (injected, delay)
+}
+
 async fn forward(
     req: Request<Incoming>,
     upstream: u16,
-    log: Log,
-    faults: Faults,
+    state: Arc<Mutex<State>>,
     client: HttpClient,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Answer {
     let (parts, body) = req.into_parts();
     let body = body
         .collect()
@@ -110,20 +213,21 @@ async fn forward(
         .unwrap_or_default();
     let action =
         form_value(&body, "Action").unwrap_or_else(|| format!("{} {}", parts.method, parts.uri));
-    log.lock().unwrap().push(action.clone());
-
-    let fault = {
-        let mut faults = faults.lock().unwrap();
-        let index = faults.iter().position(|f| f.action == action);
-        index.map(|i| faults.remove(i))
-    };
-    if let Some(fault) = fault {
-        let mut response = Response::new(Full::new(Bytes::from(fault.body)));
-        *response.status_mut() = hyper::StatusCode::from_u16(fault.status).unwrap();
-        response
-            .headers_mut()
-            .insert("content-type", "text/xml".parse().unwrap());
-        return Ok(response);
+    let (injected, delay) = admit(&state, &action);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    match injected {
+        Injected::Answer(status, body) => {
+            let mut response = Response::new(Full::new(Bytes::from(body)));
+            *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+            response
+                .headers_mut()
+                .insert("content-type", "text/xml".parse().unwrap());
+            return Ok(response);
+        }
+        Injected::Drop => return Err("injected: connection dropped before the request".into()),
+        Injected::None | Injected::LoseAnswer => {}
     }
 
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
@@ -147,5 +251,8 @@ async fn forward(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    if matches!(injected, Injected::LoseAnswer) {
+        return Err("injected: answer lost after moto acted".into());
+    }
     Ok(Response::from_parts(parts, Full::new(body)))
 }

@@ -1,0 +1,284 @@
+//! Executing a step so that it converges: the SDK retries throttling and 5xx; an answer lost
+//! after IAM acted is resolved by reading back (a retried create that meets `EntityAlreadyExists`
+//! adopts the resource when it is onboard's and matches; a retried delete that meets
+//! `NoSuchEntity` is done); calls that are not idempotent are never retried blindly. Nothing else
+//! is retried.
+
+use std::time::Duration;
+
+use aws_sdk_iam::config::retry::RetryConfig;
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+
+use super::Aws;
+use super::errors::{Doing, aws_error};
+use crate::error::{Error, Result};
+use crate::handoff::NewAccessKey;
+use crate::plan::Action;
+use crate::policy::same_document;
+use crate::state::{RESOURCE_TAG, is_owned};
+
+/// Longest wait between attempts of onboard's own retry loops.
+const MAX_BACKOFF: Duration = Duration::from_secs(8);
+
+/// Whether an SDK error may have been caused by the network or a busy service, so that the
+/// request may or may not have been applied: no answer, a broken answer, throttling or a 5xx.
+fn is_transient<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    match err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(_) => matches!(
+            err.code(),
+            Some(
+                "Throttling"
+                    | "ThrottlingException"
+                    | "ServiceFailure"
+                    | "InternalFailure"
+                    | "ServiceUnavailable"
+            )
+        ),
+        _ => false,
+    }
+}
+
+/// A just-created principal that IAM does not know yet.
+fn is_invalid_principal(err: &Error) -> bool {
+    err.aws_code() == Some("MalformedPolicyDocument")
+        && err.to_string().contains("Invalid principal")
+}
+
+impl Aws {
+    fn backoff(&self, attempt: u32) -> Duration {
+        self.retry
+            .initial_backoff
+            .saturating_mul(1 << attempt.min(6))
+            .min(MAX_BACKOFF)
+    }
+
+    /// Makes the write call `action` stands for, converging as the module says; a new access key
+    /// comes back (and only there) for the caller to hand over.
+    pub async fn execute(&self, action: &Action) -> Result<Option<NewAccessKey>> {
+        let result = match action {
+            Action::CreatePolicyVersion {
+                policy_arn,
+                document,
+            } => self
+                .create_policy_version(action, policy_arn, document)
+                .await
+                .map(|()| None),
+            Action::CreateAccessKey { user } => {
+                self.create_access_key(action, user).await.map(Some)
+            }
+            Action::CreateRole(_) | Action::UpdateAssumeRolePolicy { .. } => {
+                self.wait_for_principals(action).await.map(|()| None)
+            }
+            _ => self.converge(action).await.map(|()| None),
+        };
+        if result.is_ok() {
+            tracing::info!("{}", action.done());
+        }
+        result
+    }
+
+    /// One idempotent call (with the SDK's retry), and the answers a retry of an applied call
+    /// gets, resolved by reading back.
+    async fn converge(&self, action: &Action) -> Result<()> {
+        let Err(err) = self.call(action).await else {
+            return Ok(());
+        };
+        let resolved = match (err.aws_code(), action) {
+            (
+                Some("LimitExceeded"),
+                Action::AddRoleToInstanceProfile {
+                    role,
+                    instance_profile,
+                },
+            ) => self
+                .read_instance_profile(instance_profile)
+                .await?
+                .is_some_and(|p| p.roles.contains(role)),
+            (
+                Some("NoSuchEntity"),
+                Action::DetachRolePolicy { .. }
+                | Action::DetachUserPolicy { .. }
+                | Action::DeletePolicyVersion { .. }
+                | Action::DeletePolicy { .. }
+                | Action::RemoveRoleFromInstanceProfile { .. }
+                | Action::DeleteInstanceProfile { .. }
+                | Action::DeleteRolePolicy { .. }
+                | Action::DeleteUserPolicy { .. }
+                | Action::DeleteAccessKey { .. }
+                | Action::DeleteRole { .. }
+                | Action::DeleteUser { .. },
+            ) => true,
+            (Some("EntityAlreadyExists"), _) => self.adoptable(action).await?,
+
+            _ => false,
+        };
+        if resolved {
+            tracing::debug!(
+                "{}: {err}; already done (an earlier answer was lost)",
+                action.doing()
+            );
+            Ok(())
+        } else {
+            Err(err)
+        }
+    }
+
+    /// Whether what a create meets is onboard's own, just as the step would have made it.
+    async fn adoptable(&self, action: &Action) -> Result<bool> {
+        let id_of = |tags: &crate::state::Tags| tags.get(RESOURCE_TAG).cloned();
+        Ok(match action {
+            Action::CreatePolicy(p) => self.read_policy(&p.arn).await?.is_some_and(|found| {
+                is_owned(&found.tags)
+                    && id_of(&found.tags) == Some(p.id.clone())
+                    && same_document(&found.document, &p.document)
+            }),
+            Action::CreateRole(r) => self.read_role(&r.name).await?.is_some_and(|found| {
+                is_owned(&found.tags)
+                    && id_of(&found.tags) == Some(r.id.clone())
+                    && same_document(&found.trust, &r.trust)
+            }),
+            Action::CreateInstanceProfile { name, .. } => self
+                .read_instance_profile(name)
+                .await?
+                .is_some_and(|found| is_owned(&found.tags)),
+            Action::CreateUser(u) => self.read_user(&u.name).await?.is_some_and(|found| {
+                is_owned(&found.tags) && id_of(&found.tags) == Some(u.id.clone())
+            }),
+            _ => false,
+        })
+    }
+
+    /// A trust policy naming a principal created moments ago is refused as `MalformedPolicyDocument:
+    /// Invalid principal` until IAM knows it: retried with backoff for up to the principal wait.
+    async fn wait_for_principals(&self, action: &Action) -> Result<()> {
+        let mut waited = Duration::ZERO;
+        let mut attempt = 0;
+        loop {
+            match self.converge(action).await {
+                Err(err) if is_invalid_principal(&err) && waited < self.retry.principal_wait => {
+                    let pause = self
+                        .backoff(attempt)
+                        .min(self.retry.principal_wait - waited);
+                    tracing::warn!(
+                        "{}: {err}; waiting {pause:?} for IAM to know the principal",
+                        action.doing()
+                    );
+                    tokio::time::sleep(pause).await;
+                    waited += pause;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// CreatePolicyVersion is not idempotent (a blind retry adds a second version), so the SDK
+    /// does not retry it: after a transient failure onboard reads the policy, and is done when its
+    /// default version already holds the document.
+    async fn create_policy_version(
+        &self,
+        action: &Action,
+        arn: &str,
+        document: &serde_json::Value,
+    ) -> Result<()> {
+        let mut attempt = 0;
+        loop {
+            let sent = self
+                .iam
+                .create_policy_version()
+                .policy_arn(arn)
+                .policy_document(document.to_string())
+                .set_as_default(true)
+                .customize()
+                .config_override(
+                    aws_sdk_iam::config::Builder::default().retry_config(RetryConfig::disabled()),
+                )
+                .send()
+                .await;
+            match sent {
+                Ok(_) => return Ok(()),
+                Err(err) if is_transient(&err) && attempt + 1 < self.retry.max_attempts => {
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    attempt += 1;
+                    let found = self.read_policy(arn).await?;
+                    if found.is_some_and(|p| same_document(&p.document, document)) {
+                        return Ok(());
+                    }
+                }
+                Err(err) => return Err(aws_error(action.doing(), err)),
+            }
+        }
+    }
+
+    /// CreateAccessKey is not idempotent either, and a key whose answer was lost can never be
+    /// handed over: after a transient failure onboard deletes any key that appeared meanwhile
+    /// and tries again, so the user ends with exactly the one key it handed over.
+    async fn create_access_key(&self, action: &Action, user: &str) -> Result<NewAccessKey> {
+        let before: Vec<String> = self
+            .access_keys(user)
+            .await?
+            .into_iter()
+            .map(|k| k.id)
+            .collect();
+        let mut attempt = 0;
+        loop {
+            let sent = self
+                .iam
+                .create_access_key()
+                .user_name(user)
+                .customize()
+                .config_override(
+                    aws_sdk_iam::config::Builder::default().retry_config(RetryConfig::disabled()),
+                )
+                .send()
+                .await;
+            match sent {
+                Ok(out) => {
+                    let key = out.access_key.ok_or_else(|| {
+                        Error::aws(
+                            action.doing(),
+                            None,
+                            "the answer holds no access key".into(),
+                        )
+                    })?;
+                    return Ok(NewAccessKey::new(
+                        user.to_owned(),
+                        key.access_key_id,
+                        key.secret_access_key,
+                    ));
+                }
+                Err(err) if is_transient(&err) && attempt + 1 < self.retry.max_attempts => {
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    attempt += 1;
+                    for lost in self
+                        .access_keys(user)
+                        .await?
+                        .into_iter()
+                        .filter(|k| !before.contains(&k.id))
+                    {
+                        tracing::debug!(
+                            "deleting access key {} of user {user}: its answer was lost",
+                            lost.id
+                        );
+                        self.iam
+                            .delete_access_key()
+                            .user_name(user)
+                            .access_key_id(&lost.id)
+                            .send()
+                            .await
+                            .doing(|| {
+                                format!(
+                                    "deleting access key {} of user {user}, whose answer was lost",
+                                    lost.id
+                                )
+                            })?;
+                    }
+                }
+                Err(err) => return Err(aws_error(action.doing(), err)),
+            }
+        }
+    }
+}

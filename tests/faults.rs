@@ -1,0 +1,179 @@
+//! Convergence under faults: apply and teardown cycles for every vendor shape through a proxy
+//! that injects throttling, 500s, dropped connections and answers lost after moto acted, at about
+//! 20% of requests, from a seed. Every cycle must end in exactly the catalog's state, and then
+//! in nothing.
+
+use crate::harness::{Env, xml_values};
+
+/// Cycles per vendor shape.
+const CYCLES: u64 = 20;
+/// Injected faults per thousand requests.
+const FAULT_RATE: u64 = 200;
+/// Short backoffs keep hundreds of retries fast.
+const FAST_RETRY: &[&str] = &["--retry-initial-backoff-ms", "2"];
+
+fn sorted(mut items: Vec<String>) -> Vec<String> {
+    items.sort();
+    items
+}
+
+fn attached(env: &Env, role: &str) -> Vec<String> {
+    let answer = env.iam(&[("Action", "ListAttachedRolePolicies"), ("RoleName", role)]);
+    sorted(xml_values(&answer, "PolicyName"))
+}
+
+fn versions(env: &Env, policy: &str) -> Vec<String> {
+    let arn = format!("arn:aws:iam::123456789012:policy/{policy}");
+    sorted(xml_values(
+        &env.iam(&[("Action", "ListPolicyVersions"), ("PolicyArn", &arn)]),
+        "VersionId",
+    ))
+}
+
+/// Runs onboard with faults on, and requires success; the seed is in the message for replay.
+#[track_caller]
+fn converges(env: &Env, seed: u64, args: &[&str]) -> String {
+    env.chaos(Some((seed, FAULT_RATE)));
+    let args: Vec<&str> = args.iter().chain(FAST_RETRY).copied().collect();
+    let run = env.onboard(&args);
+    env.chaos(None);
+    assert_eq!(
+        run.code, 0,
+        "seed {seed}: {args:?}\nstdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    run.stdout
+}
+
+#[test]
+fn streamkap_byoc_converges_under_faults_without_extra_policy_versions() {
+    let env = Env::start();
+    for cycle in 0..CYCLES {
+        let seed = 1000 + cycle;
+        converges(&env, seed, &["apply", "--vendor", "streamkap"]);
+        assert_eq!(env.role_names(), ["StreamkapInstallAccess"], "seed {seed}");
+        assert_eq!(
+            sorted(env.policy_names()),
+            ["StreamkapDeprovisionAccess", "StreamkapProvisionAccess"]
+        );
+        assert_eq!(
+            attached(&env, "StreamkapInstallAccess"),
+            ["StreamkapDeprovisionAccess", "StreamkapProvisionAccess"]
+        );
+        assert_eq!(
+            versions(&env, "StreamkapProvisionAccess"),
+            ["v1"],
+            "seed {seed}"
+        );
+
+        // Drift repaired under faults: exactly one new version, never two.
+        env.iam(&[
+            ("Action", "CreatePolicyVersion"),
+            (
+                "PolicyArn",
+                "arn:aws:iam::123456789012:policy/StreamkapProvisionAccess",
+            ),
+            (
+                "PolicyDocument",
+                include_str!("fixtures/provision-policy-edited.json"),
+            ),
+            ("SetAsDefault", "true"),
+        ]);
+        converges(&env, seed + 500, &["apply", "--vendor", "streamkap"]);
+        assert_eq!(
+            versions(&env, "StreamkapProvisionAccess"),
+            ["v1", "v2", "v3"],
+            "seed {seed}"
+        );
+
+        converges(&env, seed + 900, &["teardown", "--yes"]);
+        env.assert_empty();
+    }
+    assert!(
+        env.fault_counts().total() >= 20 * CYCLES as u32 / 2,
+        "{:?}",
+        env.fault_counts()
+    );
+    assert!(env.fault_counts().answers_lost > 0 && env.fault_counts().dropped > 0);
+}
+
+#[test]
+fn upsolver_converges_under_faults() {
+    let env = Env::start();
+    for cycle in 0..CYCLES {
+        let seed = 2000 + cycle;
+        let flags = [
+            "apply",
+            "--vendor",
+            "upsolver",
+            "--param",
+            "org-id=org42",
+            "--external-id",
+            "ext-1",
+        ];
+        converges(&env, seed, &flags);
+        assert_eq!(
+            sorted(env.role_names()),
+            ["UpsolverManagementRole", "UpsolverServerRole"],
+            "seed {seed}"
+        );
+        assert_eq!(
+            sorted(env.policy_names()),
+            ["UpsolverManagementPolicy", "UpsolverServerPolicy"]
+        );
+        assert_eq!(
+            env.instance_profile_names(),
+            ["UpsolverServerRole"],
+            "seed {seed}"
+        );
+        assert_eq!(
+            attached(&env, "UpsolverServerRole"),
+            [
+                "AWSCloudFormationReadOnlyAccess",
+                "AmazonAthenaFullAccess",
+                "UpsolverServerPolicy"
+            ]
+        );
+        assert_eq!(
+            attached(&env, "UpsolverManagementRole"),
+            [
+                "AWSCloudFormationReadOnlyAccess",
+                "UpsolverManagementPolicy"
+            ]
+        );
+        converges(&env, seed + 900, &["teardown", "--yes"]);
+        env.assert_empty();
+    }
+    assert!(env.fault_counts().total() > 0);
+}
+
+#[test]
+fn a_user_with_an_access_key_converges_under_faults_with_exactly_one_key() {
+    let env = Env::start();
+    for cycle in 0..CYCLES {
+        let seed = 3000 + cycle;
+        let stdout = converges(
+            &env,
+            seed,
+            &["apply", "--vendor", "stream-manager", "--show-secret"],
+        );
+        assert_eq!(
+            env.user_names(),
+            ["production-streammanager"],
+            "seed {seed}"
+        );
+        let keys = env.access_key_ids("production-streammanager");
+        assert_eq!(keys.len(), 1, "seed {seed}: {keys:?}");
+        // The one key left is the one handed over.
+        assert!(
+            stdout.contains(&format!(
+                "access key {} of user production-streammanager: secret",
+                keys[0]
+            )),
+            "seed {seed}: {stdout}"
+        );
+        converges(&env, seed + 900, &["teardown", "--yes"]);
+        env.assert_empty();
+    }
+    assert!(env.fault_counts().total() > 0);
+}
