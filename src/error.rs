@@ -39,6 +39,16 @@ pub enum Error {
         total: usize,
     },
 
+    /// Ctrl-C: the steps in flight finished, no other started (exit code 130).
+    #[error(
+        "interrupted after {done} of {total} steps had completed; nothing else was started: run the same command again to finish"
+    )]
+    Interrupted { done: usize, total: usize },
+
+    /// Ctrl-C while no change was being made (exit code 130).
+    #[error("interrupted while no change was being made: nothing is left half-done")]
+    InterruptedIdle,
+
     /// Local I/O failed: the terminal, a key file, the random source.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -63,10 +73,12 @@ impl Error {
         }
     }
 
-    /// The process exit code documented in the README: 2 for usage errors, 1 for everything else.
+    /// The process exit code documented in the README: 2 for usage errors, 130 for an
+    /// interrupt, 1 for everything else.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) => 2,
+            Error::Interrupted { .. } | Error::InterruptedIdle => 130,
             _ => 1,
         }
     }

@@ -1,5 +1,6 @@
 //! Runs a [`Plan`] as a dependency graph: every step whose predecessors are done starts at once,
-//! up to a concurrency bound. After a failure no new step starts; the steps in flight finish.
+//! up to a concurrency bound. After a failure or a Ctrl-C no new step starts; the steps in flight
+//! finish.
 
 use std::future::Future;
 
@@ -7,6 +8,7 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
 use crate::error::{Error, Result};
+use crate::interrupt;
 use crate::plan::{Action, Plan};
 
 /// How many write calls run at once by default.
@@ -24,9 +26,12 @@ where
     let mut done = vec![false; steps.len()];
     let mut completed = Vec::with_capacity(steps.len());
     let mut failure = None;
+    let mut interrupted = false;
+    let mut signals = interrupt::subscribe();
+    let _executing = interrupt::Executing::start();
     let mut in_flight = FuturesUnordered::new();
     loop {
-        if failure.is_none() {
+        if failure.is_none() && !interrupted {
             for (index, step) in steps.iter().enumerate() {
                 if in_flight.len() >= concurrency.max(1) {
                     break;
@@ -38,7 +43,15 @@ where
                 }
             }
         }
-        match in_flight.next().await {
+        let next = tokio::select! {
+            next = in_flight.next() => next,
+            () = interrupt::next(&mut signals), if !interrupted => {
+                tracing::warn!("interrupted: finishing the {} calls in flight", in_flight.len());
+                interrupted = true;
+                continue;
+            }
+        };
+        match next {
             None => break,
             Some((index, Ok(()))) => {
                 done[index] = true;
@@ -48,6 +61,12 @@ where
                 failure.get_or_insert(err);
             }
         }
+    }
+    if interrupted && failure.is_none() && completed.len() < steps.len() {
+        return Err(Error::Interrupted {
+            done: completed.len(),
+            total: steps.len(),
+        });
     }
     if let Some(err) = failure {
         return Err(if completed.is_empty() {

@@ -29,6 +29,7 @@ mod commands;
 pub mod error;
 pub mod executor;
 pub mod handoff;
+pub mod interrupt;
 pub mod logging;
 pub mod output;
 pub mod plan;
@@ -40,8 +41,26 @@ use std::process::ExitCode;
 
 pub use error::{Error, exit_code_for};
 
-/// Runs one parsed command line; `main` maps the error to an exit code.
+/// Runs one parsed command line; `main` maps the error to an exit code. A Ctrl-C outside plan
+/// execution stops the command at once; during execution the executor stops gracefully.
 pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    interrupt::install();
+    let mut signals = interrupt::subscribe();
+    let command = dispatch(cli);
+    tokio::pin!(command);
+    loop {
+        tokio::select! {
+            result = &mut command => return result,
+            () = interrupt::next(&mut signals) => {
+                if !interrupt::executing() {
+                    return Err(Error::InterruptedIdle.into());
+                }
+            }
+        }
+    }
+}
+
+async fn dispatch(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     let global = &cli.global;
     match cli.command {
         cli::Command::Apply(args) => commands::apply::run(args, global).await,

@@ -8,6 +8,7 @@ mod catalog;
 mod drift;
 mod faults;
 mod input;
+mod interrupts;
 mod keys;
 mod lifecycle;
 mod ownership;

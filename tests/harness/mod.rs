@@ -89,6 +89,46 @@ impl Env {
         run(command)
     }
 
+    /// `onboard ARGS` started in the background (stdin closed, output captured); see
+    /// [`Env::finish`].
+    pub fn spawn_onboard(&self, args: &[&str]) -> std::process::Child {
+        let mut command = self.command(env!("CARGO_BIN_EXE_onboard"));
+        command
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        command.spawn().expect("the onboard binary starts")
+    }
+
+    /// Waits for a background run to end. A run killed by a signal has code -1.
+    pub fn finish(child: std::process::Child) -> Run {
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = child.wait_with_output().unwrap();
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8(stdout).unwrap(),
+            stderr: String::from_utf8(stderr).unwrap(),
+        }
+    }
+
+    /// Blocks until the requests onboard sent so far satisfy `ready` (synchronizes a test with a
+    /// run in the background; bounded).
+    pub fn wait_for_calls(&self, ready: impl Fn(&[String]) -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !ready(&self.proxy.snapshot()) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "calls never got there: {:?}",
+                self.proxy.snapshot()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
     /// `onboard ARGS` on a pseudo-terminal (through util-linux `script`), typing `input`.
     /// The terminal merges stdout and stderr into `Run::stdout`.
     pub fn onboard_on_terminal(&self, args: &[&str], input: &str) -> Run {
@@ -273,4 +313,13 @@ pub fn xml_values(xml: &str, tag: &str) -> Vec<String> {
         rest = &after[end + close.len()..];
     }
     values
+}
+
+/// Sends a signal (`INT`, `KILL`) to a process.
+pub fn signal(child: &std::process::Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
 }

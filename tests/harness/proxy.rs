@@ -120,6 +120,10 @@ impl Proxy {
         self.port
     }
 
+    pub fn snapshot(&self) -> Vec<String> {
+        self.state.lock().unwrap().log.clone()
+    }
+
     pub fn take(&self) -> Vec<String> {
         std::mem::take(&mut self.state.lock().unwrap().log)
     }

@@ -1,0 +1,65 @@
+//! Ctrl-C: while a plan executes, the calls in flight finish and no new one starts; anywhere else
+//! the command stops at once (nothing is being written then).
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::watch;
+
+/// Counts the interrupts received so far.
+static SIGNALS: OnceLock<watch::Receiver<u64>> = OnceLock::new();
+/// How many executors are running (they stop gracefully themselves).
+static EXECUTING: AtomicUsize = AtomicUsize::new(0);
+
+/// Starts listening for Ctrl-C (SIGINT). Call once, inside the runtime.
+pub fn install() {
+    SIGNALS.get_or_init(|| {
+        let (sender, receiver) = watch::channel(0);
+        tokio::spawn(async move {
+            while tokio::signal::ctrl_c().await.is_ok() {
+                sender.send_modify(|count| *count += 1);
+            }
+        });
+        receiver
+    });
+}
+
+/// A receiver that sees the interrupts from now on; `None` when none is installed (tests).
+pub fn subscribe() -> Option<watch::Receiver<u64>> {
+    SIGNALS.get().map(|receiver| {
+        let mut receiver = receiver.clone();
+        receiver.mark_unchanged();
+        receiver
+    })
+}
+
+/// Waits for the next interrupt; never returns without one.
+pub async fn next(receiver: &mut Option<watch::Receiver<u64>>) {
+    if let Some(receiver) = receiver
+        && receiver.changed().await.is_ok()
+    {
+        return;
+    }
+    std::future::pending().await
+}
+
+/// Marks an executor as running while the guard lives.
+pub struct Executing;
+
+impl Executing {
+    pub fn start() -> Self {
+        EXECUTING.fetch_add(1, Ordering::SeqCst);
+        Executing
+    }
+}
+
+impl Drop for Executing {
+    fn drop(&mut self) {
+        EXECUTING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Whether an executor is running and will stop gracefully on an interrupt.
+pub fn executing() -> bool {
+    EXECUTING.load(Ordering::SeqCst) > 0
+}
