@@ -127,3 +127,53 @@ fn an_endpoint_that_does_not_answer_says_which_step_failed() {
     );
     assert!(run.stderr.contains("dispatch failure"), "{}", run.stderr);
 }
+
+#[test]
+fn missing_or_refused_credentials_say_how_to_fix_them() {
+    let env = Env::start();
+    let run = env.onboard_without_credentials(&["apply", "--vendor", "streamkap"]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.starts_with(
+            "error: finding the caller's account (sts:GetCallerIdentity): no usable AWS credentials: pick a profile \
+             with --profile or AWS_PROFILE (aws configure, aws sso login), or set AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+
+    env.fail_next(
+        "GetCallerIdentity",
+        403,
+        "ExpiredToken",
+        "The security token included in the request is expired",
+    );
+    let run = env.onboard(&["apply", "--vendor", "streamkap"]);
+    run.assert_code(1);
+    assert_eq!(
+        run.stderr.trim(),
+        "error: finding the caller's account (sts:GetCallerIdentity): ExpiredToken: The security token included \
+         in the request is expired (the credentials were refused: refresh them, for example with aws sso login, \
+         or pick another --profile)"
+    );
+    assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
+}
+
+#[test]
+fn an_oversized_catalog_file_is_refused_before_any_aws_call() {
+    let env = Env::start();
+    let path = env.temp_path("huge.json");
+    std::fs::write(&path, " ".repeat(1024 * 1024 + 1)).unwrap();
+    let path = path.to_str().unwrap();
+    let run = env.onboard(&["apply", "--catalog-file", path]);
+    run.assert_code(2);
+    assert_eq!(
+        run.stderr.trim(),
+        format!(
+            "error: catalog file {path}: it is 1048577 bytes; onboard reads catalog files of at most 1048576 bytes"
+        )
+    );
+    assert_eq!(env.take_calls(), Vec::<String>::new());
+}

@@ -187,3 +187,41 @@ fn teardown_on_a_terminal_lists_the_steps_and_deletes_only_after_yes() {
     assert!(env.role_names().is_empty());
     assert!(env.policy_names().is_empty());
 }
+
+#[test]
+fn teardown_reads_the_account_again_after_a_delete_conflict() {
+    let env = Env::start();
+    env.onboard(&["apply", "--vendor", "streamkap", "--no-verify"])
+        .assert_code(0);
+    env.fail_next(
+        "DeleteRole",
+        409,
+        "DeleteConflict",
+        "Cannot delete entity, must detach all policies first.",
+    );
+    env.take_calls();
+    let run = env.onboard(&["teardown", "--yes"]);
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("DeleteConflict: Cannot delete entity"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("reading the account again"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("deleted role StreamkapInstallAccess"),
+        "{}",
+        run.stdout
+    );
+    let calls = env.take_calls();
+    assert_eq!(
+        calls.iter().filter(|c| *c == "ListRoles").count(),
+        2,
+        "{calls:?}"
+    );
+    env.assert_empty();
+}

@@ -3,6 +3,7 @@
 use std::error::Error as StdError;
 use std::fmt::Debug;
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 
 use crate::error::Error;
@@ -16,13 +17,50 @@ where
     R: Debug + 'static,
 {
     match err.code() {
-        Some(code) => Error::aws(
-            doing,
-            Some(code),
-            err.message().unwrap_or_default().to_owned(),
-        ),
+        Some(code) => {
+            let mut message = err.message().unwrap_or_default().to_owned();
+            if REFUSED_CREDENTIALS.contains(&code) {
+                message.push_str(
+                    " (the credentials were refused: refresh them, for example with aws sso login, or pick \
+                     another --profile)",
+                );
+            }
+            Error::aws(doing, Some(code), message)
+        }
+        None if has_cause::<CredentialsError>(&err) => {
+            let hint = "no usable AWS credentials: pick a profile with --profile or AWS_PROFILE (aws configure, \
+                        aws sso login), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
+            let chain = cause_chain(&err);
+            let first_line = chain
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches(" Attempted:");
+            Error::aws(doing, None, format!("{hint} ({first_line})"))
+        }
         None => Error::aws(doing, None, cause_chain(&err)),
     }
+}
+
+/// AWS error codes that mean the caller's credentials are expired or not valid.
+const REFUSED_CREDENTIALS: &[&str] = &[
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+];
+
+/// Whether an error of type `T` is among the causes of `err`.
+fn has_cause<T: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(err) = next {
+        if err.downcast_ref::<T>().is_some() {
+            return true;
+        }
+        next = err.source();
+    }
+    false
 }
 
 /// "dispatch failure: io error: ... Connection refused": each cause's own message, once.

@@ -183,6 +183,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
 
     let (changes, access_keys) = super::execute_plan(&aws, &plan, &handoff, global.output)
         .await
+        .into_result()
         .with_context(|| format!("applying {} {}", desired.vendor, desired.integration))?;
 
     // Every role and user is verified at once.

@@ -8,11 +8,12 @@ mod target;
 pub mod teardown;
 pub mod verify;
 
+use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::aws::Aws;
 use crate::cli::{OutputFormat, VerifyOptions};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::executor::{DEFAULT_CONCURRENCY, execute};
 use crate::handoff::{Handoff, KeyReport, key_lines};
 use crate::output::emit;
@@ -43,40 +44,50 @@ fn assume_settings(options: &VerifyOptions, external_id: Option<String>) -> Resu
     })
 }
 
-/// Executes `plan`, handing every new access key over the moment it exists. Returns the changes
-/// made ("created role X", in the order they completed) and the keys handed over. On failure the
-/// keys already handed over are printed before the error, so none is lost unseen.
-async fn execute_plan(
-    aws: &Aws,
-    plan: &Plan,
-    handoff: &Handoff,
-    output: OutputFormat,
-) -> Result<(Vec<String>, Vec<KeyReport>)> {
-    let result = execute(plan, DEFAULT_CONCURRENCY, |action| async move {
-        if let Some(key) = aws.execute(action).await? {
-            handoff.deliver(&key)?;
+/// What executing a plan did, even when a step failed.
+struct Executed {
+    /// The changes made ("created role X"), in the order they completed.
+    changes: Vec<String>,
+    /// The access keys handed over.
+    keys: Vec<KeyReport>,
+    failure: Option<Error>,
+}
+
+impl Executed {
+    fn into_result(self) -> Result<(Vec<String>, Vec<KeyReport>)> {
+        match self.failure {
+            Some(err) => Err(err),
+            None => Ok((self.changes, self.keys)),
         }
-        Ok(())
+    }
+}
+
+/// Executes `plan`, handing every new access key over the moment it exists. On failure the keys
+/// already handed over are printed before anything else, so none is lost unseen.
+async fn execute_plan(aws: &Aws, plan: &Plan, handoff: &Handoff, output: OutputFormat) -> Executed {
+    let changes = Mutex::new(Vec::new());
+    let result = execute(plan, DEFAULT_CONCURRENCY, |action| {
+        let changes = &changes;
+        async move {
+            if let Some(key) = aws.execute(action).await? {
+                handoff.deliver(&key)?;
+            }
+            changes.lock().expect("not poisoned").push(action.done());
+            Ok(())
+        }
     })
     .await;
     let keys = handoff.delivered();
-    match result {
-        Ok(completed) => {
-            let changes = completed
-                .iter()
-                .map(|&i| plan.steps[i].action.done())
-                .collect();
-            Ok((changes, keys))
-        }
-        Err(err) => {
-            if !keys.is_empty() {
-                emit(
-                    output,
-                    &serde_json::json!({ "access_keys": keys }),
-                    &key_lines(&keys),
-                );
-            }
-            Err(err)
-        }
+    if result.is_err() && !keys.is_empty() {
+        emit(
+            output,
+            &serde_json::json!({ "access_keys": keys }),
+            &key_lines(&keys),
+        );
+    }
+    Executed {
+        changes: changes.into_inner().expect("not poisoned"),
+        keys,
+        failure: result.err(),
     }
 }

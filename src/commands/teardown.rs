@@ -15,6 +15,9 @@ use crate::handoff::Handoff;
 use crate::output::emit;
 use crate::plan::{Kept, plan_teardown};
 
+/// How many times teardown reads the account again after a `DeleteConflict`.
+const DELETE_CONFLICT_ROUNDS: usize = 3;
+
 /// What `teardown --output json` prints.
 #[derive(Debug, Serialize)]
 pub struct TeardownOutput {
@@ -66,7 +69,7 @@ pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<Exit
 
     let aws = Aws::connect(global).await;
     let inventory = aws.inventory(&names).await?;
-    let plan = plan_teardown(&inventory, args.vendor.as_deref());
+    let mut plan = plan_teardown(&inventory, args.vendor.as_deref());
 
     if !plan.steps.is_empty() && !args.yes {
         for step in &plan.steps {
@@ -76,8 +79,23 @@ pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<Exit
             anyhow::bail!("teardown cancelled: nothing was removed");
         }
     }
+    // Something attached meanwhile answers DeleteConflict: read the account again and go on.
     let no_keys = Handoff::new(None, false)?;
-    let (removed, _) = super::execute_plan(&aws, &plan, &no_keys, global.output).await?;
+    let mut removed = Vec::new();
+    for round in 1..=DELETE_CONFLICT_ROUNDS {
+        let executed = super::execute_plan(&aws, &plan, &no_keys, global.output).await;
+        removed.extend(executed.changes);
+        match executed.failure {
+            None => break,
+            Some(err)
+                if err.aws_code() == Some("DeleteConflict") && round < DELETE_CONFLICT_ROUNDS =>
+            {
+                tracing::warn!("{:#}; reading the account again", anyhow::Error::from(err));
+                plan = plan_teardown(&aws.inventory(&names).await?, args.vendor.as_deref());
+            }
+            Some(err) => return Err(err.into()),
+        }
+    }
 
     let mut text = removed.clone();
     if removed.is_empty() {

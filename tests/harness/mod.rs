@@ -89,6 +89,17 @@ impl Env {
         run(command)
     }
 
+    /// `onboard ARGS` with no credentials anywhere (no variables, no profile, no IMDS).
+    pub fn onboard_without_credentials(&self, args: &[&str]) -> Run {
+        let mut command = self.command(env!("CARGO_BIN_EXE_onboard"));
+        command
+            .args(args)
+            .stdin(Stdio::null())
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY");
+        run(command)
+    }
+
     /// `onboard ARGS` started in the background (stdin closed, output captured); see
     /// [`Env::finish`].
     pub fn spawn_onboard(&self, args: &[&str]) -> std::process::Child {
