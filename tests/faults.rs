@@ -177,3 +177,133 @@ fn a_user_with_an_access_key_converges_under_faults_with_exactly_one_key() {
     }
     assert!(env.fault_counts().total() > 0);
 }
+
+#[test]
+fn lost_answers_are_resolved_by_reading_back_never_by_duplicating() {
+    let env = Env::start();
+    // A create whose answer is lost: the SDK's retry meets EntityAlreadyExists, and the role,
+    // onboard's own and as wanted, is adopted.
+    env.lose_answer_of("CreateRole");
+    let stdout = converges(&env, 0, &["apply", "--vendor", "streamkap"]);
+    assert!(
+        stdout.contains("created role StreamkapInstallAccess"),
+        "{stdout}"
+    );
+    let calls = env.take_calls();
+    assert_eq!(
+        calls.iter().filter(|c| *c == "CreateRole").count(),
+        2,
+        "{calls:?}"
+    );
+
+    // CreatePolicyVersion is not retried blindly: exactly one new version.
+    env.iam(&[
+        ("Action", "CreatePolicyVersion"),
+        (
+            "PolicyArn",
+            "arn:aws:iam::123456789012:policy/StreamkapProvisionAccess",
+        ),
+        (
+            "PolicyDocument",
+            include_str!("fixtures/provision-policy-edited.json"),
+        ),
+        ("SetAsDefault", "true"),
+    ]);
+    env.lose_answer_of("CreatePolicyVersion");
+    converges(&env, 0, &["apply", "--vendor", "streamkap"]);
+    assert_eq!(
+        versions(&env, "StreamkapProvisionAccess"),
+        ["v1", "v2", "v3"]
+    );
+    let calls = env.take_calls();
+    assert_eq!(
+        calls.iter().filter(|c| *c == "CreatePolicyVersion").count(),
+        1,
+        "{calls:?}"
+    );
+
+    // A delete whose answer is lost: the retry meets NoSuchEntity, which means done.
+    env.lose_answer_of("DeleteRole");
+    converges(&env, 0, &["teardown", "--yes"]);
+    env.assert_empty();
+
+    // An access key whose answer is lost can never be handed over: it is deleted, and the one
+    // key the user keeps is the one handed over.
+    env.lose_answer_of("CreateAccessKey");
+    let stdout = converges(
+        &env,
+        0,
+        &[
+            "apply",
+            "--vendor",
+            "stream-manager",
+            "--show-secret",
+            "--no-verify",
+        ],
+    );
+    let keys = env.access_key_ids("production-streammanager");
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(
+        stdout.contains(&format!(
+            "access key {} of user production-streammanager: secret",
+            keys[0]
+        )),
+        "{stdout}"
+    );
+    let calls = env.take_calls();
+    assert_eq!(
+        calls.iter().filter(|c| *c == "CreateAccessKey").count(),
+        2,
+        "{calls:?}"
+    );
+    assert_eq!(
+        calls.iter().filter(|c| *c == "DeleteAccessKey").count(),
+        1,
+        "{calls:?}"
+    );
+}
+
+#[test]
+fn a_principal_iam_does_not_know_yet_is_waited_for_and_other_malformed_documents_are_not() {
+    let env = Env::start();
+    let invalid = "Invalid principal in policy: \"AWS\":\"arn:aws:iam::300973880807:role/installer-delegation\"";
+    env.fail_next("CreateRole", 400, "MalformedPolicyDocument", invalid);
+    env.fail_next("CreateRole", 400, "MalformedPolicyDocument", invalid);
+    converges(&env, 0, &["apply", "--vendor", "streamkap"]);
+    let calls = env.take_calls();
+    assert_eq!(
+        calls.iter().filter(|c| *c == "CreateRole").count(),
+        3,
+        "{calls:?}"
+    );
+    converges(&env, 0, &["teardown", "--yes"]);
+
+    env.fail_next(
+        "CreateRole",
+        400,
+        "MalformedPolicyDocument",
+        "Syntax errors in policy.",
+    );
+    env.take_calls();
+    let run = env.onboard(&[
+        "apply",
+        "--vendor",
+        "streamkap",
+        "--retry-initial-backoff-ms",
+        "2",
+    ]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains(
+            "creating role StreamkapInstallAccess: MalformedPolicyDocument: Syntax errors"
+        ),
+        "{}",
+        run.stderr
+    );
+    let calls = env.take_calls();
+    assert_eq!(
+        calls.iter().filter(|c| *c == "CreateRole").count(),
+        1,
+        "{calls:?}"
+    );
+}

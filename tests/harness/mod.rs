@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 pub use moto::Moto;
 pub use proxy::FaultCounts;
-use proxy::{Fault, Proxy};
+use proxy::{Fault, FaultKind, Proxy};
 
 /// IAM actions that only read; everything else onboard sends to IAM writes.
 const READ_PREFIXES: &[&str] = &["Get", "List"];
@@ -195,8 +195,15 @@ impl Env {
         );
         self.proxy.inject(Fault {
             action: action.to_owned(),
-            status,
-            body,
+            kind: FaultKind::Answer(status, body),
+        });
+    }
+
+    /// Lets moto act on the next `action`, then drops the connection before its answer.
+    pub fn lose_answer_of(&self, action: &str) {
+        self.proxy.inject(Fault {
+            action: action.to_owned(),
+            kind: FaultKind::LoseAnswer,
         });
     }
 

@@ -20,11 +20,17 @@ use tokio::runtime::Runtime;
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 type Answer = Result<Response<Full<Bytes>>, Box<dyn std::error::Error + Send + Sync>>;
 
-/// A canned answer for the next request with `action`.
+/// What to do with the next request with `action`.
 pub struct Fault {
     pub action: String,
-    pub status: u16,
-    pub body: String,
+    pub kind: FaultKind,
+}
+
+pub enum FaultKind {
+    /// Answer with this status and body instead of moto.
+    Answer(u16, String),
+    /// Let moto act, then drop the connection before its answer.
+    LoseAnswer,
 }
 
 /// The kinds of injected faults, counted.
@@ -172,8 +178,11 @@ fn admit(state: &Mutex<State>, action: &str) -> (Injected, Duration) {
     state.log.push(action.to_owned());
     let delay = state.delay;
     if let Some(index) = state.faults.iter().position(|f| f.action == action) {
-        let fault = state.faults.remove(index);
-        return (Injected::Answer(fault.status, fault.body), delay);
+        let injected = match state.faults.remove(index).kind {
+            FaultKind::Answer(status, body) => Injected::Answer(status, body),
+            FaultKind::LoseAnswer => Injected::LoseAnswer,
+        };
+        return (injected, delay);
     }
     let Some(chaos) = state.chaos.as_mut() else {
         return (Injected::None, delay);
