@@ -317,5 +317,14 @@ impl Plan {
     }
 }
 
+/// Each step's description and edges, for tests to compare plans.
+#[cfg(test)]
+pub(crate) fn described(plan: &Plan) -> Vec<(String, Vec<usize>)> {
+    plan.steps
+        .iter()
+        .map(|s| (s.action.describe(), s.after.clone()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

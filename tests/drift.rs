@@ -2,18 +2,13 @@
 //! repaired to the exact catalog state.
 
 use crate::harness::output::{ApplyOutput, PlanOutput};
-use crate::harness::{Env, xml_values};
+use crate::harness::{Env, sorted, xml_values};
 
 const ROLE: &str = "StreamkapInstallAccess";
 const PROVISION_ARN: &str = "arn:aws:iam::123456789012:policy/StreamkapProvisionAccess";
 const DEPROVISION_ARN: &str = "arn:aws:iam::123456789012:policy/StreamkapDeprovisionAccess";
 const EDITED: &str = include_str!("fixtures/provision-policy-edited.json");
 const TRUST: &str = include_str!("fixtures/trust-account-root.json");
-
-fn sorted(mut items: Vec<String>) -> Vec<String> {
-    items.sort();
-    items
-}
 
 #[test]
 fn plan_shows_what_apply_would_do_without_writing() {

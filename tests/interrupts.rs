@@ -4,12 +4,7 @@
 use std::time::Duration;
 
 use crate::harness::output::ApplyOutput;
-use crate::harness::{Env, signal, xml_values};
-
-fn sorted(mut items: Vec<String>) -> Vec<String> {
-    items.sort();
-    items
-}
+use crate::harness::{Env, signal, sorted, xml_values};
 
 fn creates(calls: &[String]) -> usize {
     calls.iter().filter(|c| c.starts_with("Create")).count()

@@ -1,14 +1,9 @@
 //! apply -> verify -> apply again -> teardown -> teardown again, and installs side by side.
 
 use crate::harness::output::{ApplyOutput, TeardownOutput};
-use crate::harness::{Env, xml_values};
+use crate::harness::{Env, sorted, xml_values};
 
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/StreamkapInstallAccess";
-
-fn sorted(mut items: Vec<String>) -> Vec<String> {
-    items.sort();
-    items
-}
 
 #[test]
 fn apply_verify_apply_again_teardown_leaves_nothing() {

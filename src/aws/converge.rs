@@ -41,6 +41,24 @@ fn is_transient<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
     }
 }
 
+/// Steps that take something away; done once it is gone.
+fn is_removal(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::DetachRolePolicy { .. }
+            | Action::DetachUserPolicy { .. }
+            | Action::DeletePolicyVersion { .. }
+            | Action::DeletePolicy { .. }
+            | Action::RemoveRoleFromInstanceProfile { .. }
+            | Action::DeleteInstanceProfile { .. }
+            | Action::DeleteRolePolicy { .. }
+            | Action::DeleteUserPolicy { .. }
+            | Action::DeleteAccessKey { .. }
+            | Action::DeleteRole { .. }
+            | Action::DeleteUser { .. }
+    )
+}
+
 /// A just-created principal that IAM does not know yet.
 fn is_invalid_principal(err: &Error) -> bool {
     err.aws_code() == Some("MalformedPolicyDocument")
@@ -97,20 +115,10 @@ impl Aws {
                 .read_instance_profile(instance_profile)
                 .await?
                 .is_some_and(|p| p.roles.contains(role)),
-            (
-                Some("NoSuchEntity"),
-                Action::DetachRolePolicy { .. }
-                | Action::DetachUserPolicy { .. }
-                | Action::DeletePolicyVersion { .. }
-                | Action::DeletePolicy { .. }
-                | Action::RemoveRoleFromInstanceProfile { .. }
-                | Action::DeleteInstanceProfile { .. }
-                | Action::DeleteRolePolicy { .. }
-                | Action::DeleteUserPolicy { .. }
-                | Action::DeleteAccessKey { .. }
-                | Action::DeleteRole { .. }
-                | Action::DeleteUser { .. },
-            ) => true,
+            (Some("NoSuchEntity"), _) if is_removal(action) => true,
+            // Any other failure of a removal (a lost answer retried into an error, or an
+            // emulator's 500) is done when the thing is gone.
+            _ if is_removal(action) => self.already_gone(action).await?,
             (Some("EntityAlreadyExists"), _) => self.adoptable(action).await?,
 
             _ => false,
@@ -124,6 +132,49 @@ impl Aws {
         } else {
             Err(err)
         }
+    }
+
+    /// Whether what a removal removes is gone already.
+    async fn already_gone(&self, action: &Action) -> Result<bool> {
+        Ok(match action {
+            Action::DetachRolePolicy { role, policy_arn } => match self.read_role(role).await? {
+                Some(found) => !found.attached.contains(policy_arn),
+                None => true,
+            },
+            Action::DetachUserPolicy { user, policy_arn } => match self.read_user(user).await? {
+                Some(found) => !found.attached.contains(policy_arn),
+                None => true,
+            },
+            Action::DeletePolicyVersion {
+                policy_arn,
+                version_id,
+            } => match self.read_policy(policy_arn).await? {
+                Some(found) => {
+                    found.default_version_id != *version_id
+                        && !found.other_versions.contains(version_id)
+                }
+                None => true,
+            },
+            Action::DeletePolicy { policy_arn } => self.read_policy(policy_arn).await?.is_none(),
+            Action::RemoveRoleFromInstanceProfile {
+                role,
+                instance_profile,
+            } => self
+                .read_instance_profile(instance_profile)
+                .await?
+                .is_none_or(|p| !p.roles.contains(role)),
+            Action::DeleteInstanceProfile { name } => {
+                self.read_instance_profile(name).await?.is_none()
+            }
+            Action::DeleteAccessKey { user, key_id } => !self
+                .access_keys(user)
+                .await?
+                .iter()
+                .any(|k| &k.id == key_id),
+            Action::DeleteRole { role } => self.read_role(role).await?.is_none(),
+            Action::DeleteUser { user } => self.read_user(user).await?.is_none(),
+            _ => false,
+        })
     }
 
     /// Whether what a create meets is onboard's own, just as the step would have made it.
@@ -175,42 +226,67 @@ impl Aws {
         }
     }
 
-    /// CreatePolicyVersion is not idempotent (a blind retry adds a second version), so the SDK
-    /// does not retry it: after a transient failure onboard reads the policy, and is done when its
-    /// default version already holds the document.
+    /// Sends a call that is not idempotent once per attempt, without the SDK's retry. After a
+    /// transient failure it waits, then `settle` looks at what IAM holds: `Some` when the lost call
+    /// took effect as wanted (done), `None` to send again.
+    async fn send_unretried<T, E, R, S, SendFut, K, SettleFut>(
+        &self,
+        action: &Action,
+        send: S,
+        settle: K,
+    ) -> Result<T>
+    where
+        S: Fn() -> SendFut,
+        SendFut: Future<Output = Result<T, SdkError<E, R>>>,
+        K: Fn() -> SettleFut,
+        SettleFut: Future<Output = Result<Option<T>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + 'static,
+    {
+        let mut attempt = 0;
+        loop {
+            match send().await {
+                Ok(value) => return Ok(value),
+                Err(err) if is_transient(&err) && attempt + 1 < self.retry.max_attempts => {
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    attempt += 1;
+                    if let Some(value) = settle().await? {
+                        return Ok(value);
+                    }
+                }
+                Err(err) => return Err(aws_error(action.doing(), err)),
+            }
+        }
+    }
+
+    /// CreatePolicyVersion is not idempotent (a blind retry adds a second version): after a
+    /// transient failure onboard reads the policy, and is done when its default version already
+    /// holds the document.
     async fn create_policy_version(
         &self,
         action: &Action,
         arn: &str,
         document: &serde_json::Value,
     ) -> Result<()> {
-        let mut attempt = 0;
-        loop {
-            let sent = self
-                .iam
+        let send = || async {
+            self.iam
                 .create_policy_version()
                 .policy_arn(arn)
                 .policy_document(document.to_string())
                 .set_as_default(true)
                 .customize()
-                .config_override(
-                    aws_sdk_iam::config::Builder::default().retry_config(RetryConfig::disabled()),
-                )
+                .config_override(no_retry())
                 .send()
-                .await;
-            match sent {
-                Ok(_) => return Ok(()),
-                Err(err) if is_transient(&err) && attempt + 1 < self.retry.max_attempts => {
-                    tokio::time::sleep(self.backoff(attempt)).await;
-                    attempt += 1;
-                    let found = self.read_policy(arn).await?;
-                    if found.is_some_and(|p| same_document(&p.document, document)) {
-                        return Ok(());
-                    }
-                }
-                Err(err) => return Err(aws_error(action.doing(), err)),
-            }
-        }
+                .await
+                .map(drop)
+        };
+        let settle = || async {
+            let found = self.read_policy(arn).await?;
+            Ok(found
+                .filter(|p| same_document(&p.document, document))
+                .map(drop))
+        };
+        self.send_unretried(action, send, settle).await
     }
 
     /// CreateAccessKey is not idempotent either, and a key whose answer was lost can never be
@@ -223,62 +299,60 @@ impl Aws {
             .into_iter()
             .map(|k| k.id)
             .collect();
-        let mut attempt = 0;
-        loop {
+        let send = || async {
             let sent = self
                 .iam
                 .create_access_key()
                 .user_name(user)
                 .customize()
-                .config_override(
-                    aws_sdk_iam::config::Builder::default().retry_config(RetryConfig::disabled()),
-                )
-                .send()
-                .await;
-            match sent {
-                Ok(out) => {
-                    let key = out.access_key.ok_or_else(|| {
-                        Error::aws(
-                            action.doing(),
-                            None,
-                            "the answer holds no access key".into(),
+                .config_override(no_retry());
+            sent.send().await.map(|out| out.access_key)
+        };
+        let settle = || async {
+            for lost in self
+                .access_keys(user)
+                .await?
+                .into_iter()
+                .filter(|k| !before.contains(&k.id))
+            {
+                tracing::debug!(
+                    "deleting access key {} of user {user}: its answer was lost",
+                    lost.id
+                );
+                self.iam
+                    .delete_access_key()
+                    .user_name(user)
+                    .access_key_id(&lost.id)
+                    .send()
+                    .await
+                    .doing(|| {
+                        format!(
+                            "deleting access key {} of user {user}, whose answer was lost",
+                            lost.id
                         )
                     })?;
-                    return Ok(NewAccessKey::new(
-                        user.to_owned(),
-                        key.access_key_id,
-                        key.secret_access_key,
-                    ));
-                }
-                Err(err) if is_transient(&err) && attempt + 1 < self.retry.max_attempts => {
-                    tokio::time::sleep(self.backoff(attempt)).await;
-                    attempt += 1;
-                    for lost in self
-                        .access_keys(user)
-                        .await?
-                        .into_iter()
-                        .filter(|k| !before.contains(&k.id))
-                    {
-                        tracing::debug!(
-                            "deleting access key {} of user {user}: its answer was lost",
-                            lost.id
-                        );
-                        self.iam
-                            .delete_access_key()
-                            .user_name(user)
-                            .access_key_id(&lost.id)
-                            .send()
-                            .await
-                            .doing(|| {
-                                format!(
-                                    "deleting access key {} of user {user}, whose answer was lost",
-                                    lost.id
-                                )
-                            })?;
-                    }
-                }
-                Err(err) => return Err(aws_error(action.doing(), err)),
             }
-        }
+            Ok(None)
+        };
+        let key = self
+            .send_unretried(action, send, settle)
+            .await?
+            .ok_or_else(|| {
+                Error::aws(
+                    action.doing(),
+                    None,
+                    "the answer holds no access key".into(),
+                )
+            })?;
+        Ok(NewAccessKey::new(
+            user.to_owned(),
+            key.access_key_id,
+            key.secret_access_key,
+        ))
     }
+}
+
+/// A per-call override that turns the SDK's retry off.
+fn no_retry() -> aws_sdk_iam::config::Builder {
+    aws_sdk_iam::config::Builder::default().retry_config(RetryConfig::disabled())
 }

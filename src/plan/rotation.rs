@@ -55,6 +55,7 @@ pub fn plan_rotation(user: &str, keys: &[AccessKeyInfo]) -> Result<Plan> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::described;
 
     fn key(id: &str, active: bool) -> AccessKeyInfo {
         AccessKeyInfo {
@@ -62,13 +63,6 @@ mod tests {
             active,
             created: 0,
         }
-    }
-
-    fn described(plan: &Plan) -> Vec<(String, Vec<usize>)> {
-        plan.steps
-            .iter()
-            .map(|s| (s.action.describe(), s.after.clone()))
-            .collect()
     }
 
     #[test]

@@ -49,13 +49,6 @@ fn applied(desired: &Desired) -> Observed {
     observed
 }
 
-fn described(plan: &Plan) -> Vec<(String, Vec<usize>)> {
-    plan.steps
-        .iter()
-        .map(|s| (s.action.describe(), s.after.clone()))
-        .collect()
-}
-
 #[test]
 fn from_nothing_creates_everything_and_attaches_after_both_creates() {
     let plan = plan_apply(&desired(), &Observed::default(), ApplyOptions::default()).unwrap();

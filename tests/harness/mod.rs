@@ -341,3 +341,9 @@ pub fn signal(child: &std::process::Child, name: &str) {
         .unwrap();
     assert!(status.success());
 }
+
+/// `items`, sorted: for comparing lists whose order does not matter.
+pub fn sorted(mut items: Vec<String>) -> Vec<String> {
+    items.sort();
+    items
+}
