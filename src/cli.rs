@@ -42,6 +42,10 @@ pub struct GlobalArgs {
     )]
     pub max_attempts: u32,
 
+    /// AWS requests in flight at once, reads and writes alike; 1 runs everything in sequence.
+    #[arg(long, global = true, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
     /// First backoff of the retries, in milliseconds (tests shorten it).
     #[arg(
         long,

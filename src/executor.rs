@@ -11,9 +11,6 @@ use crate::error::{Error, Result};
 use crate::interrupt;
 use crate::plan::{Action, Plan};
 
-/// How many write calls run at once by default.
-pub const DEFAULT_CONCURRENCY: usize = 8;
-
 /// Runs every step of `plan` through `run`, respecting the plan's edges. Returns the indices of
 /// the steps in the order they completed.
 pub async fn execute<'a, F, Fut>(plan: &'a Plan, concurrency: usize, run: F) -> Result<Vec<usize>>

@@ -218,6 +218,51 @@ impl Action {
         }
     }
 
+    /// The resources whose state the step changes, as (kind, name or policy ARN).
+    pub fn touches(&self) -> Vec<(&'static str, &str)> {
+        use Action::*;
+        match self {
+            CreatePolicy(p) => vec![("policy", &p.arn)],
+            CreatePolicyVersion { policy_arn, .. }
+            | TagPolicy { policy_arn, .. }
+            | DeletePolicyVersion { policy_arn, .. }
+            | DeletePolicy { policy_arn } => vec![("policy", policy_arn)],
+            CreateRole(r) => vec![("role", &r.name)],
+            UpdateAssumeRolePolicy { role, .. }
+            | UpdateRole { role, .. }
+            | PutRolePermissionsBoundary { role, .. }
+            | TagRole { role, .. }
+            | AttachRolePolicy { role, .. }
+            | DetachRolePolicy { role, .. }
+            | DeleteRolePolicy { role, .. }
+            | DeleteRole { role } => vec![("role", role)],
+            AddRoleToInstanceProfile {
+                role,
+                instance_profile,
+            }
+            | RemoveRoleFromInstanceProfile {
+                role,
+                instance_profile,
+            } => {
+                vec![("role", role), ("instance profile", instance_profile)]
+            }
+            CreateInstanceProfile { name, .. }
+            | TagInstanceProfile { name, .. }
+            | DeleteInstanceProfile { name } => {
+                vec![("instance profile", name)]
+            }
+            CreateUser(u) => vec![("user", &u.name)],
+            TagUser { user, .. }
+            | AttachUserPolicy { user, .. }
+            | DetachUserPolicy { user, .. }
+            | DeleteUserPolicy { user, .. }
+            | CreateAccessKey { user }
+            | DeactivateAccessKey { user, .. }
+            | DeleteAccessKey { user, .. }
+            | DeleteUser { user } => vec![("user", user)],
+        }
+    }
+
     /// The kind of change, as plan shows it: create, update, attach, detach, tag or delete.
     pub fn kind(&self) -> &'static str {
         match self.words().0 {

@@ -160,8 +160,19 @@ fn apply_verify_apply_again_teardown_leaves_nothing() {
         run.stdout
     );
     let calls = env.take_calls();
-    assert!(calls.contains(&"GetRole".to_owned()), "{calls:?}");
     assert_eq!(Env::writes(&calls), Vec::<String>::new());
+    // Nothing is read twice: verification reuses what apply read before it.
+    let count = |action: &str| calls.iter().filter(|c| *c == action).count();
+    assert_eq!(
+        [
+            count("GetRole"),
+            count("ListAttachedRolePolicies"),
+            count("GetPolicy"),
+            count("GetPolicyVersion")
+        ],
+        [1, 1, 2, 2],
+        "{calls:?}"
+    );
 
     // Teardown removes all of it.
     let run = env.onboard(&["teardown", "--yes", "--output", "json"]);
@@ -344,4 +355,25 @@ fn a_permissions_boundary_that_does_not_exist_is_refused_before_any_write() {
     );
     assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
     assert!(env.policy_names().is_empty() && env.role_names().is_empty());
+}
+
+#[test]
+fn independent_calls_run_together_and_concurrency_one_runs_them_in_sequence() {
+    let env = Env::start();
+    env.delay(std::time::Duration::from_millis(50));
+    env.onboard(&["apply", "--vendor", "streamkap", "--concurrency", "1"])
+        .assert_code(0);
+    assert_eq!(env.take_max_in_flight(), 1);
+    env.onboard(&["teardown", "--yes", "--concurrency", "1"])
+        .assert_code(0);
+    assert_eq!(env.take_max_in_flight(), 1);
+    env.take_calls();
+
+    env.onboard(&["apply", "--vendor", "streamkap"])
+        .assert_code(0);
+    // Both policies and the role are created together (and read together before).
+    assert!(env.take_max_in_flight() >= 3);
+    let run = env.onboard(&["apply", "--vendor", "streamkap", "--concurrency", "0"]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("--concurrency"), "{}", run.stderr);
 }

@@ -14,14 +14,12 @@ use crate::plan::{
 };
 use crate::state::{Tags, is_owned};
 
-/// How many read calls a listing fans out to at once.
-const READ_CONCURRENCY: usize = 8;
-
 /// Paths of roles AWS itself creates; onboard never creates roles there.
 const AWS_ROLE_PATHS: &[&str] = &["/aws-service-role/", "/aws-reserved/"];
 
-/// Reads the tags of every named item, `READ_CONCURRENCY` at a time.
+/// Reads the tags of every named item, `concurrency` at a time.
 async fn tags_of_each<'a, F, Fut>(
+    concurrency: usize,
     names: impl Iterator<Item = String>,
     read: F,
 ) -> Result<Vec<(String, Tags)>>
@@ -31,7 +29,7 @@ where
 {
     stream::iter(names)
         .map(read)
-        .buffer_unordered(READ_CONCURRENCY)
+        .buffer_unordered(concurrency)
         .try_collect()
         .await
 }
@@ -79,7 +77,7 @@ impl Aws {
             .iter()
             .filter(|r| !AWS_ROLE_PATHS.iter().any(|p| r.path().starts_with(p)))
             .map(|r| r.role_name().to_owned());
-        let roles = tags_of_each(role_names, |name| async move {
+        let roles = tags_of_each(self.concurrency, role_names, |name| async move {
             let tags = self
                 .iam
                 .list_role_tags()
@@ -93,7 +91,7 @@ impl Aws {
             Ok((name, tags_of(&tags)))
         });
         let policy_arns = policies.iter().filter_map(|p| p.arn().map(str::to_owned));
-        let policies = tags_of_each(policy_arns, |arn| async move {
+        let policies = tags_of_each(self.concurrency, policy_arns, |arn| async move {
             let tags = self
                 .iam
                 .list_policy_tags()
@@ -107,7 +105,7 @@ impl Aws {
             Ok((arn, tags_of(&tags)))
         });
         let user_names = users.iter().map(|u| u.user_name().to_owned());
-        let users = tags_of_each(user_names, |name| async move {
+        let users = tags_of_each(self.concurrency, user_names, |name| async move {
             let tags = self
                 .iam
                 .list_user_tags()
@@ -130,7 +128,7 @@ impl Aws {
             })
             .collect();
         let profile_names = profile_roles.keys().cloned();
-        let profiles = tags_of_each(profile_names, |name| async move {
+        let profiles = tags_of_each(self.concurrency, profile_names, |name| async move {
             let out = self
                 .iam
                 .get_instance_profile()

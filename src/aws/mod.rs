@@ -5,6 +5,7 @@ mod converge;
 mod errors;
 mod execute;
 mod inventory;
+mod limit;
 mod observe;
 mod sts;
 
@@ -52,6 +53,7 @@ pub struct Aws {
     iam: aws_sdk_iam::Client,
     sts: aws_sdk_sts::Client,
     retry: RetrySettings,
+    concurrency: usize,
 }
 
 impl Aws {
@@ -68,7 +70,7 @@ impl Aws {
             .with_max_attempts(retry.max_attempts)
             .with_initial_backoff(retry.initial_backoff);
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http)
+            .http_client(limit::Limited::new(http, global.concurrency.into()))
             .retry_config(retry_config);
         if let Some(profile) = &global.profile {
             loader = loader.profile_name(profile);
@@ -87,17 +89,23 @@ impl Aws {
                 .region(Region::new(FALLBACK_REGION))
                 .build();
         }
-        Self::from_config(config, retry)
+        Self::from_config(config, retry, global.concurrency.into())
     }
 
     /// Clients for an already loaded configuration.
-    pub fn from_config(config: SdkConfig, retry: RetrySettings) -> Self {
+    pub fn from_config(config: SdkConfig, retry: RetrySettings, concurrency: usize) -> Self {
         Aws {
             iam: aws_sdk_iam::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),
             config,
             retry,
+            concurrency,
         }
+    }
+
+    /// How many AWS requests may be in flight at once (`--concurrency`).
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
     }
 
     /// The region the STS client uses.

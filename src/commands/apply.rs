@@ -21,7 +21,7 @@ use crate::policy::limits::{
     check_desired, check_external_id, check_max_session_duration, check_policy_arn, parse_tag,
 };
 use crate::state::{Desired, Observed};
-use crate::verification::{Expected, Verification, verify_role, verify_user};
+use crate::verification::{Expected, Reads, Verification, verify_role, verify_user};
 
 /// Length of a generated external ID (hex characters of 32 random bytes).
 const GENERATED_EXTERNAL_ID_BYTES: usize = 32;
@@ -167,6 +167,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         aws,
         caller,
         desired,
+        observed,
         plan,
         needs_external_id,
         generated,
@@ -189,7 +190,8 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     // Every role and user is verified at once.
     let mut verifications = Vec::new();
     if !args.no_verify {
-        let expected = Expected::Desired(&desired);
+        let reads = Reads::new(&observed, &plan);
+        let expected = Expected::Applied(&desired, &reads);
         let mut settings = settings;
         settings.external_id = desired.external_id.clone();
         let (expected, settings, aws, caller) = (&expected, &settings, &aws, &caller);

@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::aws::Aws;
 use crate::cli::{OutputFormat, VerifyOptions};
 use crate::error::{Error, Result};
-use crate::executor::{DEFAULT_CONCURRENCY, execute};
+use crate::executor::execute;
 use crate::handoff::{Handoff, KeyReport, key_lines};
 use crate::output::emit;
 use crate::plan::Plan;
@@ -66,7 +66,7 @@ impl Executed {
 /// already handed over are printed before anything else, so none is lost unseen.
 async fn execute_plan(aws: &Aws, plan: &Plan, handoff: &Handoff, output: OutputFormat) -> Executed {
     let changes = Mutex::new(Vec::new());
-    let result = execute(plan, DEFAULT_CONCURRENCY, |action| {
+    let result = execute(plan, aws.concurrency(), |action| {
         let changes = &changes;
         async move {
             if let Some(key) = aws.execute(action).await? {

@@ -3,6 +3,8 @@
 
 mod assume;
 
+use std::collections::BTreeSet;
+
 use futures_util::future::join_all;
 use serde::Serialize;
 
@@ -11,10 +13,11 @@ pub use assume::{AssumeOutcome, AssumeSettings, assume_with_wait, caller_is_trus
 use crate::aws::{Aws, Caller};
 use crate::catalog::{self, RenderContext, VendorCatalog};
 use crate::error::Result;
+use crate::plan::Plan;
 use crate::policy::{external_ids, same_document, trusted_principal_names};
 use crate::state::{
-    Desired, INTEGRATION_SEPARATOR, INTEGRATION_TAG, ObservedPolicy, ObservedRole, ObservedUser,
-    RESOURCE_TAG, Tags, VENDOR_TAG, is_aws_managed, is_owned, params_from_tags,
+    Desired, INTEGRATION_SEPARATOR, INTEGRATION_TAG, Observed, ObservedPolicy, ObservedRole,
+    ObservedUser, RESOURCE_TAG, Tags, VENDOR_TAG, is_aws_managed, is_owned, params_from_tags,
 };
 
 /// The outcome of one check.
@@ -73,10 +76,66 @@ fn check(name: impl Into<String>, status: Status, detail: impl Into<String>) -> 
     }
 }
 
+/// What apply read before its changes: reused for the resources its plan left alone, so that
+/// nothing is read twice in one run.
+pub struct Reads<'a> {
+    pub observed: &'a Observed,
+    /// (kind, name or policy ARN) of every resource the plan changed.
+    pub touched: BTreeSet<(&'static str, String)>,
+}
+
+impl<'a> Reads<'a> {
+    pub fn new(observed: &'a Observed, plan: &Plan) -> Self {
+        let touched = plan
+            .steps
+            .iter()
+            .flat_map(|s| s.action.touches())
+            .map(|(kind, name)| (kind, name.to_owned()))
+            .collect();
+        Reads { observed, touched }
+    }
+
+    fn untouched(&self, kind: &'static str, name: &str) -> bool {
+        !self.touched.contains(&(kind, name.to_owned()))
+    }
+}
+
+impl Expected<'_> {
+    fn reads(&self) -> Option<&Reads<'_>> {
+        match self {
+            Expected::Applied(_, reads) => Some(reads),
+            Expected::FromTags { .. } => None,
+        }
+    }
+
+    async fn role(&self, aws: &Aws, name: &str) -> Result<Option<ObservedRole>> {
+        match self.reads().filter(|r| r.untouched("role", name)) {
+            Some(reads) => Ok(reads.observed.roles.get(name).cloned().flatten()),
+            None => aws.read_role(name).await,
+        }
+    }
+
+    async fn user(&self, aws: &Aws, name: &str) -> Result<Option<ObservedUser>> {
+        match self.reads().filter(|r| r.untouched("user", name)) {
+            Some(reads) => Ok(reads.observed.users.get(name).cloned().flatten()),
+            None => aws.read_user(name).await,
+        }
+    }
+
+    async fn policy(&self, aws: &Aws, arn: &str) -> Result<Option<ObservedPolicy>> {
+        let known = self.reads().filter(|r| r.untouched("policy", arn));
+        match known.and_then(|r| r.observed.policies.get(arn)) {
+            Some(found) => Ok(found.clone()),
+            None => aws.read_policy(arn).await,
+        }
+    }
+}
+
 /// What a resource is compared with: the desired state apply rendered, or (for `verify`) the
 /// catalog entry its onboard tags name, rendered with the parameters they record.
 pub enum Expected<'a> {
-    Desired(&'a Desired),
+    /// After apply: the desired state, and what apply read before it changed anything.
+    Applied(&'a Desired, &'a Reads<'a>),
     FromTags {
         /// A catalog file to use instead of the built-in entry (`verify --catalog-file`).
         catalog: Option<&'a VendorCatalog>,
@@ -97,7 +156,7 @@ impl Expected<'_> {
         found_external_id: Option<String>,
     ) -> Result<Desired, String> {
         let (catalog_file, account, partition, external_id) = match self {
-            Expected::Desired(desired) => return Ok((*desired).clone()),
+            Expected::Applied(desired, _) => return Ok((*desired).clone()),
             Expected::FromTags {
                 catalog,
                 account,
@@ -134,7 +193,7 @@ pub async fn verify_role(
     expected: &Expected<'_>,
     settings: &AssumeSettings,
 ) -> Result<Verification> {
-    let Some(role) = aws.read_role(name).await? else {
+    let Some(role) = expected.role(aws, name).await? else {
         let detail = format!("no role named {name} in account {}", caller.account);
         return Ok(Verification::new(
             "role",
@@ -147,7 +206,7 @@ pub async fn verify_role(
     let trust_external_id = external_ids(&role.trust).into_iter().next();
     let desired = expected.resolve(aws, &role.tags, trust_external_id);
     let (catalog_checks, (assume_checks, assumed_role_arn)) = tokio::join!(
-        compare_role(aws, &role, desired),
+        compare_role(aws, expected, &role, desired),
         assume::assume(aws, &role, caller, settings),
     );
     checks.extend(catalog_checks?);
@@ -167,7 +226,7 @@ pub async fn verify_user(
     arn: &str,
     expected: &Expected<'_>,
 ) -> Result<Verification> {
-    let Some(user) = aws.read_user(name).await? else {
+    let Some(user) = expected.user(aws, name).await? else {
         let detail = format!("no user named {name}");
         return Ok(Verification::new(
             "user",
@@ -177,7 +236,15 @@ pub async fn verify_user(
         ));
     };
     let mut checks = vec![check("user exists", Status::Pass, user.arn.clone())];
-    checks.extend(compare_user(aws, &user, expected.resolve(aws, &user.tags, None)).await?);
+    checks.extend(
+        compare_user(
+            aws,
+            expected,
+            &user,
+            expected.resolve(aws, &user.tags, None),
+        )
+        .await?,
+    );
     Ok(Verification::new("user", user.arn, checks, None))
 }
 
@@ -185,16 +252,18 @@ pub async fn verify_user(
 /// or suffix they were named with) with their default version's document, AWS managed ones by ARN.
 async fn compare_attached(
     aws: &Aws,
+    expected: &Expected<'_>,
     attached: &[String],
     wanted: &[String],
     desired: &Desired,
     holder: &str,
 ) -> Result<Vec<Check>> {
     let customer_managed = attached.iter().filter(|a| !is_aws_managed(a));
-    let read: Vec<Option<ObservedPolicy>> = join_all(customer_managed.map(|a| aws.read_policy(a)))
-        .await
-        .into_iter()
-        .collect::<Result<_>>()?;
+    let read: Vec<Option<ObservedPolicy>> =
+        join_all(customer_managed.map(|a| expected.policy(aws, a)))
+            .await
+            .into_iter()
+            .collect::<Result<_>>()?;
     let read: Vec<ObservedPolicy> = read.into_iter().flatten().collect();
     let mut checks = Vec::new();
     for arn in wanted.iter().filter(|a| is_aws_managed(a)) {
@@ -248,6 +317,7 @@ async fn compare_attached(
 /// Trust policy, attachments and instance profile, compared with the catalog.
 async fn compare_role(
     aws: &Aws,
+    expected: &Expected<'_>,
     role: &ObservedRole,
     desired: Result<Desired, String>,
 ) -> Result<Vec<Check>> {
@@ -301,7 +371,15 @@ async fn compare_role(
     }
     let holder = format!("role {}", role.name);
     checks.extend(
-        compare_attached(aws, &role.attached, &wanted.policy_arns, &desired, &holder).await?,
+        compare_attached(
+            aws,
+            expected,
+            &role.attached,
+            &wanted.policy_arns,
+            &desired,
+            &holder,
+        )
+        .await?,
     );
     Ok(checks)
 }
@@ -309,6 +387,7 @@ async fn compare_role(
 /// Attachments and access key, compared with the catalog.
 async fn compare_user(
     aws: &Aws,
+    expected: &Expected<'_>,
     user: &ObservedUser,
     desired: Result<Desired, String>,
 ) -> Result<Vec<Check>> {
@@ -329,8 +408,15 @@ async fn compare_user(
         return Ok(vec![check("catalog comparison", Status::Fail, detail)]);
     };
     let holder = format!("user {}", user.name);
-    let mut checks =
-        compare_attached(aws, &user.attached, &wanted.policy_arns, &desired, &holder).await?;
+    let mut checks = compare_attached(
+        aws,
+        expected,
+        &user.attached,
+        &wanted.policy_arns,
+        &desired,
+        &holder,
+    )
+    .await?;
     if wanted.access_key {
         let active: Vec<&str> = user
             .access_keys

@@ -223,6 +223,11 @@ impl Env {
         self.proxy.delay(delay);
     }
 
+    /// The most requests onboard had in flight at once since the last call.
+    pub fn take_max_in_flight(&self) -> usize {
+        self.proxy.take_max_in_flight()
+    }
+
     /// The write calls among `calls`.
     pub fn writes(calls: &[String]) -> Vec<String> {
         calls

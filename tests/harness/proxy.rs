@@ -71,6 +71,8 @@ struct State {
     chaos: Option<Chaos>,
     counts: FaultCounts,
     delay: Duration,
+    in_flight: usize,
+    max_in_flight: usize,
 }
 
 enum Injected {
@@ -154,6 +156,11 @@ impl Proxy {
     pub fn delay(&self, delay: Duration) {
         self.state.lock().unwrap().delay = delay;
     }
+
+    /// The most requests that were in flight at once since the last call; resets.
+    pub fn take_max_in_flight(&self) -> usize {
+        std::mem::take(&mut self.state.lock().unwrap().max_in_flight)
+    }
 }
 
 /// The value of `key` in a URL-encoded form body.
@@ -212,12 +219,31 @@ fn admit(state: &Mutex<State>, action: &str) -> (Injected, Duration) {
     (injected, delay)
 }
 
+/// Counts a request in flight for as long as it lives.
+struct InFlight(Arc<Mutex<State>>);
+
+impl InFlight {
+    fn start(state: &Arc<Mutex<State>>) -> Self {
+        let mut guard = state.lock().unwrap();
+        guard.in_flight += 1;
+        guard.max_in_flight = guard.max_in_flight.max(guard.in_flight);
+        InFlight(state.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().in_flight -= 1;
+    }
+}
+
 async fn forward(
     req: Request<Incoming>,
     upstream: u16,
     state: Arc<Mutex<State>>,
     client: HttpClient,
 ) -> Answer {
+    let _in_flight = InFlight::start(&state);
     let (parts, body) = req.into_parts();
     let body = body
         .collect()
