@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{Check, Status, check};
-use crate::aws::{Aws, Caller};
+use crate::aws::{AssumedCredentials, Aws, Caller};
 use crate::error::{Error, Result};
 use crate::policy::trusted_aws_principals;
 use crate::state::ObservedRole;
@@ -100,20 +100,32 @@ pub fn caller_is_trusted(trust: &Value, caller: &Caller) -> bool {
 }
 
 /// sts:AssumeRole (waiting for propagation where that makes sense), then sts:GetCallerIdentity
-/// with the temporary credentials.
+/// with the temporary credentials. `first` is the first attempt, made while the role was being
+/// read, so that it does not wait for the read.
 pub(super) async fn assume(
     aws: &Aws,
     role: &ObservedRole,
     caller: &Caller,
     settings: &AssumeSettings,
+    first: Result<AssumedCredentials>,
 ) -> (Vec<Check>, Option<String>) {
     let trusted = caller_is_trusted(&role.trust, caller);
+    let mut first = Some(first);
     let attempt = || {
-        aws.assume_role(
-            &role.arn,
-            &settings.session_name,
-            settings.external_id.as_deref(),
-        )
+        let first = first.take();
+        async move {
+            match first {
+                Some(result) => result,
+                None => {
+                    aws.assume_role(
+                        &role.arn,
+                        &settings.session_name,
+                        settings.external_id.as_deref(),
+                    )
+                    .await
+                }
+            }
+        }
     };
     let name = "sts:AssumeRole";
     let creds = match assume_with_wait(attempt, trusted, settings.wait).await {

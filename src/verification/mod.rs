@@ -76,6 +76,9 @@ fn check(name: impl Into<String>, status: Status, detail: impl Into<String>) -> 
     }
 }
 
+/// Policies read ahead, by ARN.
+type Prefetched = std::collections::BTreeMap<String, Option<ObservedPolicy>>;
+
 /// What apply read before its changes: reused for the resources its plan left alone, so that
 /// nothing is read twice in one run.
 pub struct Reads<'a> {
@@ -120,6 +123,20 @@ impl Expected<'_> {
             Some(reads) => Ok(reads.observed.users.get(name).cloned().flatten()),
             None => aws.read_user(name).await,
         }
+    }
+
+    /// The customer managed policies a role should hold after apply (none for `verify`, which
+    /// learns them from the role).
+    fn policies_of_role(&self, name: &str) -> Vec<&str> {
+        let Expected::Applied(desired, _) = self else {
+            return Vec::new();
+        };
+        let role = desired.roles.iter().find(|r| r.name == name);
+        role.into_iter()
+            .flat_map(|r| &r.policy_arns)
+            .filter(|arn| !is_aws_managed(arn))
+            .map(String::as_str)
+            .collect()
     }
 
     async fn policy(&self, aws: &Aws, arn: &str) -> Result<Option<ObservedPolicy>> {
@@ -193,7 +210,20 @@ pub async fn verify_role(
     expected: &Expected<'_>,
     settings: &AssumeSettings,
 ) -> Result<Verification> {
-    let Some(role) = expected.role(aws, name).await? else {
+    // The role, its first sts:AssumeRole and (after apply) the policies it should hold are read
+    // all at once: they do not depend on each other.
+    let first = aws.assume_role(arn, &settings.session_name, settings.external_id.as_deref());
+    let prefetch = join_all(expected.policies_of_role(name).into_iter().map(
+        |policy_arn| async move {
+            Ok::<_, crate::error::Error>((
+                policy_arn.to_owned(),
+                expected.policy(aws, policy_arn).await?,
+            ))
+        },
+    ));
+    let (role, first, prefetched) = tokio::join!(expected.role(aws, name), first, prefetch);
+    let prefetched: Prefetched = prefetched.into_iter().collect::<Result<_>>()?;
+    let Some(role) = role? else {
         let detail = format!("no role named {name} in account {}", caller.account);
         return Ok(Verification::new(
             "role",
@@ -206,8 +236,8 @@ pub async fn verify_role(
     let trust_external_id = external_ids(&role.trust).into_iter().next();
     let desired = expected.resolve(aws, &role.tags, trust_external_id);
     let (catalog_checks, (assume_checks, assumed_role_arn)) = tokio::join!(
-        compare_role(aws, expected, &role, desired),
-        assume::assume(aws, &role, caller, settings),
+        compare_role(aws, expected, &prefetched, &role, desired),
+        assume::assume(aws, &role, caller, settings, first),
     );
     checks.extend(catalog_checks?);
     checks.extend(assume_checks);
@@ -253,17 +283,22 @@ pub async fn verify_user(
 async fn compare_attached(
     aws: &Aws,
     expected: &Expected<'_>,
+    prefetched: &Prefetched,
     attached: &[String],
     wanted: &[String],
     desired: &Desired,
     holder: &str,
 ) -> Result<Vec<Check>> {
     let customer_managed = attached.iter().filter(|a| !is_aws_managed(a));
-    let read: Vec<Option<ObservedPolicy>> =
-        join_all(customer_managed.map(|a| expected.policy(aws, a)))
-            .await
-            .into_iter()
-            .collect::<Result<_>>()?;
+    let read: Vec<Option<ObservedPolicy>> = join_all(customer_managed.map(|a| async move {
+        match prefetched.get(a) {
+            Some(found) => Ok(found.clone()),
+            None => expected.policy(aws, a).await,
+        }
+    }))
+    .await
+    .into_iter()
+    .collect::<Result<_>>()?;
     let read: Vec<ObservedPolicy> = read.into_iter().flatten().collect();
     let mut checks = Vec::new();
     for arn in wanted.iter().filter(|a| is_aws_managed(a)) {
@@ -318,6 +353,7 @@ async fn compare_attached(
 async fn compare_role(
     aws: &Aws,
     expected: &Expected<'_>,
+    prefetched: &Prefetched,
     role: &ObservedRole,
     desired: Result<Desired, String>,
 ) -> Result<Vec<Check>> {
@@ -374,6 +410,7 @@ async fn compare_role(
         compare_attached(
             aws,
             expected,
+            prefetched,
             &role.attached,
             &wanted.policy_arns,
             &desired,
@@ -411,6 +448,7 @@ async fn compare_user(
     let mut checks = compare_attached(
         aws,
         expected,
+        &Prefetched::new(),
         &user.attached,
         &wanted.policy_arns,
         &desired,

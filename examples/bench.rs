@@ -1,0 +1,355 @@
+//! Benchmark: onboard against moto behind a latency layer that adds a fixed delay to every request
+//! (standing for a real AWS round trip), the median of several runs of each phase, with
+//! `--concurrency 1` for comparison, the requests each phase makes, and the aws CLI baseline
+//! where the aws CLI is installed. Run it with `examples/bench.sh`; nothing leaves loopback.
+
+#[allow(dead_code)]
+#[path = "../tests/harness/moto.rs"]
+mod moto;
+#[allow(dead_code)]
+#[path = "../tests/harness/proxy.rs"]
+mod proxy;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use moto::Moto;
+use proxy::Proxy;
+
+/// The vendor shapes measured: Streamkap BYOC, and the largest entry (Upsolver: two roles, two
+/// policies, an instance profile and AWS managed attachments).
+const VENDORS: &[(&str, &[&str])] = &[
+    ("streamkap byoc", &["--vendor", "streamkap"]),
+    (
+        "upsolver my-vpc",
+        &[
+            "--vendor",
+            "upsolver",
+            "--param",
+            "org-id=bench",
+            "--external-id",
+            "bench-external-id",
+        ],
+    ),
+];
+
+struct Settings {
+    runs: usize,
+    delay: Duration,
+    bin: PathBuf,
+}
+
+fn settings() -> Settings {
+    let mut settings = Settings {
+        runs: 10,
+        delay: Duration::from_millis(50),
+        bin: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/onboard"),
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    for pair in args.chunks(2) {
+        match (pair[0].as_str(), pair.get(1)) {
+            ("--runs", Some(n)) => settings.runs = n.parse().expect("--runs N"),
+            ("--delay-ms", Some(ms)) => {
+                settings.delay = Duration::from_millis(ms.parse().expect("--delay-ms N"))
+            }
+            ("--bin", Some(path)) => settings.bin = path.into(),
+            _ => panic!("usage: bench [--runs N] [--delay-ms MS] [--bin PATH]"),
+        }
+    }
+    assert!(
+        settings.bin.exists(),
+        "{} not found: cargo build --release first",
+        settings.bin.display()
+    );
+    settings
+}
+
+/// Runs a program with only the variables a run against the emulator needs; returns the wall time.
+fn timed(program: &PathBuf, args: &[&str], endpoint: &str, home: &std::path::Path) -> Duration {
+    // A pyenv shim (how the aws CLI is often installed) finds its root from PYENV_ROOT.
+    let pyenv_root = program
+        .parent()
+        .filter(|dir| dir.ends_with("shims"))
+        .and_then(|dir| dir.parent())
+        .map(|root| std::env::var_os("PYENV_ROOT").unwrap_or_else(|| root.as_os_str().to_owned()));
+    let start = Instant::now();
+    let status = Command::new(program)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("AWS_ACCESS_KEY_ID", "bench")
+        .env("AWS_SECRET_ACCESS_KEY", "bench")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_PAGER", "")
+        .envs(pyenv_root.map(|root| ("PYENV_ROOT", root)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("the program runs");
+    let elapsed = start.elapsed();
+    assert!(status.success(), "{} {args:?} failed", program.display());
+    elapsed
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+/// Requests by action, writes first marked with `*`.
+fn by_action(calls: &[String]) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for call in calls {
+        *counts.entry(call.as_str()).or_default() += 1;
+    }
+    counts
+        .iter()
+        .map(|(action, n)| format!("{action}×{n}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn is_write(action: &str) -> bool {
+    !(action.starts_with("Get") || action.starts_with("List") || action == "AssumeRole")
+}
+
+/// Clears moto between runs (straight to moto, not through the latency layer), then warms its
+/// IAM backend up: the first policy created after a reset makes moto load AWS's managed
+/// policies, about a second of moto's own that a real AWS account never spends.
+fn reset(moto: &Moto) {
+    let mut stream = TcpStream::connect(("127.0.0.1", moto.port())).unwrap();
+    write!(stream, "POST /moto-api/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    moto.iam(&[
+        ("Action", "CreatePolicy"),
+        ("PolicyName", "BenchWarmUp"),
+        ("PolicyDocument", document),
+    ]);
+    moto.iam(&[
+        ("Action", "DeletePolicy"),
+        ("PolicyArn", "arn:aws:iam::123456789012:policy/BenchWarmUp"),
+    ]);
+}
+
+struct Row {
+    vendor: &'static str,
+    phase: &'static str,
+    concurrent: Duration,
+    sequential: Duration,
+    requests: usize,
+    writes: usize,
+    detail: String,
+}
+
+fn main() {
+    let settings = settings();
+    let moto = Moto::start();
+    let proxy = Proxy::start(moto.port());
+    proxy.delay(settings.delay);
+    let endpoint = format!("http://127.0.0.1:{}", proxy.port());
+    let home = std::env::temp_dir().join("onboard-bench-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let bin = &settings.bin;
+
+    let mut rows = Vec::new();
+    for (vendor, flags) in VENDORS {
+        let apply: Vec<&str> = std::iter::once("apply")
+            .chain(flags.iter().copied())
+            .collect();
+        let mut samples: BTreeMap<(&str, bool), Vec<Duration>> = BTreeMap::new();
+        let mut calls: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for sequential in [false, true] {
+            let extra: &[&str] = if sequential {
+                &["--concurrency", "1"]
+            } else {
+                &[]
+            };
+            for run in 0..settings.runs {
+                reset(&moto);
+                proxy.take();
+                let phases: [(&str, Vec<&str>); 3] = [
+                    ("apply from scratch", apply.clone()),
+                    ("apply, nothing to do", apply.clone()),
+                    ("teardown", vec!["teardown", "--yes"]),
+                ];
+                for (phase, args) in phases {
+                    let args: Vec<&str> = args.iter().chain(extra).copied().collect();
+                    samples
+                        .entry((phase, sequential))
+                        .or_default()
+                        .push(timed(bin, &args, &endpoint, &home));
+                    let made = proxy.take();
+                    if run == 0 && !sequential {
+                        calls.insert(phase, made);
+                    }
+                }
+            }
+        }
+        for phase in ["apply from scratch", "apply, nothing to do", "teardown"] {
+            let made = &calls[phase];
+            rows.push(Row {
+                vendor,
+                phase,
+                concurrent: median(samples[&(phase, false)].clone()),
+                sequential: median(samples[&(phase, true)].clone()),
+                requests: made.len(),
+                writes: made.iter().filter(|a| is_write(a)).count(),
+                detail: by_action(made),
+            });
+        }
+    }
+
+    let delay_ms = settings.delay.as_millis();
+    println!(
+        "onboard benchmark: median of {} runs, {delay_ms} ms added to every request (moto adds its own)\n",
+        settings.runs
+    );
+    println!(
+        "| vendor | phase | default concurrency | --concurrency 1 | ratio | requests (writes) |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for row in &rows {
+        println!(
+            "| {} | {} | {:.3} s | {:.3} s | {:.2}x | {} ({}) |",
+            row.vendor,
+            row.phase,
+            row.concurrent.as_secs_f64(),
+            row.sequential.as_secs_f64(),
+            row.sequential.as_secs_f64() / row.concurrent.as_secs_f64(),
+            row.requests,
+            row.writes
+        );
+    }
+    println!("\nRequests by action (default concurrency, first run):");
+    for row in &rows {
+        println!("- {} / {}: {}", row.vendor, row.phase, row.detail);
+    }
+
+    // The aws CLI baseline: the Streamkap BYOC page's console steps as aws CLI calls.
+    let aws = which("aws");
+    match aws {
+        Some(aws) => {
+            let mut samples = Vec::new();
+            for _ in 0..settings.runs {
+                reset(&moto);
+                samples.push(aws_cli_steps(&aws, &endpoint, &home));
+            }
+            let cli = median(samples);
+            let onboard = rows[0].concurrent;
+            println!(
+                "\naws CLI, the Streamkap BYOC page's steps (5 calls, no verification): {:.3} s median; onboard apply \
+                 from scratch with verification: {:.3} s ({:.2}x faster)",
+                cli.as_secs_f64(),
+                onboard.as_secs_f64(),
+                cli.as_secs_f64() / onboard.as_secs_f64()
+            );
+        }
+        None => println!("\naws CLI not installed: its baseline was skipped"),
+    }
+
+    // Start-up: commands that make no AWS call.
+    let mut help = Vec::new();
+    let mut show = Vec::new();
+    for _ in 0..20 {
+        help.push(timed(bin, &["--help"], &endpoint, &home));
+        show.push(timed(
+            bin,
+            &["catalog", "show", "streamkap"],
+            &endpoint,
+            &home,
+        ));
+    }
+    let size = std::fs::metadata(bin).unwrap().len();
+    println!(
+        "\nonboard --help: {:.1} ms median; onboard catalog show streamkap: {:.1} ms median; release binary: {:.1} MB",
+        median(help).as_secs_f64() * 1000.0,
+        median(show).as_secs_f64() * 1000.0,
+        size as f64 / 1_000_000.0
+    );
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+}
+
+/// The console steps of the Streamkap BYOC page, one aws CLI process per call, as a user's
+/// script would run them.
+fn aws_cli_steps(aws: &PathBuf, endpoint: &str, home: &std::path::Path) -> Duration {
+    let catalog: serde_json::Value =
+        serde_json::from_str(include_str!("../catalog/streamkap.json")).unwrap();
+    let byoc = &catalog["integrations"]["byoc"];
+    let provision = byoc["policies"][0]["document"].to_string();
+    let deprovision = byoc["policies"][1]["document"].to_string();
+    let trust = byoc["roles"][0]["trust"].to_string();
+    let account = "123456789012";
+    let steps: Vec<Vec<String>> = vec![
+        vec![
+            "iam",
+            "create-policy",
+            "--policy-name",
+            "StreamkapProvisionAccess",
+            "--policy-document",
+            &provision,
+        ],
+        vec![
+            "iam",
+            "create-policy",
+            "--policy-name",
+            "StreamkapDeprovisionAccess",
+            "--policy-document",
+            &deprovision,
+        ],
+        vec![
+            "iam",
+            "create-role",
+            "--role-name",
+            "StreamkapInstallAccess",
+            "--assume-role-policy-document",
+            &trust,
+        ],
+        vec![
+            "iam",
+            "attach-role-policy",
+            "--role-name",
+            "StreamkapInstallAccess",
+            "--policy-arn",
+            &format!("arn:aws:iam::{account}:policy/StreamkapProvisionAccess"),
+        ],
+        vec![
+            "iam",
+            "attach-role-policy",
+            "--role-name",
+            "StreamkapInstallAccess",
+            "--policy-arn",
+            &format!("arn:aws:iam::{account}:policy/StreamkapDeprovisionAccess"),
+        ],
+    ]
+    .into_iter()
+    .map(|step| step.into_iter().map(str::to_owned).collect())
+    .collect();
+    let start = Instant::now();
+    for step in &steps {
+        let args: Vec<&str> = ["--endpoint-url", endpoint]
+            .into_iter()
+            .chain(step.iter().map(String::as_str))
+            .collect();
+        timed(aws, &args, endpoint, home);
+    }
+    start.elapsed()
+}
