@@ -121,8 +121,11 @@ pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::R
 
     let aws = Aws::connect(global).await;
     let caller = aws.caller().await?;
-    let mut ctx = target.context(&caller.account, &caller.partition, aws.region());
-    configure(&mut ctx, args)?;
+    // The flags were applied and checked offline; only the account, partition and region change.
+    let mut ctx = offline;
+    ctx.account = caller.account.clone();
+    ctx.partition = caller.partition.clone();
+    ctx.region = aws.region().to_owned();
     ctx.external_id = args.external_id.clone();
     let observed = aws.observe(&target.render(&ctx)?).await?;
 
