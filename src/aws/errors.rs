@@ -53,26 +53,23 @@ const REFUSED_CREDENTIALS: &[&str] = &[
 
 /// Whether an error of type `T` is among the causes of `err`.
 fn has_cause<T: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
-    let mut next = Some(err);
-    while let Some(err) = next {
-        if err.downcast_ref::<T>().is_some() {
-            return true;
-        }
-        next = err.source();
-    }
-    false
+    causes(err).any(|cause| cause.downcast_ref::<T>().is_some())
+}
+
+/// `err` and its sources, outermost first.
+fn causes<'a>(
+    err: &'a (dyn StdError + 'static),
+) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    std::iter::successors(Some(err), |&err| err.source())
 }
 
 /// "dispatch failure: io error: ... Connection refused": each cause's own message, once.
 fn cause_chain(err: &(dyn StdError + 'static)) -> String {
     let mut messages: Vec<String> = Vec::new();
-    let mut next = Some(err);
-    while let Some(err) = next {
-        let message = err.to_string();
+    for message in causes(err).map(ToString::to_string) {
         if !messages.iter().any(|m| m.contains(&message)) {
             messages.push(message);
         }
-        next = err.source();
     }
     messages.join(": ")
 }
