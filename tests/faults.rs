@@ -3,7 +3,7 @@
 //! 20% of requests, from a seed. Every cycle must end in exactly the catalog's state, and then
 //! in nothing.
 
-use crate::harness::{Env, sorted, xml_values};
+use crate::harness::{Env, count, sorted, xml_values};
 
 /// Cycles per vendor shape: 20, or FAULT_CYCLES for a longer soak.
 fn cycles() -> u64 {
@@ -198,11 +198,7 @@ fn lost_answers_are_resolved_by_reading_back_never_by_duplicating() {
         "{stdout}"
     );
     let calls = env.take_calls();
-    assert_eq!(
-        calls.iter().filter(|c| *c == "CreateRole").count(),
-        2,
-        "{calls:?}"
-    );
+    assert_eq!(count(&calls, "CreateRole"), 2, "{calls:?}");
 
     // CreatePolicyVersion is not retried blindly: exactly one new version.
     env.iam(&[
@@ -224,11 +220,7 @@ fn lost_answers_are_resolved_by_reading_back_never_by_duplicating() {
         ["v1", "v2", "v3"]
     );
     let calls = env.take_calls();
-    assert_eq!(
-        calls.iter().filter(|c| *c == "CreatePolicyVersion").count(),
-        1,
-        "{calls:?}"
-    );
+    assert_eq!(count(&calls, "CreatePolicyVersion"), 1, "{calls:?}");
 
     // A delete whose answer is lost: the retry meets NoSuchEntity, which means done.
     env.lose_answer_of("DeleteRole");
@@ -259,16 +251,8 @@ fn lost_answers_are_resolved_by_reading_back_never_by_duplicating() {
         "{stdout}"
     );
     let calls = env.take_calls();
-    assert_eq!(
-        calls.iter().filter(|c| *c == "CreateAccessKey").count(),
-        2,
-        "{calls:?}"
-    );
-    assert_eq!(
-        calls.iter().filter(|c| *c == "DeleteAccessKey").count(),
-        1,
-        "{calls:?}"
-    );
+    assert_eq!(count(&calls, "CreateAccessKey"), 2, "{calls:?}");
+    assert_eq!(count(&calls, "DeleteAccessKey"), 1, "{calls:?}");
 }
 
 #[test]
@@ -279,11 +263,7 @@ fn a_principal_iam_does_not_know_yet_is_waited_for_and_other_malformed_documents
     env.fail_next("CreateRole", 400, "MalformedPolicyDocument", invalid);
     converges(&env, 0, &["apply", "--vendor", "streamkap"]);
     let calls = env.take_calls();
-    assert_eq!(
-        calls.iter().filter(|c| *c == "CreateRole").count(),
-        3,
-        "{calls:?}"
-    );
+    assert_eq!(count(&calls, "CreateRole"), 3, "{calls:?}");
     converges(&env, 0, &["teardown", "--yes"]);
 
     env.fail_next(
@@ -309,9 +289,5 @@ fn a_principal_iam_does_not_know_yet_is_waited_for_and_other_malformed_documents
         run.stderr
     );
     let calls = env.take_calls();
-    assert_eq!(
-        calls.iter().filter(|c| *c == "CreateRole").count(),
-        1,
-        "{calls:?}"
-    );
+    assert_eq!(count(&calls, "CreateRole"), 1, "{calls:?}");
 }

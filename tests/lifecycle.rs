@@ -1,7 +1,7 @@
 //! apply -> verify -> apply again -> teardown -> teardown again, and installs side by side.
 
 use crate::harness::output::{ApplyOutput, TeardownOutput};
-use crate::harness::{Env, sorted, xml_values};
+use crate::harness::{Env, count, sorted, xml_values};
 
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/StreamkapInstallAccess";
 
@@ -162,13 +162,12 @@ fn apply_verify_apply_again_teardown_leaves_nothing() {
     let calls = env.take_calls();
     assert_eq!(Env::writes(&calls), Vec::<String>::new());
     // Nothing is read twice: verification reuses what apply read before it.
-    let count = |action: &str| calls.iter().filter(|c| *c == action).count();
     assert_eq!(
         [
-            count("GetRole"),
-            count("ListAttachedRolePolicies"),
-            count("GetPolicy"),
-            count("GetPolicyVersion")
+            count(&calls, "GetRole"),
+            count(&calls, "ListAttachedRolePolicies"),
+            count(&calls, "GetPolicy"),
+            count(&calls, "GetPolicyVersion")
         ],
         [1, 1, 2, 2],
         "{calls:?}"

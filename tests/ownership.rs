@@ -1,7 +1,7 @@
 //! Resources onboard did not create are never taken over, changed or deleted.
 
 use crate::harness::output::TeardownOutput;
-use crate::harness::{Env, xml_values};
+use crate::harness::{Env, count, xml_values};
 
 const TRUST: &str = include_str!("fixtures/trust-account-root.json");
 
@@ -218,10 +218,6 @@ fn teardown_reads_the_account_again_after_a_delete_conflict() {
         run.stdout
     );
     let calls = env.take_calls();
-    assert_eq!(
-        calls.iter().filter(|c| *c == "ListRoles").count(),
-        2,
-        "{calls:?}"
-    );
+    assert_eq!(count(&calls, "ListRoles"), 2, "{calls:?}");
     env.assert_empty();
 }

@@ -352,3 +352,8 @@ pub fn sorted(mut items: Vec<String>) -> Vec<String> {
     items.sort();
     items
 }
+
+/// How many of `calls` are `action`.
+pub fn count(calls: &[String], action: &str) -> usize {
+    calls.iter().filter(|c| *c == action).count()
+}
