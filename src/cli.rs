@@ -92,6 +92,12 @@ pub enum Command {
     /// Replace the access key of a vendor's user: create the new key, hand it over, then
     /// deactivate and delete the old one.
     RotateKey(RotateKeyArgs),
+    /// Print a shell completion script, for example
+    /// `onboard completions bash > ~/.local/share/bash-completion/completions/onboard`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) generated from this help, for example `onboard man | man -l -`,
+    /// or write one page per command into a directory.
+    Man(ManArgs),
 }
 
 /// Which catalog entry, which integrations, with which parameters and names.
@@ -312,4 +318,19 @@ pub struct RotateKeyArgs {
 
     #[command(flatten)]
     pub key: KeyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write onboard.1 and a page per subcommand (onboard-apply.1, ...) into this directory
+    /// instead of printing onboard.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }

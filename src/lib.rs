@@ -34,6 +34,7 @@ pub mod logging;
 pub mod output;
 pub mod plan;
 pub mod policy;
+pub mod progress;
 pub mod state;
 pub mod verification;
 
@@ -69,5 +70,7 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Teardown(args) => commands::teardown::run(args, global).await,
         cli::Command::Catalog(command) => commands::catalog::run(command, global).await,
         cli::Command::RotateKey(args) => commands::rotate_key::run(args, global).await,
+        cli::Command::Completions(args) => commands::completions::run(args),
+        cli::Command::Man(args) => commands::man::run(args),
     }
 }

@@ -12,5 +12,6 @@ mod interrupts;
 mod keys;
 mod lifecycle;
 mod ownership;
+mod terminal;
 mod vendors;
 mod verify;

@@ -2,6 +2,8 @@
 
 pub mod apply;
 pub mod catalog;
+pub mod completions;
+pub mod man;
 pub mod plan;
 pub mod rotate_key;
 mod target;
@@ -19,6 +21,7 @@ use crate::handoff::{Handoff, KeyReport, key_lines};
 use crate::output::emit;
 use crate::plan::Plan;
 use crate::policy::limits::{check_external_id, check_name};
+use crate::progress;
 use crate::verification::AssumeSettings;
 
 /// The sts:AssumeRole settings from the command line, validated; the session name defaults to
@@ -66,17 +69,28 @@ impl Executed {
 /// already handed over are printed before anything else, so none is lost unseen.
 async fn execute_plan(aws: &Aws, plan: &Plan, handoff: &Handoff, output: OutputFormat) -> Executed {
     let changes = Mutex::new(Vec::new());
+    progress::add_steps(plan.steps.len());
     let result = execute(plan, aws.concurrency(), |action| {
         let changes = &changes;
         async move {
-            if let Some(key) = aws.execute(action).await? {
-                handoff.deliver(&key)?;
+            let doing = action.doing();
+            progress::started(doing.clone());
+            let result: Result<()> = async {
+                if let Some(key) = aws.execute(action).await? {
+                    handoff.deliver(&key)?;
+                }
+                Ok(())
             }
+            .await;
+            progress::ended(&doing, result.is_ok());
+            result?;
             changes.lock().expect("not poisoned").push(action.done());
             Ok(())
         }
     })
     .await;
+    let changes = changes.into_inner().expect("not poisoned");
+    progress::finish(plan.steps.len(), changes.len());
     let keys = handoff.delivered();
     if result.is_err() && !keys.is_empty() {
         emit(
@@ -86,7 +100,7 @@ async fn execute_plan(aws: &Aws, plan: &Plan, handoff: &Handoff, output: OutputF
         );
     }
     Executed {
-        changes: changes.into_inner().expect("not poisoned"),
+        changes,
         keys,
         failure: result.err(),
     }

@@ -257,6 +257,18 @@ impl Env {
     }
 }
 
+/// `onboard ARGS` for commands that need no AWS at all: no credentials, no endpoint, no home.
+pub fn onboard_offline(args: &[&str]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_onboard"));
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null());
+    run(command)
+}
+
 fn run(mut command: Command) -> Run {
     run_output(command.output().expect("the onboard binary runs"))
 }

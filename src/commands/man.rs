@@ -1,0 +1,27 @@
+//! `onboard man`: the man page, generated from the clap definitions (the same text as `--help`).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::CommandFactory;
+
+use crate::cli::{Cli, ManArgs};
+
+pub fn run(args: ManArgs) -> anyhow::Result<ExitCode> {
+    let command = Cli::command();
+    match args.dir {
+        Some(dir) => {
+            clap_mangen::generate_to(command, &dir)
+                .with_context(|| format!("writing man pages into {}", dir.display()))?;
+        }
+        None => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command).render(&mut page)?;
+            std::io::stdout()
+                .write_all(&page)
+                .context("writing the man page to stdout")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
