@@ -54,544 +54,194 @@ const VENDOR_USER: &str = "arn:aws:iam::300973880807:user/ops/alice";
 const OTHER_ROLE: &str = "arn:aws:iam::999999999999:role/installer-delegation";
 const EXT: &str = "ext-123";
 
-#[test]
-fn the_rules_table() {
+/// One rule case: name, trust policy, request, expected decision.
+type Case = (&'static str, Value, Request, Want);
+
+#[rustfmt::skip]
+fn rule_cases() -> Vec<Case> {
     let ext_equals = json!({"StringEquals": {"sts:ExternalId": EXT}});
-    let vendor_root = json!({"AWS": "arn:aws:iam::300973880807:root"});
-    let cases: Vec<(&str, Value, Request, Want)> = vec![
+    let root = json!({"AWS": "arn:aws:iam::300973880807:root"});
+    let none = Value::Null;
+    let ec2 = || Principal::Service("ec2.amazonaws.com".into());
+    let any = |statement: Value| json!({"Statement": statement});
+    vec![
         // Principal forms.
-        (
-            "Principal *",
-            allow(json!("*"), Value::Null),
-            request(aws(OTHER_ROLE), None),
-            Want::Allowed(1),
-        ),
-        (
-            "AWS *",
-            allow(json!({"AWS": "*"}), Value::Null),
-            request(aws(OTHER_ROLE), None),
-            Want::Allowed(1),
-        ),
-        (
-            "Principal * also names services",
-            allow(json!("*"), Value::Null),
-            request(Principal::Service("ec2.amazonaws.com".into()), None),
-            Want::Allowed(1),
-        ),
-        (
-            "account root: a role of the account",
-            allow(vendor_root.clone(), Value::Null),
-            request(aws(VENDOR_ROLE), None),
-            Want::IfAccountPermits(1),
-        ),
-        (
-            "account root: a session of the account",
-            allow(vendor_root.clone(), Value::Null),
-            request(aws(VENDOR_SESSION), None),
-            Want::IfAccountPermits(1),
-        ),
-        (
-            "account root: the root itself",
-            allow(vendor_root.clone(), Value::Null),
-            request(aws("arn:aws:iam::300973880807:root"), None),
-            Want::Allowed(1),
-        ),
-        (
-            "account root: another account",
-            allow(vendor_root.clone(), Value::Null),
-            request(aws(OTHER_ROLE), None),
-            Want::NotAllowed,
-        ),
-        (
-            "account root: another partition",
-            allow(vendor_root.clone(), Value::Null),
-            request(aws("arn:aws-cn:iam::300973880807:role/r"), None),
-            Want::NotAllowed,
-        ),
-        (
-            "bare account id is the root",
-            allow(json!({"AWS": "300973880807"}), Value::Null),
-            request(aws(VENDOR_USER), None),
-            Want::IfAccountPermits(1),
-        ),
-        (
-            "bare account id, another account",
-            allow(json!({"AWS": "300973880807"}), Value::Null),
-            request(aws(OTHER_ROLE), None),
-            Want::NotAllowed,
-        ),
-        (
-            "role ARN: its session",
-            allow(json!({"AWS": VENDOR_ROLE}), Value::Null),
-            request(aws(VENDOR_SESSION), None),
-            Want::Allowed(1),
-        ),
-        (
-            "role ARN with a path: its session",
-            allow(
-                json!({"AWS": "arn:aws:iam::300973880807:role/team/installer-delegation"}),
-                Value::Null,
-            ),
-            request(aws(VENDOR_SESSION), None),
-            Want::Allowed(1),
-        ),
-        (
-            "role ARN: the role itself",
-            allow(json!({"AWS": VENDOR_ROLE}), Value::Null),
-            request(aws(VENDOR_ROLE), None),
-            Want::Allowed(1),
-        ),
-        (
-            "role ARN: another role's session",
-            allow(json!({"AWS": VENDOR_ROLE}), Value::Null),
-            request(aws("arn:aws:sts::300973880807:assumed-role/other/s1"), None),
-            Want::NotAllowed,
-        ),
-        (
-            "role ARN: same name in another account",
-            allow(json!({"AWS": VENDOR_ROLE}), Value::Null),
-            request(
-                aws("arn:aws:sts::999999999999:assumed-role/installer-delegation/s1"),
-                None,
-            ),
-            Want::NotAllowed,
-        ),
-        (
-            "role ARN: a user of the account",
-            allow(json!({"AWS": VENDOR_ROLE}), Value::Null),
-            request(aws(VENDOR_USER), None),
-            Want::NotAllowed,
-        ),
-        (
-            "user ARN: exact",
-            allow(json!({"AWS": VENDOR_USER}), Value::Null),
-            request(aws(VENDOR_USER), None),
-            Want::Allowed(1),
-        ),
-        (
-            "user ARN: another path",
-            allow(
-                json!({"AWS": "arn:aws:iam::300973880807:user/alice"}),
-                Value::Null,
-            ),
-            request(aws(VENDOR_USER), None),
-            Want::NotAllowed,
-        ),
-        (
-            "session ARN: exact",
-            allow(json!({"AWS": VENDOR_SESSION}), Value::Null),
-            request(aws(VENDOR_SESSION), None),
-            Want::Allowed(1),
-        ),
-        (
-            "session ARN: another session",
-            allow(json!({"AWS": VENDOR_SESSION}), Value::Null),
-            request(
-                aws("arn:aws:sts::300973880807:assumed-role/installer-delegation/s2"),
-                None,
-            ),
-            Want::NotAllowed,
-        ),
-        (
-            "a list of AWS principals",
-            allow(json!({"AWS": ["111122223333", VENDOR_ROLE]}), Value::Null),
-            request(aws(VENDOR_SESSION), None),
-            Want::Allowed(1),
-        ),
-        (
-            "a named principal beats its account",
-            allow(
-                json!({"AWS": [vendor_root["AWS"].clone(), VENDOR_ROLE]}),
-                Value::Null,
-            ),
-            request(aws(VENDOR_SESSION), None),
-            Want::Allowed(1),
-        ),
-        (
-            "service principal",
-            allow(json!({"Service": "ec2.amazonaws.com"}), Value::Null),
-            request(Principal::Service("ec2.amazonaws.com".into()), None),
-            Want::Allowed(1),
-        ),
-        (
-            "service principal list",
-            allow(
-                json!({"Service": ["lambda.amazonaws.com", "ec2.amazonaws.com"]}),
-                Value::Null,
-            ),
-            request(Principal::Service("ec2.amazonaws.com".into()), None),
-            Want::Allowed(1),
-        ),
-        (
-            "another service",
-            allow(json!({"Service": "lambda.amazonaws.com"}), Value::Null),
-            request(Principal::Service("ec2.amazonaws.com".into()), None),
-            Want::NotAllowed,
-        ),
-        (
-            "a service is no AWS principal",
-            allow(json!({"Service": "ec2.amazonaws.com"}), Value::Null),
-            request(aws(VENDOR_ROLE), None),
-            Want::NotAllowed,
-        ),
-        (
-            "an AWS principal is no service",
-            allow(vendor_root.clone(), Value::Null),
-            request(Principal::Service("ec2.amazonaws.com".into()), None),
-            Want::NotAllowed,
-        ),
-        (
-            "a federated principal names no AWS principal",
-            allow(
-                json!({"Federated": "arn:aws:iam::300973880807:oidc-provider/x"}),
-                Value::Null,
-            ),
-            request(aws(VENDOR_ROLE), None),
-            Want::NotAllowed,
-        ),
-        (
-            "a wildcard inside an ARN is not modelled",
-            allow(
-                json!({"AWS": "arn:aws:iam::300973880807:role/*"}),
-                Value::Null,
-            ),
-            request(aws(VENDOR_SESSION), None),
-            Want::Unknown,
-        ),
-        (
-            "a role's unique id is not modelled",
-            allow(json!({"AWS": "AROAEXAMPLEID"}), Value::Null),
-            request(aws(VENDOR_SESSION), None),
-            Want::Unknown,
-        ),
-        (
-            "but another entry that matches decides",
-            allow(json!({"AWS": ["AROAEXAMPLEID", VENDOR_ROLE]}), Value::Null),
-            request(aws(VENDOR_SESSION), None),
-            Want::Allowed(1),
-        ),
-        (
-            "NotPrincipal is not modelled",
-            json!({"Statement": {"Effect": "Allow", "NotPrincipal": {"AWS": OTHER_ROLE}, "Action": "sts:AssumeRole"}}),
-            request(aws(VENDOR_ROLE), None),
-            Want::Unknown,
-        ),
+        ("Principal *", allow(json!("*"), none.clone()), request(aws(OTHER_ROLE), None), Want::Allowed(1)),
+        ("AWS *", allow(json!({"AWS": "*"}), none.clone()), request(aws(OTHER_ROLE), None), Want::Allowed(1)),
+        ("Principal * also names services", allow(json!("*"), none.clone()), request(ec2(), None), Want::Allowed(1)),
+        ("account root: a role of the account", allow(root.clone(), none.clone()),
+            request(aws(VENDOR_ROLE), None), Want::IfAccountPermits(1)),
+        ("account root: a session of the account", allow(root.clone(), none.clone()),
+            request(aws(VENDOR_SESSION), None), Want::IfAccountPermits(1)),
+        ("account root: the root itself", allow(root.clone(), none.clone()),
+            request(aws("arn:aws:iam::300973880807:root"), None), Want::Allowed(1)),
+        ("account root: another account", allow(root.clone(), none.clone()),
+            request(aws(OTHER_ROLE), None), Want::NotAllowed),
+        ("account root: another partition", allow(root.clone(), none.clone()),
+            request(aws("arn:aws-cn:iam::300973880807:role/r"), None), Want::NotAllowed),
+        ("bare account id is the root", allow(json!({"AWS": "300973880807"}), none.clone()),
+            request(aws(VENDOR_USER), None), Want::IfAccountPermits(1)),
+        ("bare account id, another account", allow(json!({"AWS": "300973880807"}), none.clone()),
+            request(aws(OTHER_ROLE), None), Want::NotAllowed),
+        ("role ARN: its session", allow(json!({"AWS": VENDOR_ROLE}), none.clone()),
+            request(aws(VENDOR_SESSION), None), Want::Allowed(1)),
+        ("role ARN with a path: its session",
+            allow(json!({"AWS": "arn:aws:iam::300973880807:role/team/installer-delegation"}), none.clone()),
+            request(aws(VENDOR_SESSION), None), Want::Allowed(1)),
+        ("role ARN: the role itself", allow(json!({"AWS": VENDOR_ROLE}), none.clone()),
+            request(aws(VENDOR_ROLE), None), Want::Allowed(1)),
+        ("role ARN: another role's session", allow(json!({"AWS": VENDOR_ROLE}), none.clone()),
+            request(aws("arn:aws:sts::300973880807:assumed-role/other/s1"), None), Want::NotAllowed),
+        ("role ARN: same name in another account", allow(json!({"AWS": VENDOR_ROLE}), none.clone()),
+            request(aws("arn:aws:sts::999999999999:assumed-role/installer-delegation/s1"), None), Want::NotAllowed),
+        ("role ARN: a user of the account", allow(json!({"AWS": VENDOR_ROLE}), none.clone()),
+            request(aws(VENDOR_USER), None), Want::NotAllowed),
+        ("user ARN: exact", allow(json!({"AWS": VENDOR_USER}), none.clone()),
+            request(aws(VENDOR_USER), None), Want::Allowed(1)),
+        ("user ARN: another path", allow(json!({"AWS": "arn:aws:iam::300973880807:user/alice"}), none.clone()),
+            request(aws(VENDOR_USER), None), Want::NotAllowed),
+        ("session ARN: exact", allow(json!({"AWS": VENDOR_SESSION}), none.clone()),
+            request(aws(VENDOR_SESSION), None), Want::Allowed(1)),
+        ("session ARN: another session", allow(json!({"AWS": VENDOR_SESSION}), none.clone()),
+            request(aws("arn:aws:sts::300973880807:assumed-role/installer-delegation/s2"), None), Want::NotAllowed),
+        ("a list of AWS principals", allow(json!({"AWS": ["111122223333", VENDOR_ROLE]}), none.clone()),
+            request(aws(VENDOR_SESSION), None), Want::Allowed(1)),
+        ("a named principal beats its account", allow(json!({"AWS": [root["AWS"].clone(), VENDOR_ROLE]}), none.clone()),
+            request(aws(VENDOR_SESSION), None), Want::Allowed(1)),
+        ("service principal", allow(json!({"Service": "ec2.amazonaws.com"}), none.clone()),
+            request(ec2(), None), Want::Allowed(1)),
+        ("service principal list", allow(json!({"Service": ["lambda.amazonaws.com", "ec2.amazonaws.com"]}), none.clone()),
+            request(ec2(), None), Want::Allowed(1)),
+        ("another service", allow(json!({"Service": "lambda.amazonaws.com"}), none.clone()),
+            request(ec2(), None), Want::NotAllowed),
+        ("a service is no AWS principal", allow(json!({"Service": "ec2.amazonaws.com"}), none.clone()),
+            request(aws(VENDOR_ROLE), None), Want::NotAllowed),
+        ("an AWS principal is no service", allow(root.clone(), none.clone()),
+            request(ec2(), None), Want::NotAllowed),
+        ("a federated principal names no AWS principal",
+            allow(json!({"Federated": "arn:aws:iam::300973880807:oidc-provider/x"}), none.clone()),
+            request(aws(VENDOR_ROLE), None), Want::NotAllowed),
+        ("a wildcard inside an ARN is not modelled", allow(json!({"AWS": "arn:aws:iam::300973880807:role/*"}), none.clone()),
+            request(aws(VENDOR_SESSION), None), Want::Unknown),
+        ("a role's unique id is not modelled", allow(json!({"AWS": "AROAEXAMPLEID"}), none.clone()),
+            request(aws(VENDOR_SESSION), None), Want::Unknown),
+        ("but another entry that matches decides", allow(json!({"AWS": ["AROAEXAMPLEID", VENDOR_ROLE]}), none.clone()),
+            request(aws(VENDOR_SESSION), None), Want::Allowed(1)),
+        ("NotPrincipal is not modelled",
+            any(json!({"Effect": "Allow", "NotPrincipal": {"AWS": OTHER_ROLE}, "Action": "sts:AssumeRole"})),
+            request(aws(VENDOR_ROLE), None), Want::Unknown),
         // Actions.
-        (
-            "Action sts:*",
-            json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:*"}}),
-            request(aws(OTHER_ROLE), None),
-            Want::Allowed(1),
-        ),
-        (
-            "Action *",
-            json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "*"}}),
-            request(aws(OTHER_ROLE), None),
-            Want::Allowed(1),
-        ),
-        (
-            "Action case-insensitive, ? wildcard",
-            json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject", "STS:assume?ole"]}}),
-            request(aws(OTHER_ROLE), None),
-            Want::Allowed(1),
-        ),
-        (
-            "Action sts:AssumeRoleWithSAML only",
-            json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRoleWith*"}}),
-            request(aws(OTHER_ROLE), None),
-            Want::NotAllowed,
-        ),
-        (
-            "Action sts:TagSession only",
-            json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": ["sts:TagSession"]}}),
-            request(aws(OTHER_ROLE), None),
-            Want::NotAllowed,
-        ),
-        (
-            "NotAction excluding it",
-            json!({"Statement": {"Effect": "Allow", "Principal": "*", "NotAction": "sts:Assume*"}}),
-            request(aws(OTHER_ROLE), None),
-            Want::NotAllowed,
-        ),
-        (
-            "NotAction excluding others",
-            json!({"Statement": {"Effect": "Allow", "Principal": "*", "NotAction": "sts:TagSession"}}),
-            request(aws(OTHER_ROLE), None),
-            Want::Allowed(1),
-        ),
-        // Deny wins; Allow is needed.
-        (
-            "explicit Deny wins",
-            json!({"Statement": [
-                {"Effect": "Allow", "Principal": vendor_root.clone(), "Action": "sts:AssumeRole"},
-                {"Effect": "Deny", "Principal": {"AWS": VENDOR_ROLE}, "Action": "sts:*"}]}),
-            request(aws(VENDOR_SESSION), None),
-            Want::Denied(2),
-        ),
-        (
-            "a Deny for someone else does not apply",
-            json!({"Statement": [
-                {"Effect": "Allow", "Principal": vendor_root.clone(), "Action": "sts:AssumeRole"},
-                {"Effect": "Deny", "Principal": {"AWS": OTHER_ROLE}, "Action": "sts:*"}]}),
-            request(aws(VENDOR_SESSION), None),
-            Want::IfAccountPermits(1),
-        ),
-        (
-            "Deny alone",
-            json!({"Statement": {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"}}),
-            request(aws(VENDOR_SESSION), None),
-            Want::Denied(1),
-        ),
-        (
-            "no statement allows",
-            json!({"Version": "2012-10-17", "Statement": []}),
-            request(aws(VENDOR_SESSION), None),
-            Want::NotAllowed,
-        ),
-        (
-            "the second statement allows",
-            json!({"Statement": [
+        ("Action sts:*", any(json!({"Effect": "Allow", "Principal": "*", "Action": "sts:*"})),
+            request(aws(OTHER_ROLE), None), Want::Allowed(1)),
+        ("Action *", any(json!({"Effect": "Allow", "Principal": "*", "Action": "*"})),
+            request(aws(OTHER_ROLE), None), Want::Allowed(1)),
+        ("Action case-insensitive, ? wildcard",
+            any(json!({"Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject", "STS:assume?ole"]})),
+            request(aws(OTHER_ROLE), None), Want::Allowed(1)),
+        ("Action sts:AssumeRoleWith* only", any(json!({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRoleWith*"})),
+            request(aws(OTHER_ROLE), None), Want::NotAllowed),
+        ("Action sts:TagSession only", any(json!({"Effect": "Allow", "Principal": "*", "Action": ["sts:TagSession"]})),
+            request(aws(OTHER_ROLE), None), Want::NotAllowed),
+        ("NotAction excluding it", any(json!({"Effect": "Allow", "Principal": "*", "NotAction": "sts:Assume*"})),
+            request(aws(OTHER_ROLE), None), Want::NotAllowed),
+        ("NotAction excluding others", any(json!({"Effect": "Allow", "Principal": "*", "NotAction": "sts:TagSession"})),
+            request(aws(OTHER_ROLE), None), Want::Allowed(1)),
+        // Deny wins; an Allow is needed.
+        ("explicit Deny wins", any(json!([
+                {"Effect": "Allow", "Principal": root.clone(), "Action": "sts:AssumeRole"},
+                {"Effect": "Deny", "Principal": {"AWS": VENDOR_ROLE}, "Action": "sts:*"}])),
+            request(aws(VENDOR_SESSION), None), Want::Denied(2)),
+        ("a Deny for someone else does not apply", any(json!([
+                {"Effect": "Allow", "Principal": root.clone(), "Action": "sts:AssumeRole"},
+                {"Effect": "Deny", "Principal": {"AWS": OTHER_ROLE}, "Action": "sts:*"}])),
+            request(aws(VENDOR_SESSION), None), Want::IfAccountPermits(1)),
+        ("Deny alone", any(json!({"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"})),
+            request(aws(VENDOR_SESSION), None), Want::Denied(1)),
+        ("no statement allows", json!({"Version": "2012-10-17", "Statement": []}),
+            request(aws(VENDOR_SESSION), None), Want::NotAllowed),
+        ("the second statement allows", any(json!([
                 {"Effect": "Allow", "Principal": {"AWS": OTHER_ROLE}, "Action": "sts:AssumeRole"},
-                {"Effect": "Allow", "Principal": {"AWS": VENDOR_ROLE}, "Action": "sts:AssumeRole"}]}),
-            request(aws(VENDOR_SESSION), None),
-            Want::Allowed(2),
-        ),
-        (
-            "an unknown Deny leaves an Allow unknown",
-            json!({"Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": VENDOR_ROLE}, "Action": "sts:AssumeRole"}])),
+            request(aws(VENDOR_SESSION), None), Want::Allowed(2)),
+        ("an unknown Deny leaves an Allow unknown", any(json!([
                 {"Effect": "Allow", "Principal": {"AWS": VENDOR_ROLE}, "Action": "sts:AssumeRole"},
                 {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole",
-                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}),
-            request(aws(VENDOR_SESSION), None),
-            Want::Unknown,
-        ),
-        (
-            "an unknown Deny without an Allow is still no",
-            json!({"Statement": [
+                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}}])),
+            request(aws(VENDOR_SESSION), None), Want::Unknown),
+        ("an unknown Deny without an Allow is still no", any(json!([
                 {"Effect": "Allow", "Principal": {"AWS": OTHER_ROLE}, "Action": "sts:AssumeRole"},
                 {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole",
-                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}),
-            request(aws(VENDOR_SESSION), None),
-            Want::NotAllowed,
-        ),
-        (
-            "an unknown Effect",
-            json!({"Statement": {"Effect": "Maybe", "Principal": "*", "Action": "sts:AssumeRole"}}),
-            request(aws(VENDOR_SESSION), None),
-            Want::Unknown,
-        ),
-        (
-            "a Resource element",
-            json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole", "Resource": "*"}}),
-            request(aws(VENDOR_SESSION), None),
-            Want::Unknown,
-        ),
+                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}}])),
+            request(aws(VENDOR_SESSION), None), Want::NotAllowed),
+        ("an unknown Effect", any(json!({"Effect": "Maybe", "Principal": "*", "Action": "sts:AssumeRole"})),
+            request(aws(VENDOR_SESSION), None), Want::Unknown),
+        ("a Resource element", any(json!({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole", "Resource": "*"})),
+            request(aws(VENDOR_SESSION), None), Want::Unknown),
         // External ID conditions.
-        (
-            "StringEquals, right ID",
-            allow(vendor_root.clone(), ext_equals.clone()),
-            request(aws(VENDOR_SESSION), Some(EXT)),
-            Want::IfAccountPermits(1),
-        ),
-        (
-            "StringEquals, wrong ID",
-            allow(vendor_root.clone(), ext_equals.clone()),
-            request(aws(VENDOR_SESSION), Some("ext-124")),
-            Want::NotAllowed,
-        ),
-        (
-            "StringEquals, no ID",
-            allow(vendor_root.clone(), ext_equals.clone()),
-            request(aws(VENDOR_SESSION), None),
-            Want::NotAllowed,
-        ),
-        (
-            "StringEquals is case-sensitive",
-            allow(vendor_root.clone(), ext_equals.clone()),
-            request(aws(VENDOR_SESSION), Some("EXT-123")),
-            Want::NotAllowed,
-        ),
-        (
-            "the key is case-insensitive",
-            allow(
-                vendor_root.clone(),
-                json!({"StringEquals": {"STS:externalid": EXT}}),
-            ),
-            request(aws(VENDOR_SESSION), Some(EXT)),
-            Want::IfAccountPermits(1),
-        ),
-        (
-            "StringEquals, any of a list",
-            allow(
-                vendor_root.clone(),
-                json!({"StringEquals": {"sts:ExternalId": ["a1", EXT]}}),
-            ),
-            request(aws(VENDOR_SESSION), Some(EXT)),
-            Want::IfAccountPermits(1),
-        ),
-        (
-            "StringLike *",
-            allow(
-                vendor_root.clone(),
-                json!({"StringLike": {"sts:ExternalId": "ext-*"}}),
-            ),
-            request(aws(VENDOR_SESSION), Some(EXT)),
-            Want::IfAccountPermits(1),
-        ),
-        (
-            "StringLike ?",
-            allow(
-                vendor_root.clone(),
-                json!({"StringLike": {"sts:ExternalId": ["x", "ext-12?"]}}),
-            ),
-            request(aws(VENDOR_SESSION), Some(EXT)),
-            Want::IfAccountPermits(1),
-        ),
-        (
-            "StringLike, no match",
-            allow(
-                vendor_root.clone(),
-                json!({"StringLike": {"sts:ExternalId": "ext-?"}}),
-            ),
-            request(aws(VENDOR_SESSION), Some(EXT)),
-            Want::NotAllowed,
-        ),
-        (
-            "StringLike, no ID",
-            allow(
-                vendor_root.clone(),
-                json!({"StringLike": {"sts:ExternalId": "*"}}),
-            ),
-            request(aws(VENDOR_SESSION), None),
-            Want::NotAllowed,
-        ),
-        (
-            "StringNotEquals, other ID",
-            allow(
-                vendor_root.clone(),
-                json!({"StringNotEquals": {"sts:ExternalId": ["a", "b"]}}),
-            ),
-            request(aws(VENDOR_SESSION), Some(EXT)),
-            Want::IfAccountPermits(1),
-        ),
-        (
-            "StringNotEquals, listed ID",
-            allow(
-                vendor_root.clone(),
-                json!({"StringNotEquals": {"sts:ExternalId": ["a", EXT]}}),
-            ),
-            request(aws(VENDOR_SESSION), Some(EXT)),
-            Want::NotAllowed,
-        ),
-        (
-            "StringNotEquals, no ID holds",
-            allow(
-                vendor_root.clone(),
-                json!({"StringNotEquals": {"sts:ExternalId": EXT}}),
-            ),
-            request(aws(VENDOR_SESSION), None),
-            Want::IfAccountPermits(1),
-        ),
-        (
-            "StringNotLike, matching ID",
-            allow(
-                vendor_root.clone(),
-                json!({"StringNotLike": {"sts:ExternalId": "ext-*"}}),
-            ),
-            request(aws(VENDOR_SESSION), Some(EXT)),
-            Want::NotAllowed,
-        ),
-        (
-            "StringNotLike, no ID holds",
-            allow(
-                vendor_root.clone(),
-                json!({"StringNotLike": {"sts:ExternalId": "ext-*"}}),
-            ),
-            request(aws(VENDOR_SESSION), None),
-            Want::IfAccountPermits(1),
-        ),
-        (
-            "StringEqualsIfExists, no ID holds",
-            allow(
-                vendor_root.clone(),
-                json!({"StringEqualsIfExists": {"sts:ExternalId": EXT}}),
-            ),
-            request(aws(VENDOR_SESSION), None),
-            Want::IfAccountPermits(1),
-        ),
-        (
-            "StringEqualsIfExists, wrong ID",
-            allow(
-                vendor_root.clone(),
-                json!({"StringEqualsIfExists": {"sts:ExternalId": EXT}}),
-            ),
-            request(aws(VENDOR_SESSION), Some("nope")),
-            Want::NotAllowed,
-        ),
-        (
-            "a Deny on a wrong ID",
-            json!({"Statement": [
-                {"Effect": "Allow", "Principal": vendor_root.clone(), "Action": "sts:AssumeRole"},
+        ("StringEquals, right ID", allow(root.clone(), ext_equals.clone()),
+            request(aws(VENDOR_SESSION), Some(EXT)), Want::IfAccountPermits(1)),
+        ("StringEquals, wrong ID", allow(root.clone(), ext_equals.clone()),
+            request(aws(VENDOR_SESSION), Some("ext-124")), Want::NotAllowed),
+        ("StringEquals, no ID", allow(root.clone(), ext_equals.clone()),
+            request(aws(VENDOR_SESSION), None), Want::NotAllowed),
+        ("StringEquals is case-sensitive", allow(root.clone(), ext_equals.clone()),
+            request(aws(VENDOR_SESSION), Some("EXT-123")), Want::NotAllowed),
+        ("the key is case-insensitive", allow(root.clone(), json!({"StringEquals": {"STS:externalid": EXT}})),
+            request(aws(VENDOR_SESSION), Some(EXT)), Want::IfAccountPermits(1)),
+        ("StringEquals, any of a list", allow(root.clone(), json!({"StringEquals": {"sts:ExternalId": ["a1", EXT]}})),
+            request(aws(VENDOR_SESSION), Some(EXT)), Want::IfAccountPermits(1)),
+        ("StringLike *", allow(root.clone(), json!({"StringLike": {"sts:ExternalId": "ext-*"}})),
+            request(aws(VENDOR_SESSION), Some(EXT)), Want::IfAccountPermits(1)),
+        ("StringLike ?", allow(root.clone(), json!({"StringLike": {"sts:ExternalId": ["x", "ext-12?"]}})),
+            request(aws(VENDOR_SESSION), Some(EXT)), Want::IfAccountPermits(1)),
+        ("StringLike, no match", allow(root.clone(), json!({"StringLike": {"sts:ExternalId": "ext-?"}})),
+            request(aws(VENDOR_SESSION), Some(EXT)), Want::NotAllowed),
+        ("StringLike, no ID", allow(root.clone(), json!({"StringLike": {"sts:ExternalId": "*"}})),
+            request(aws(VENDOR_SESSION), None), Want::NotAllowed),
+        ("StringNotEquals, other ID", allow(root.clone(), json!({"StringNotEquals": {"sts:ExternalId": ["a", "b"]}})),
+            request(aws(VENDOR_SESSION), Some(EXT)), Want::IfAccountPermits(1)),
+        ("StringNotEquals, listed ID", allow(root.clone(), json!({"StringNotEquals": {"sts:ExternalId": ["a", EXT]}})),
+            request(aws(VENDOR_SESSION), Some(EXT)), Want::NotAllowed),
+        ("StringNotEquals, no ID holds", allow(root.clone(), json!({"StringNotEquals": {"sts:ExternalId": EXT}})),
+            request(aws(VENDOR_SESSION), None), Want::IfAccountPermits(1)),
+        ("StringNotLike, matching ID", allow(root.clone(), json!({"StringNotLike": {"sts:ExternalId": "ext-*"}})),
+            request(aws(VENDOR_SESSION), Some(EXT)), Want::NotAllowed),
+        ("StringNotLike, no ID holds", allow(root.clone(), json!({"StringNotLike": {"sts:ExternalId": "ext-*"}})),
+            request(aws(VENDOR_SESSION), None), Want::IfAccountPermits(1)),
+        ("StringEqualsIfExists, no ID holds", allow(root.clone(), json!({"StringEqualsIfExists": {"sts:ExternalId": EXT}})),
+            request(aws(VENDOR_SESSION), None), Want::IfAccountPermits(1)),
+        ("StringEqualsIfExists, wrong ID", allow(root.clone(), json!({"StringEqualsIfExists": {"sts:ExternalId": EXT}})),
+            request(aws(VENDOR_SESSION), Some("nope")), Want::NotAllowed),
+        ("a Deny on a wrong ID", any(json!([
+                {"Effect": "Allow", "Principal": root.clone(), "Action": "sts:AssumeRole"},
                 {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole",
-                 "Condition": {"StringNotEquals": {"sts:ExternalId": EXT}}}]}),
-            request(aws(VENDOR_SESSION), None),
-            Want::Denied(2),
-        ),
-        (
-            "another condition key is unknown",
-            allow(
-                vendor_root.clone(),
-                json!({"StringEquals": {"aws:PrincipalOrgID": "o-1"}}),
-            ),
-            request(aws(VENDOR_SESSION), Some(EXT)),
-            Want::Unknown,
-        ),
-        (
-            "another operator is unknown",
-            allow(
-                vendor_root.clone(),
-                json!({"ForAnyValue:StringEquals": {"sts:ExternalId": EXT}}),
-            ),
-            request(aws(VENDOR_SESSION), Some(EXT)),
-            Want::Unknown,
-        ),
-        (
-            "a policy variable is unknown",
-            allow(
-                vendor_root.clone(),
-                json!({"StringEquals": {"sts:ExternalId": "${aws:username}"}}),
-            ),
-            request(aws(VENDOR_SESSION), Some(EXT)),
-            Want::Unknown,
-        ),
-        (
-            "an unknown condition beside a failing one is no",
-            allow(
-                vendor_root.clone(),
-                json!({"StringEquals": {"sts:ExternalId": EXT}, "Bool": {"aws:MultiFactorAuthPresent": "true"}}),
-            ),
-            request(aws(VENDOR_SESSION), Some("wrong")),
-            Want::NotAllowed,
-        ),
-        (
-            "an unknown condition for another principal does not matter",
-            json!({"Statement": [
+                 "Condition": {"StringNotEquals": {"sts:ExternalId": EXT}}}])),
+            request(aws(VENDOR_SESSION), None), Want::Denied(2)),
+        ("another condition key is unknown", allow(root.clone(), json!({"StringEquals": {"aws:PrincipalOrgID": "o-1"}})),
+            request(aws(VENDOR_SESSION), Some(EXT)), Want::Unknown),
+        ("another operator is unknown", allow(root.clone(), json!({"ForAnyValue:StringEquals": {"sts:ExternalId": EXT}})),
+            request(aws(VENDOR_SESSION), Some(EXT)), Want::Unknown),
+        ("a policy variable is unknown", allow(root.clone(), json!({"StringEquals": {"sts:ExternalId": "${aws:username}"}})),
+            request(aws(VENDOR_SESSION), Some(EXT)), Want::Unknown),
+        ("an unknown condition beside a failing one is no", allow(root.clone(),
+                json!({"StringEquals": {"sts:ExternalId": EXT}, "Bool": {"aws:MultiFactorAuthPresent": "true"}})),
+            request(aws(VENDOR_SESSION), Some("wrong")), Want::NotAllowed),
+        ("an unknown condition for another principal does not matter", any(json!([
                 {"Effect": "Allow", "Principal": {"AWS": VENDOR_ROLE}, "Action": "sts:AssumeRole",
                  "Condition": {"StringEquals": {"sts:ExternalId": EXT}}},
                 {"Effect": "Allow", "Principal": {"AWS": OTHER_ROLE}, "Action": "sts:AssumeRole",
-                 "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]}),
-            request(aws(VENDOR_SESSION), Some(EXT)),
-            Want::Allowed(1),
-        ),
+                 "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}])),
+            request(aws(VENDOR_SESSION), Some(EXT)), Want::Allowed(1)),
         // Single values and lists.
-        (
-            "a lone Statement object and single strings",
-            json!({"Statement":
-                {"Effect": "Allow", "Principal": {"AWS": VENDOR_ROLE, "Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}}),
-            request(aws(VENDOR_SESSION), None),
-            Want::Allowed(1),
-        ),
-    ];
+        ("a lone Statement object and single strings", any(json!(
+                {"Effect": "Allow", "Principal": {"AWS": VENDOR_ROLE, "Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})),
+            request(aws(VENDOR_SESSION), None), Want::Allowed(1)),
+    ]
+}
+
+#[test]
+fn the_rules_table() {
+    let cases = rule_cases();
     let mut wrong = Vec::new();
     for (name, policy, request, want) in &cases {
         let got = evaluate(policy, request);
@@ -717,264 +367,71 @@ fn trusts(vendor: &str, integration: &str) -> Vec<(String, Value)> {
         .collect()
 }
 
+/// Vendor, integration, role, principal, external ID, expected decision.
+type VendorRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Principal,
+    Option<&'static str>,
+    Want,
+);
+
 /// For each built-in vendor and integration with a role: the vendor's principal with the right
 /// external ID, with a wrong one, without one, and a principal of another account.
-#[test]
-fn every_builtin_trust_lets_the_vendor_in_and_no_one_else() {
-    let streamkap_connector =
-        "arn:aws:sts::300973880807:assumed-role/kafkaConnectTenantAccessRole/s";
-    let streamkap_account = "arn:aws:sts::300973880807:assumed-role/any-role/s";
-    let other = "arn:aws:sts::999999999999:assumed-role/any-role/s";
+#[rustfmt::skip]
+fn vendor_rows() -> Vec<VendorRow> {
+    let kafka_connect = || aws("arn:aws:sts::300973880807:assumed-role/kafkaConnectTenantAccessRole/s");
+    let installer = || aws("arn:aws:sts::300973880807:assumed-role/installer-delegation/s");
+    let streamkap = || aws("arn:aws:sts::300973880807:assumed-role/any-role/s");
+    let upsolver_api = || aws("arn:aws:sts::428641199958:assumed-role/upsolver-api/s");
+    let upsolver_account = || aws("arn:aws:sts::922761411349:assumed-role/any-role/s");
+    let kkp = || aws("arn:aws:sts::111122223333:assumed-role/kkp-controller/s");
+    let other = || aws("arn:aws:sts::999999999999:assumed-role/any-role/s");
     let ec2 = || Principal::Service("ec2.amazonaws.com".to_owned());
     let with = Some(CATALOG_EXT);
     let wrong = Some("someone-elses-id");
-    // (vendor, integration, role, principal, external id, expected)
-    let table: Vec<(&str, &str, &str, Principal, Option<&str>, Want)> = vec![
+    vec![
         // BYOC's page asks for no external ID: its principal is allowed without one. That is
         // the truth, and verify warns of it (confused deputy).
-        (
-            "streamkap",
-            "byoc",
-            "StreamkapInstallAccess",
-            aws("arn:aws:sts::300973880807:assumed-role/installer-delegation/s"),
-            with,
-            Want::Allowed(1),
-        ),
-        (
-            "streamkap",
-            "byoc",
-            "StreamkapInstallAccess",
-            aws("arn:aws:sts::300973880807:assumed-role/installer-delegation/s"),
-            None,
-            Want::Allowed(1),
-        ),
-        (
-            "streamkap",
-            "byoc",
-            "StreamkapInstallAccess",
-            aws(streamkap_account),
-            with,
-            Want::NotAllowed,
-        ),
-        (
-            "streamkap",
-            "byoc",
-            "StreamkapInstallAccess",
-            aws(other),
-            with,
-            Want::NotAllowed,
-        ),
-        (
-            "streamkap",
-            "s3",
-            "StreamkapConnectorAccess",
-            aws(streamkap_account),
-            with,
-            Want::IfAccountPermits(1),
-        ),
-        (
-            "streamkap",
-            "s3",
-            "StreamkapConnectorAccess",
-            aws(streamkap_account),
-            wrong,
-            Want::NotAllowed,
-        ),
-        (
-            "streamkap",
-            "s3",
-            "StreamkapConnectorAccess",
-            aws(streamkap_account),
-            None,
-            Want::NotAllowed,
-        ),
-        (
-            "streamkap",
-            "s3",
-            "StreamkapConnectorAccess",
-            aws(other),
-            with,
-            Want::NotAllowed,
-        ),
-        (
-            "streamkap",
-            "glue",
-            "StreamkapConnectorAccess",
-            aws(streamkap_connector),
-            with,
-            Want::Allowed(1),
-        ),
-        (
-            "streamkap",
-            "glue",
-            "StreamkapConnectorAccess",
-            aws(streamkap_connector),
-            wrong,
-            Want::NotAllowed,
-        ),
-        (
-            "streamkap",
-            "glue",
-            "StreamkapConnectorAccess",
-            aws(streamkap_connector),
-            None,
-            Want::NotAllowed,
-        ),
-        (
-            "streamkap",
-            "glue",
-            "StreamkapConnectorAccess",
-            aws(streamkap_account),
-            with,
-            Want::NotAllowed,
-        ),
-        (
-            "streamkap",
-            "glue",
-            "StreamkapConnectorAccess",
-            aws(other),
-            with,
-            Want::NotAllowed,
-        ),
-        (
-            "streamkap",
-            "redshift",
-            "StreamkapConnectorAccess",
-            aws(streamkap_account),
-            with,
-            Want::IfAccountPermits(1),
-        ),
-        (
-            "streamkap",
-            "redshift",
-            "StreamkapConnectorAccess",
-            aws(streamkap_account),
-            wrong,
-            Want::NotAllowed,
-        ),
-        (
-            "streamkap",
-            "redshift",
-            "StreamkapConnectorAccess",
-            aws(streamkap_account),
-            None,
-            Want::NotAllowed,
-        ),
-        (
-            "streamkap",
-            "redshift",
-            "StreamkapConnectorAccess",
-            aws(other),
-            with,
-            Want::NotAllowed,
-        ),
-        (
-            "upsolver",
-            "my-vpc",
-            "UpsolverManagementRole",
-            aws("arn:aws:sts::428641199958:assumed-role/upsolver-api/s"),
-            with,
-            Want::Allowed(1),
-        ),
-        (
-            "upsolver",
-            "my-vpc",
-            "UpsolverManagementRole",
-            aws("arn:aws:sts::428641199958:assumed-role/upsolver-api/s"),
-            wrong,
-            Want::NotAllowed,
-        ),
-        (
-            "upsolver",
-            "my-vpc",
-            "UpsolverManagementRole",
-            aws("arn:aws:sts::428641199958:assumed-role/upsolver-api/s"),
-            None,
-            Want::NotAllowed,
-        ),
-        (
-            "upsolver",
-            "my-vpc",
-            "UpsolverManagementRole",
-            aws("arn:aws:sts::922761411349:assumed-role/any-role/s"),
-            with,
-            Want::IfAccountPermits(2),
-        ),
-        (
-            "upsolver",
-            "my-vpc",
-            "UpsolverManagementRole",
-            aws("arn:aws:sts::922761411349:assumed-role/any-role/s"),
-            None,
-            Want::NotAllowed,
-        ),
-        (
-            "upsolver",
-            "my-vpc",
-            "UpsolverManagementRole",
-            aws(other),
-            with,
-            Want::NotAllowed,
-        ),
-        (
-            "upsolver",
-            "my-vpc",
-            "UpsolverManagementRole",
-            ec2(),
-            None,
-            Want::NotAllowed,
-        ),
+        ("streamkap", "byoc", "StreamkapInstallAccess", installer(), with, Want::Allowed(1)),
+        ("streamkap", "byoc", "StreamkapInstallAccess", installer(), None, Want::Allowed(1)),
+        ("streamkap", "byoc", "StreamkapInstallAccess", streamkap(), with, Want::NotAllowed),
+        ("streamkap", "byoc", "StreamkapInstallAccess", other(), with, Want::NotAllowed),
+        ("streamkap", "s3", "StreamkapConnectorAccess", streamkap(), with, Want::IfAccountPermits(1)),
+        ("streamkap", "s3", "StreamkapConnectorAccess", streamkap(), wrong, Want::NotAllowed),
+        ("streamkap", "s3", "StreamkapConnectorAccess", streamkap(), None, Want::NotAllowed),
+        ("streamkap", "s3", "StreamkapConnectorAccess", other(), with, Want::NotAllowed),
+        ("streamkap", "glue", "StreamkapConnectorAccess", kafka_connect(), with, Want::Allowed(1)),
+        ("streamkap", "glue", "StreamkapConnectorAccess", kafka_connect(), wrong, Want::NotAllowed),
+        ("streamkap", "glue", "StreamkapConnectorAccess", kafka_connect(), None, Want::NotAllowed),
+        ("streamkap", "glue", "StreamkapConnectorAccess", streamkap(), with, Want::NotAllowed),
+        ("streamkap", "glue", "StreamkapConnectorAccess", other(), with, Want::NotAllowed),
+        ("streamkap", "redshift", "StreamkapConnectorAccess", streamkap(), with, Want::IfAccountPermits(1)),
+        ("streamkap", "redshift", "StreamkapConnectorAccess", streamkap(), wrong, Want::NotAllowed),
+        ("streamkap", "redshift", "StreamkapConnectorAccess", streamkap(), None, Want::NotAllowed),
+        ("streamkap", "redshift", "StreamkapConnectorAccess", other(), with, Want::NotAllowed),
+        ("upsolver", "my-vpc", "UpsolverManagementRole", upsolver_api(), with, Want::Allowed(1)),
+        ("upsolver", "my-vpc", "UpsolverManagementRole", upsolver_api(), wrong, Want::NotAllowed),
+        ("upsolver", "my-vpc", "UpsolverManagementRole", upsolver_api(), None, Want::NotAllowed),
+        ("upsolver", "my-vpc", "UpsolverManagementRole", upsolver_account(), with, Want::IfAccountPermits(2)),
+        ("upsolver", "my-vpc", "UpsolverManagementRole", upsolver_account(), None, Want::NotAllowed),
+        ("upsolver", "my-vpc", "UpsolverManagementRole", other(), with, Want::NotAllowed),
+        ("upsolver", "my-vpc", "UpsolverManagementRole", ec2(), None, Want::NotAllowed),
         // The server role is for Upsolver's EC2 instances in your account, not for a vendor.
-        (
-            "upsolver",
-            "my-vpc",
-            "UpsolverServerRole",
-            ec2(),
-            None,
-            Want::Allowed(1),
-        ),
-        (
-            "upsolver",
-            "my-vpc",
-            "UpsolverServerRole",
-            aws("arn:aws:sts::428641199958:assumed-role/upsolver-api/s"),
-            with,
-            Want::NotAllowed,
-        ),
-        (
-            "upsolver",
-            "my-vpc",
-            "UpsolverServerRole",
-            aws(other),
-            with,
-            Want::NotAllowed,
-        ),
+        ("upsolver", "my-vpc", "UpsolverServerRole", ec2(), None, Want::Allowed(1)),
+        ("upsolver", "my-vpc", "UpsolverServerRole", upsolver_api(), with, Want::NotAllowed),
+        ("upsolver", "my-vpc", "UpsolverServerRole", other(), with, Want::NotAllowed),
         // KKP's principal is --trust-principal; its trust takes no external ID.
-        (
-            "kubermatic",
-            "role",
-            "KubermaticKKPRole",
-            aws("arn:aws:sts::111122223333:assumed-role/kkp-controller/s"),
-            None,
-            Want::Allowed(1),
-        ),
-        (
-            "kubermatic",
-            "role",
-            "KubermaticKKPRole",
-            aws("arn:aws:sts::111122223333:assumed-role/other/s"),
-            None,
-            Want::NotAllowed,
-        ),
-        (
-            "kubermatic",
-            "role",
-            "KubermaticKKPRole",
-            aws(other),
-            None,
-            Want::NotAllowed,
-        ),
-    ];
+        ("kubermatic", "role", "KubermaticKKPRole", kkp(), None, Want::Allowed(1)),
+        ("kubermatic", "role", "KubermaticKKPRole", aws("arn:aws:sts::111122223333:assumed-role/other/s"), None, Want::NotAllowed),
+        ("kubermatic", "role", "KubermaticKKPRole", other(), None, Want::NotAllowed),
+    ]
+}
+
+#[test]
+fn every_builtin_trust_lets_the_vendor_in_and_no_one_else() {
+    let table = vendor_rows();
     let mut wrong_rows = Vec::new();
     for (vendor, integration, role, principal, external_id, want) in &table {
         let trusts = trusts(vendor, integration);
