@@ -1,5 +1,5 @@
-//! Verification: read a role or user back, compare it with the catalog, and prove a role can be
-//! assumed. Used by `verify` and at the end of `apply`.
+//! Verification: read a role or user back, compare it with the catalog, ask the trust evaluator
+//! who may assume a role, and prove it can be assumed. Used by `verify` and at the end of `apply`.
 
 mod assume;
 mod trust;
