@@ -32,6 +32,7 @@ pub fn verification_lines(verification: &Verification) -> Vec<String> {
                 Status::Pass => "pass",
                 Status::Fail => "FAIL",
                 Status::Expected => "expected",
+                Status::Warn => "warn",
             };
             format!("{status:<9}{}: {}", c.name, c.detail)
         })

@@ -108,6 +108,8 @@ fn aws_managed_policy_exists(env: &Env, name: &str) -> bool {
 #[test]
 fn every_vendor_applies_verifies_reapplies_without_writes_and_tears_down_to_nothing() {
     let env = Env::start();
+    // Checks verify warns of, for every case: text lines as verify prints them.
+    let mut warnings = Vec::new();
     for (case, flags) in CASES {
         let args: Vec<&str> = ["apply", "--output", "json"]
             .iter()
@@ -161,6 +163,23 @@ fn every_vendor_applies_verifies_reapplies_without_writes_and_tears_down_to_noth
                 run.stdout, run.stderr
             );
             assert!(!run.stdout.contains("FAIL"), "{case}: {}", run.stdout);
+            assert!(
+                run.stdout
+                    .contains("pass     trust evaluation: another account may not assume the role"),
+                "{case}: {}",
+                run.stdout
+            );
+            warnings.extend(
+                run.stdout
+                    .lines()
+                    .filter(|l| l.starts_with("warn"))
+                    .map(|l| {
+                        format!(
+                            "{case}: {}",
+                            l.split(": the trust policy asks").next().unwrap_or(l)
+                        )
+                    }),
+            );
         }
         for arn in &out.user_arns {
             let run = env.onboard(&["verify", "--user-arn", arn]);
@@ -223,6 +242,16 @@ fn every_vendor_applies_verifies_reapplies_without_writes_and_tears_down_to_noth
         assert_eq!(run.code, 0);
         env.take_calls();
     }
+    // Only the trusts whose pages ask for no external ID, for a principal of another account.
+    assert_eq!(
+        warnings,
+        [
+            "streamkap byoc: warn     trust evaluation: \
+             arn:aws:iam::300973880807:role/installer-delegation needs the external ID",
+            "kubermatic role: warn     trust evaluation: \
+             arn:aws:iam::111122223333:role/kkp needs the external ID",
+        ]
+    );
 }
 
 #[test]

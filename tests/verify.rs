@@ -1,5 +1,7 @@
 //! verify: catalog comparison read back from AWS, and what it reports when things differ.
 
+use serde_json::json;
+
 use crate::harness::output::{ApplyOutput, Verification};
 use crate::harness::{Env, xml_values};
 
@@ -119,6 +121,14 @@ fn a_role_without_onboards_tags_is_checked_without_a_catalog_comparison() {
         [
             ("role exists", "pass"),
             ("catalog comparison", "expected"),
+            (
+                "trust evaluation: arn:aws:iam::123456789012:root may assume the role",
+                "pass"
+            ),
+            (
+                "trust evaluation: another account may not assume the role",
+                "pass"
+            ),
             ("sts:AssumeRole", "pass"),
             ("sts:GetCallerIdentity as the role", "pass"),
         ]
@@ -137,5 +147,115 @@ fn a_missing_role_fails_verification() {
         ),
         "{}",
         run.stdout
+    );
+}
+
+/// The trust evaluator's checks in `verify --output json`: name and status of each.
+fn trust_checks(out: &Verification) -> Vec<(&str, &str)> {
+    out.checks
+        .iter()
+        .filter(|c| c.name.starts_with("trust evaluation: "))
+        .map(|c| (c.name.as_str(), c.status.as_str()))
+        .collect()
+}
+
+#[test]
+fn the_trust_evaluator_passes_the_catalogs_trust_and_fails_a_tampered_one() {
+    const CONNECTOR: &str = "StreamkapConnectorAccess";
+    const CONNECTOR_ARN: &str = "arn:aws:iam::123456789012:role/StreamkapConnectorAccess";
+    const VENDOR: &str = "arn:aws:iam::300973880807:root";
+    let env = Env::start();
+    env.onboard(&[
+        "apply",
+        "--vendor",
+        "streamkap",
+        "--integration",
+        "s3",
+        "--param",
+        "bucket=cdc-bucket",
+        "--external-id",
+        "streamkap-ext-1",
+        "--no-verify",
+    ])
+    .assert_code(0);
+    let verify = || env.onboard(&["verify", "--role-arn", CONNECTOR_ARN, "--output", "json"]);
+
+    let run = verify();
+    run.assert_code(0);
+    let out: Verification = run.json();
+    let may = format!("trust evaluation: {VENDOR} may assume the role");
+    let needs = format!("trust evaluation: {VENDOR} needs the external ID");
+    let other = "trust evaluation: another account may not assume the role";
+    assert_eq!(
+        trust_checks(&out),
+        [
+            (may.as_str(), "pass"),
+            (needs.as_str(), "pass"),
+            (other, "pass")
+        ]
+    );
+    assert!(
+        out.checks
+            .iter()
+            .any(|c| c.name == needs && c.detail.starts_with("without an external ID")),
+        "{:?}",
+        out.checks
+    );
+
+    // The external ID condition dropped behind onboard's back: the vendor's account may assume
+    // the role without it.
+    let vendor_statement = json!({"Effect": "Allow", "Principal": {"AWS": VENDOR},
+        "Action": "sts:AssumeRole"});
+    let update = |document: serde_json::Value| {
+        env.iam(&[
+            ("Action", "UpdateAssumeRolePolicy"),
+            ("RoleName", CONNECTOR),
+            ("PolicyDocument", &document.to_string()),
+        ]);
+    };
+    update(json!({"Version": "2012-10-17", "Statement": [vendor_statement]}));
+    let run = verify();
+    run.assert_code(1);
+    let out: Verification = run.json();
+    assert!(!out.passed);
+    assert_eq!(
+        trust_checks(&out),
+        [
+            (may.as_str(), "pass"),
+            (needs.as_str(), "fail"),
+            (other, "pass")
+        ]
+    );
+
+    // The condition back, but a second statement trusts everyone who knows the ID.
+    let condition = json!({"StringEquals": {"sts:ExternalId": "streamkap-ext-1"}});
+    let mut guarded = vendor_statement.clone();
+    guarded["Condition"] = condition.clone();
+    let everyone = json!({"Effect": "Allow", "Principal": {"AWS": "*"},
+        "Action": "sts:AssumeRole", "Condition": condition});
+    update(json!({"Version": "2012-10-17", "Statement": [guarded, everyone]}));
+    let run = verify();
+    run.assert_code(1);
+    let out: Verification = run.json();
+    assert_eq!(
+        trust_checks(&out),
+        [
+            (may.as_str(), "pass"),
+            (needs.as_str(), "pass"),
+            (other, "fail")
+        ]
+    );
+    let detail = &out.checks.iter().find(|c| c.name == other).unwrap().detail;
+    assert!(
+        detail.ends_with(
+            "may assume the role with external ID streamkap-ext-1: statement 2 allows it"
+        ),
+        "{detail}"
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("error: verification of {CONNECTOR_ARN} failed")),
+        "{}",
+        run.stderr
     );
 }

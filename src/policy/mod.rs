@@ -1,6 +1,7 @@
 //! IAM policy documents: decoding what AWS returns, and comparing documents in a canonical form.
 
 pub mod limits;
+pub mod trust;
 
 use serde_json::{Map, Value};
 

@@ -1,7 +1,8 @@
-//! Verification: read a role or user back, compare it with the catalog, and prove a role can be
-//! assumed. Used by `verify` and at the end of `apply`.
+//! Verification: read a role or user back, compare it with the catalog, ask the trust evaluator
+//! who may assume a role, and prove it can be assumed. Used by `verify` and at the end of `apply`.
 
 mod assume;
+mod trust;
 
 use std::collections::BTreeSet;
 
@@ -16,8 +17,9 @@ use crate::error::Result;
 use crate::plan::Plan;
 use crate::policy::{external_ids, same_document, trusted_principal_names};
 use crate::state::{
-    Desired, INTEGRATION_SEPARATOR, INTEGRATION_TAG, Observed, ObservedPolicy, ObservedRole,
-    ObservedUser, RESOURCE_TAG, Tags, VENDOR_TAG, is_aws_managed, is_owned, params_from_tags,
+    Desired, DesiredRole, INTEGRATION_SEPARATOR, INTEGRATION_TAG, Observed, ObservedPolicy,
+    ObservedRole, ObservedUser, RESOURCE_TAG, Tags, VENDOR_TAG, is_aws_managed, is_owned,
+    params_from_tags,
 };
 
 /// The outcome of one check.
@@ -29,6 +31,9 @@ pub enum Status {
     /// Not a pass, but what a correct setup shows: the customer may not assume the vendor's role,
     /// or there is nothing to compare.
     Expected,
+    /// Worth a look, but not a failure: the trust evaluator cannot tell, or a trust policy as
+    /// the catalog writes it lets the vendor in without an external ID (confused deputy).
+    Warn,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -235,11 +240,18 @@ pub async fn verify_role(
     let mut checks = vec![check("role exists", Status::Pass, role.arn.clone())];
     let trust_external_id = external_ids(&role.trust).into_iter().next();
     let desired = expected.resolve(aws, &role.tags, trust_external_id);
+    let expected_trust = desired
+        .as_ref()
+        .ok()
+        .and_then(|d| wanted_role(d, &role))
+        .map_or(&role.trust, |r| &r.trust);
+    let trust_checks = trust::checks(&role, expected_trust);
     let (catalog_checks, (assume_checks, assumed_role_arn)) = tokio::join!(
         compare_role(aws, expected, &prefetched, &role, desired),
         assume::assume(aws, &role, caller, settings, first),
     );
     checks.extend(catalog_checks?);
+    checks.extend(trust_checks);
     checks.extend(assume_checks);
     Ok(Verification::new(
         "role",
@@ -349,6 +361,15 @@ async fn compare_attached(
     Ok(checks)
 }
 
+/// The catalog's role that `role` was created from: by its resource tag, else by name.
+fn wanted_role<'a>(desired: &'a Desired, role: &ObservedRole) -> Option<&'a DesiredRole> {
+    let role_id = role.tags.get(RESOURCE_TAG);
+    desired
+        .roles
+        .iter()
+        .find(|r| Some(&r.id) == role_id || r.name == role.name)
+}
+
 /// Trust policy, attachments and instance profile, compared with the catalog.
 async fn compare_role(
     aws: &Aws,
@@ -361,12 +382,7 @@ async fn compare_role(
         Ok(desired) => desired,
         Err(why) => return Ok(vec![check("catalog comparison", Status::Expected, why)]),
     };
-    let role_id = role.tags.get(RESOURCE_TAG);
-    let Some(wanted) = desired
-        .roles
-        .iter()
-        .find(|r| Some(&r.id) == role_id || r.name == role.name)
-    else {
+    let Some(wanted) = wanted_role(&desired, role) else {
         let detail = format!(
             "the {} {} catalog entry has no such role",
             desired.vendor, desired.integration

@@ -77,6 +77,7 @@ pub struct Verification {
 #[derive(Debug, Deserialize)]
 pub struct Check {
     pub name: String,
+    /// `pass`, `fail`, `expected` or `warn`.
     pub status: String,
     pub detail: String,
 }
