@@ -28,6 +28,7 @@ pub mod cli;
 mod commands;
 pub mod error;
 pub mod executor;
+pub mod export;
 pub mod handoff;
 pub mod interrupt;
 pub mod logging;
@@ -69,5 +70,6 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Teardown(args) => commands::teardown::run(args, global).await,
         cli::Command::Catalog(command) => commands::catalog::run(command, global).await,
         cli::Command::RotateKey(args) => commands::rotate_key::run(args, global).await,
+        cli::Command::Export(args) => commands::export::run(args, global).await,
     }
 }

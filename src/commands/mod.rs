@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod catalog;
+pub mod export;
 pub mod plan;
 pub mod rotate_key;
 mod target;
