@@ -573,11 +573,19 @@ mod tests {
         out
     }
 
+    /// Vendor, integrations, parameter values, the same values as Terraform variables.
+    type Case = (
+        &'static str,
+        &'static [&'static str],
+        &'static [(&'static str, &'static str)],
+        Value,
+    );
+
     /// The configuration parses back, and evaluated with the deployer's values it creates
     /// exactly the policies, trust, attachments and tags apply creates with the same values.
     #[test]
     fn the_configuration_evaluates_to_what_apply_creates() {
-        let cases: [(&str, &[&str], &[(&str, &str)], Value); 4] = [
+        let cases: [Case; 4] = [
             (
                 "streamkap",
                 &["s3", "glue"],
