@@ -262,10 +262,11 @@ fn call<const N: usize>(name: &str, args: [Expression; N]) -> Expression {
     builder.build().into()
 }
 
+/// An object with identifier keys (`source = ...`), as Terraform's own blocks expect.
 fn object<const N: usize>(entries: [(&str, Expression); N]) -> Expression {
     let object: Object<ObjectKey, Expression> = entries
         .into_iter()
-        .map(|(k, v)| (ObjectKey::from(k), v))
+        .map(|(k, v)| (ObjectKey::Identifier(hcl::Identifier::unchecked(k)), v))
         .collect();
     Expression::Object(object)
 }
