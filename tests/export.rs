@@ -168,10 +168,17 @@ fn cfn_lint_accepts_every_builtin_template() {
 struct Iam {
     /// Policy name -> document.
     policies: BTreeMap<String, Value>,
-    /// Role name -> (trust, max session duration, tags).
-    roles: BTreeMap<String, (Value, String, Vec<(String, String)>)>,
+    roles: BTreeMap<String, Role>,
     /// Instance profile name -> role names.
     instance_profiles: BTreeMap<String, Vec<String>>,
+}
+
+/// A role as read back: trust, max session duration, tags sorted.
+#[derive(Debug, PartialEq)]
+struct Role {
+    trust: Value,
+    max_session_duration: String,
+    tags: Vec<(String, String)>,
 }
 
 fn document(xml: &str, tag: &str) -> Value {
@@ -206,11 +213,11 @@ fn read_iam(env: &Env) -> Iam {
         let duration = xml_values(&role, "MaxSessionDuration")[0].clone();
         roles.insert(
             name,
-            (
-                document(&role, "AssumeRolePolicyDocument"),
-                duration,
-                sorted_pairs(tags),
-            ),
+            Role {
+                trust: document(&role, "AssumeRolePolicyDocument"),
+                max_session_duration: duration,
+                tags: sorted_pairs(tags),
+            },
         );
     }
     let mut instance_profiles = BTreeMap::new();
@@ -268,7 +275,14 @@ fn create_stack(env: &Env, name: &str, template: &str, parameters: &[(&str, &str
 /// durations, role tags and instance profiles `onboard apply` creates with the same flags.
 #[test]
 fn a_deployed_template_creates_what_apply_creates() {
-    let cases: [(&str, &str, &[(&str, &str)], &[(&str, &str)]); 2] = [
+    // Vendor, integration, its parameters for apply, the same for the stack.
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+        &'static [(&'static str, &'static str)],
+    );
+    let cases: [Case; 2] = [
         (
             "streamkap",
             "s3",
