@@ -98,6 +98,9 @@ pub enum Command {
     /// Print the man page (roff) generated from this help, for example `onboard man | man -l -`,
     /// or write one page per command into a directory.
     Man(ManArgs),
+    /// Write the vendor's policies, roles, instance profiles and users as a CloudFormation
+    /// template or Terraform configuration, without any AWS call.
+    Export(ExportArgs),
 }
 
 /// Which catalog entry, which integrations, with which parameters and names.
@@ -333,4 +336,44 @@ pub struct ManArgs {
     /// instead of printing onboard.1.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Default of the template's external ID parameter (vendors whose trust policy asks for
+    /// one). Without it the deployer must give one.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+
+    /// ARN of a managed policy to set as the permissions boundary of every role.
+    #[arg(long, value_name = "ARN")]
+    pub permissions_boundary: Option<String>,
+
+    /// Maximum session duration of the roles, 3600 to 43200 seconds. Default: the catalog's,
+    /// else 3600.
+    #[arg(long, value_name = "SECONDS")]
+    pub max_session_duration: Option<i32>,
+
+    /// Extra tag for every resource, KEY=VALUE; repeatable.
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+
+    /// What to write.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+
+    /// Write to this file instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// A CloudFormation template (JSON); deploy it with CAPABILITY_NAMED_IAM, also as a StackSet.
+    Cloudformation,
+    /// Terraform configuration (HCL) for the hashicorp/aws provider.
+    Terraform,
 }

@@ -28,6 +28,7 @@ pub mod cli;
 mod commands;
 pub mod error;
 pub mod executor;
+pub mod export;
 pub mod handoff;
 pub mod interrupt;
 pub mod logging;
@@ -72,5 +73,6 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::RotateKey(args) => commands::rotate_key::run(args, global).await,
         cli::Command::Completions(args) => commands::completions::run(args),
         cli::Command::Man(args) => commands::man::run(args),
+        cli::Command::Export(args) => commands::export::run(args, global).await,
     }
 }

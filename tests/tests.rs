@@ -6,6 +6,7 @@ mod harness;
 
 mod catalog;
 mod drift;
+mod export;
 mod faults;
 mod input;
 mod interrupts;

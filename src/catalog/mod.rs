@@ -17,7 +17,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use params::{ParamKind, ParamSpec, parse_param, resolve_params};
+pub use params::{ParamKind, ParamSpec, known_params, parse_param, resolve_params};
 pub use render::{Naming, RenderContext, placeholders, render, uses_external_id};
 
 use crate::error::{Error, Result};

@@ -87,6 +87,25 @@ impl ParamKind {
     }
 }
 
+impl ParamKind {
+    /// A regular expression (whole value, in the syntax CloudFormation's `AllowedPattern` and
+    /// Terraform's `regex` share) that values of this kind match. It is coarser than
+    /// [`ParamKind::problem`] where a rule (no IP address, reserved prefixes) is not a simple
+    /// pattern.
+    pub fn pattern(self) -> &'static str {
+        match self {
+            ParamKind::S3Bucket => "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+            ParamKind::GlueDatabase => "^[a-z0-9_-]{1,255}$",
+            ParamKind::RedshiftCluster => "^[a-z](-?[a-z0-9]){0,62}$",
+            ParamKind::AccountId => "^[0-9]{12}$",
+            ParamKind::PrincipalArn => {
+                "^arn:aws[a-z-]*:iam::[0-9]{12}:(root|(role|user)/[A-Za-z0-9+=,.@_/-]+)$"
+            }
+            ParamKind::Identifier => "^[A-Za-z0-9_-]{1,64}$",
+        }
+    }
+}
+
 /// Parses a `--param NAME=VALUE`.
 pub fn parse_param(text: &str) -> Result<(String, String)> {
     match text.split_once('=') {
@@ -105,12 +124,37 @@ pub fn resolve_params(
     selected: &[(&str, &Integration)],
     given: &[(String, String)],
 ) -> Result<BTreeMap<String, String>> {
-    let specs: Vec<&ParamSpec> = selected.iter().flat_map(|(_, i)| &i.parameters).collect();
-    let integrations = selected
+    let values = known_params(vendor, selected, given)?;
+    let specs = selected.iter().flat_map(|(_, i)| &i.parameters);
+    if let Some(spec) = specs.into_iter().find(|p| !values.contains_key(&p.name)) {
+        return Err(Error::Usage(format!(
+            "vendor {vendor} ({}) needs --param {}=VALUE: {}",
+            integration_names(selected),
+            spec.name,
+            spec.description
+        )));
+    }
+    Ok(values)
+}
+
+fn integration_names(selected: &[(&str, &Integration)]) -> String {
+    selected
         .iter()
         .map(|(n, _)| *n)
         .collect::<Vec<_>>()
-        .join(", ");
+        .join(", ")
+}
+
+/// The parameter values given or defaulted for the selected integrations, checked as
+/// [`resolve_params`] checks them; a required parameter without a value is left out (export turns
+/// it into a template parameter the deployer fills in).
+pub fn known_params(
+    vendor: &str,
+    selected: &[(&str, &Integration)],
+    given: &[(String, String)],
+) -> Result<BTreeMap<String, String>> {
+    let specs: Vec<&ParamSpec> = selected.iter().flat_map(|(_, i)| &i.parameters).collect();
+    let integrations = integration_names(selected);
     for (name, _) in given {
         if !specs.iter().any(|p| &p.name == name) {
             let known: Vec<&str> = specs.iter().map(|p| p.name.as_str()).collect();
@@ -132,10 +176,7 @@ pub fn resolve_params(
             .find(|(n, _)| *n == spec.name)
             .map(|(_, v)| v.clone());
         let Some(value) = value.or_else(|| spec.default.clone()) else {
-            return Err(Error::Usage(format!(
-                "vendor {vendor} ({integrations}) needs --param {}=VALUE: {}",
-                spec.name, spec.description
-            )));
+            continue;
         };
         if let Some(problem) = spec.kind.problem(&value) {
             return Err(Error::Usage(format!(

@@ -18,13 +18,13 @@ use crate::output::{emit, verification_lines};
 use crate::plan::{ApplyOptions, Plan, Present, plan_apply};
 use crate::policy::external_ids;
 use crate::policy::limits::{
-    check_desired, check_external_id, check_max_session_duration, check_policy_arn, parse_tag,
+    check_desired, check_max_session_duration, check_policy_arn, parse_tag,
 };
 use crate::state::{Desired, Observed};
 use crate::verification::{Expected, Reads, Verification, verify_role, verify_user};
 
 /// Length of a generated external ID (hex characters of 32 random bytes).
-const GENERATED_EXTERNAL_ID_BYTES: usize = 32;
+pub(super) const GENERATED_EXTERNAL_ID_BYTES: usize = 32;
 
 /// What `apply --output json` prints.
 #[derive(Debug, Serialize)]
@@ -53,21 +53,23 @@ pub struct ApplyOutput {
     pub verifications: Vec<Verification>,
 }
 
-/// Applies the flags that are not about the catalog entry, checked without any AWS call.
-fn configure(ctx: &mut RenderContext, args: &ChangeArgs) -> Result<()> {
-    if let Some(arn) = &args.permissions_boundary {
+/// Applies the flags that are not about the catalog entry (`--permissions-boundary`,
+/// `--max-session-duration`, `--tag`), checked without any AWS call.
+pub(super) fn configure(
+    ctx: &mut RenderContext,
+    permissions_boundary: Option<&str>,
+    max_session_duration: Option<i32>,
+    tags: &[String],
+) -> Result<()> {
+    if let Some(arn) = permissions_boundary {
         check_policy_arn("--permissions-boundary", arn)?;
     }
-    if let Some(seconds) = args.max_session_duration {
+    if let Some(seconds) = max_session_duration {
         check_max_session_duration(seconds)?;
     }
-    ctx.permissions_boundary = args.permissions_boundary.clone();
-    ctx.max_session_duration = args.max_session_duration;
-    ctx.tags = args
-        .tags
-        .iter()
-        .map(|t| parse_tag(t))
-        .collect::<Result<_>>()?;
+    ctx.permissions_boundary = permissions_boundary.map(str::to_owned);
+    ctx.max_session_duration = max_session_duration;
+    ctx.tags = tags.iter().map(|t| parse_tag(t)).collect::<Result<_>>()?;
     Ok(())
 }
 
@@ -101,20 +103,14 @@ pub(super) struct Prepared {
 pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::Result<Prepared> {
     let target = Target::resolve(&args.target)?;
     let needs_external_id = target.needs_external_id();
-    if let Some(id) = &args.external_id {
-        check_external_id(id)?;
-        if !needs_external_id {
-            let integrations: Vec<&str> = target.selected().iter().map(|(n, _)| *n).collect();
-            return Err(Error::Usage(format!(
-                "--external-id: vendor {} ({}) has no trust policy with an external ID condition",
-                target.catalog.vendor,
-                integrations.join(", ")
-            ))
-            .into());
-        }
-    }
+    target.check_external_id(args.external_id.as_deref())?;
     let mut offline = target.context("000000000000", "aws", "us-east-1");
-    configure(&mut offline, args)?;
+    configure(
+        &mut offline,
+        args.permissions_boundary.as_deref(),
+        args.max_session_duration,
+        &args.tags,
+    )?;
     let stand_in = "0".repeat(2 * GENERATED_EXTERNAL_ID_BYTES);
     offline.external_id = Some(args.external_id.clone().unwrap_or(stand_in));
     check_desired(&target.render(&offline)?)?;

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod catalog;
 pub mod completions;
+pub mod export;
 pub mod man;
 pub mod plan;
 pub mod rotate_key;

@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 
 use crate::catalog::{
-    CatalogSource, Integration, Naming, RenderContext, VendorCatalog, parse_param, render,
-    resolve_params, uses_external_id,
+    CatalogSource, Integration, Naming, RenderContext, VendorCatalog, known_params, parse_param,
+    render, resolve_params, uses_external_id,
 };
 use crate::cli::TargetArgs;
 use crate::error::{Error, Result};
-use crate::policy::limits::check_path;
+use crate::policy::limits::{check_external_id, check_path};
 use crate::state::Desired;
 
 /// Name of the parameter `--trust-principal` sets.
@@ -25,12 +25,22 @@ pub struct Target {
 impl Target {
     /// Loads the entry and checks integrations, parameters, names and path.
     pub fn resolve(args: &TargetArgs) -> Result<Self> {
+        Self::from_args(args, true)
+    }
+
+    /// As [`Target::resolve`], but a required parameter may be left without a value (it is
+    /// missing from `params`): export leaves it to the template's deployer.
+    pub fn resolve_partial(args: &TargetArgs) -> Result<Self> {
+        Self::from_args(args, false)
+    }
+
+    fn from_args(args: &TargetArgs, complete: bool) -> Result<Self> {
         let source = match (&args.vendor, &args.catalog_file) {
             (_, Some(path)) => CatalogSource::File(path),
             (Some(vendor), None) => CatalogSource::Builtin(vendor),
             (None, None) => unreachable!("clap requires --vendor or --catalog-file"),
         };
-        Self::new(
+        Self::build(
             source.load()?,
             &args.integrations,
             &args.params,
@@ -41,6 +51,7 @@ impl Target {
                 role_name: args.role_name.clone(),
                 path: args.path.clone(),
             },
+            complete,
         )
     }
 
@@ -50,6 +61,17 @@ impl Target {
         params: &[String],
         trust_principal: Option<&str>,
         naming: Naming,
+    ) -> Result<Self> {
+        Self::build(catalog, integrations, params, trust_principal, naming, true)
+    }
+
+    fn build(
+        catalog: VendorCatalog,
+        integrations: &[String],
+        params: &[String],
+        trust_principal: Option<&str>,
+        naming: Naming,
+        complete: bool,
     ) -> Result<Self> {
         check_path(&naming.path)?;
         let mut given = params
@@ -69,7 +91,11 @@ impl Target {
             }
             given.push((TRUST_PRINCIPAL_PARAM.to_owned(), principal.to_owned()));
         }
-        let params = resolve_params(&catalog.vendor, &selected, &given)?;
+        let params = if complete {
+            resolve_params(&catalog.vendor, &selected, &given)?
+        } else {
+            known_params(&catalog.vendor, &selected, &given)?
+        };
         let integrations = selected.iter().map(|(name, _)| name.to_string()).collect();
         Ok(Target {
             catalog,
@@ -89,6 +115,21 @@ impl Target {
     /// Whether any trust policy of the selected integrations asks for an external ID.
     pub fn needs_external_id(&self) -> bool {
         uses_external_id(&self.selected())
+    }
+
+    /// Checks `--external-id` when given: a valid external ID, for a vendor that takes one.
+    pub fn check_external_id(&self, id: Option<&str>) -> Result<()> {
+        let Some(id) = id else { return Ok(()) };
+        check_external_id(id)?;
+        if !self.needs_external_id() {
+            let integrations: Vec<&str> = self.selected().iter().map(|(n, _)| *n).collect();
+            return Err(Error::Usage(format!(
+                "--external-id: vendor {} ({}) has no trust policy with an external ID condition",
+                self.catalog.vendor,
+                integrations.join(", ")
+            )));
+        }
+        Ok(())
     }
 
     /// A render context for the account, with this target's names and parameters.

@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde::de::DeserializeOwned;
 
-pub use moto::Moto;
+pub use moto::{Moto, cfn_lint};
 pub use proxy::FaultCounts;
 use proxy::{Fault, FaultKind, Proxy};
 
@@ -241,6 +241,11 @@ impl Env {
     /// A raw IAM query straight to moto (not through the proxy, so it is not counted).
     pub fn iam(&self, params: &[(&str, &str)]) -> String {
         self.moto.iam(params)
+    }
+
+    /// A raw CloudFormation query straight to moto.
+    pub fn cloudformation(&self, params: &[(&str, &str)]) -> String {
+        self.moto.cloudformation(params)
     }
 
     /// Names of all roles in the account.

@@ -26,6 +26,20 @@ fn moto_server() -> PathBuf {
     venv
 }
 
+/// The cfn-lint to run: $CFN_LINT, else the one next to the moto_server in use (both are
+/// installed into one virtualenv by tests/setup-moto.sh).
+pub fn cfn_lint() -> PathBuf {
+    if let Some(path) = std::env::var_os("CFN_LINT") {
+        return path.into();
+    }
+    let path = moto_server().with_file_name("cfn-lint");
+    assert!(
+        path.exists(),
+        "cfn-lint not found next to moto_server: run the tests with tests/run.sh, which installs it, or set CFN_LINT"
+    );
+    path
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -67,10 +81,20 @@ impl Moto {
 
     /// An IAM query with the given form parameters; panics unless moto answers 200.
     pub fn iam(&self, params: &[(&str, &str)]) -> String {
+        self.query("iam", "2010-05-08", params)
+    }
+
+    /// A CloudFormation query with the given form parameters; panics unless moto answers 200.
+    pub fn cloudformation(&self, params: &[(&str, &str)]) -> String {
+        self.query("cloudformation", "2010-05-15", params)
+    }
+
+    /// A Query-protocol call to `service` (which moto tells by the credential scope).
+    fn query(&self, service: &str, version: &str, params: &[(&str, &str)]) -> String {
         use std::io::{Read, Write};
         let body: Vec<String> = params
             .iter()
-            .chain(&[("Version", "2010-05-08")])
+            .chain(&[("Version", version)])
             .map(|(k, v)| format!("{k}={}", encode(v)))
             .collect();
         let body = body.join("&");
@@ -79,7 +103,7 @@ impl Moto {
             stream,
             "POST / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\
              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
-             Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0\r\n\r\n{body}",
+             Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\r\n{body}",
             self.port,
             body.len()
         )

@@ -1,0 +1,337 @@
+//! `onboard export`: the desired state rendered for no account in particular, written as a
+//! CloudFormation template ([`cloudformation`]) or Terraform configuration ([`terraform`]).
+//!
+//! The catalog is rendered once, by the same [`render`](crate::catalog::render) apply uses, with
+//! a [marker](Input::marker) in place of every value only the deployment knows: the account,
+//! partition and region, the external ID, and the vendor's parameters. Each format turns the
+//! markers into its own references (`${AWS::AccountId}`, `var.bucket`), so names, documents,
+//! tags and attachments have one source of truth.
+
+pub mod cloudformation;
+pub mod terraform;
+
+use std::collections::BTreeMap;
+
+use crate::catalog::{Integration, RenderContext};
+use crate::state::Desired;
+
+/// Opens a marker; a private-use character no catalog entry or flag holds.
+const OPEN: char = '\u{E000}';
+/// Closes a marker.
+const CLOSE: char = '\u{E001}';
+
+/// Characters IAM allows in an external ID (besides letters and digits), for the patterns.
+const EXTERNAL_ID_PATTERN: &str = r"^[\w+=,.@:/-]+$";
+/// Shortest external ID IAM accepts.
+pub const EXTERNAL_ID_MIN: usize = 2;
+/// Longest external ID IAM accepts.
+pub const EXTERNAL_ID_MAX: usize = 1224;
+
+/// A value the deploying account or the deployer supplies.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Input {
+    AccountId,
+    Partition,
+    Region,
+    ExternalId,
+    /// A catalog parameter, by its catalog name.
+    Param(String),
+}
+
+impl Input {
+    /// The text that stands for this input in a rendered string.
+    pub fn marker(&self) -> String {
+        let key = match self {
+            Input::AccountId => "AccountId",
+            Input::Partition => "Partition",
+            Input::Region => "Region",
+            Input::ExternalId => "ExternalId",
+            Input::Param(name) => return format!("{OPEN}param:{name}{CLOSE}"),
+        };
+        format!("{OPEN}{key}{CLOSE}")
+    }
+
+    fn from_key(key: &str) -> Input {
+        match key {
+            "AccountId" => Input::AccountId,
+            "Partition" => Input::Partition,
+            "Region" => Input::Region,
+            "ExternalId" => Input::ExternalId,
+            other => Input::Param(
+                other
+                    .strip_prefix("param:")
+                    .expect("markers are made by Input::marker")
+                    .to_owned(),
+            ),
+        }
+    }
+}
+
+/// A piece of a rendered string: text as it is, or an input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Text(String),
+    Input(Input),
+}
+
+/// Splits a rendered string into text and inputs, in order.
+pub fn pieces(text: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(OPEN) {
+        if start > 0 {
+            out.push(Piece::Text(rest[..start].to_owned()));
+        }
+        let after = &rest[start + OPEN.len_utf8()..];
+        let end = after.find(CLOSE).expect("markers are closed");
+        out.push(Piece::Input(Input::from_key(&after[..end])));
+        rest = &after[end + CLOSE.len_utf8()..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Text(rest.to_owned()));
+    }
+    out
+}
+
+/// A parameter (CloudFormation) or variable (Terraform) of the export: the external ID or one
+/// of the vendor's parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parameter {
+    /// [`Input::ExternalId`] or [`Input::Param`].
+    pub input: Input,
+    pub description: String,
+    /// The value given on the command line or the catalog's default; none makes the parameter
+    /// required.
+    pub default: Option<String>,
+    /// A regular expression every valid value matches (whole value).
+    pub pattern: String,
+    /// Length bounds not expressed by the pattern.
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+}
+
+/// What an export writes: the desired state with markers, and its parameters.
+#[derive(Debug, Clone)]
+pub struct Export {
+    /// Rendered with [`Input::marker`]s for the account, partition, region, external ID and
+    /// parameters (see [`Export::context`]).
+    pub desired: Desired,
+    pub parameters: Vec<Parameter>,
+}
+
+impl Export {
+    /// The parameters of the `selected` integrations: the external ID first (when a trust
+    /// policy asks for one), then the vendor's parameters, with the `known` values as defaults.
+    pub fn parameters(
+        selected: &[(&str, &Integration)],
+        known: &BTreeMap<String, String>,
+        external_id: Option<&str>,
+        needs_external_id: bool,
+    ) -> Vec<Parameter> {
+        let mut parameters = Vec::new();
+        if needs_external_id {
+            parameters.push(Parameter {
+                input: Input::ExternalId,
+                description: "External ID the vendor gave you; the trust policy requires it in \
+                              sts:AssumeRole"
+                    .to_owned(),
+                default: external_id.map(str::to_owned),
+                pattern: EXTERNAL_ID_PATTERN.to_owned(),
+                min_length: Some(EXTERNAL_ID_MIN),
+                max_length: Some(EXTERNAL_ID_MAX),
+            });
+        }
+        for spec in selected.iter().flat_map(|(_, i)| &i.parameters) {
+            let input = Input::Param(spec.name.clone());
+            if parameters.iter().any(|p| p.input == input) {
+                continue;
+            }
+            parameters.push(Parameter {
+                input,
+                description: spec.description.clone(),
+                default: known.get(&spec.name).cloned(),
+                pattern: spec.kind.pattern().to_owned(),
+                min_length: None,
+                max_length: None,
+            });
+        }
+        parameters
+    }
+
+    /// `ctx` with markers for the account, partition, region and `parameters`, to render with.
+    pub fn context(ctx: &RenderContext, parameters: &[Parameter]) -> RenderContext {
+        let mut ctx = ctx.clone();
+        ctx.account = Input::AccountId.marker();
+        ctx.partition = Input::Partition.marker();
+        ctx.region = Input::Region.marker();
+        ctx.external_id = None;
+        ctx.params.clear();
+        for parameter in parameters {
+            match &parameter.input {
+                Input::ExternalId => ctx.external_id = Some(Input::ExternalId.marker()),
+                Input::Param(name) => {
+                    ctx.params.insert(name.clone(), parameter.input.marker());
+                }
+                other => unreachable!("{other:?} is no parameter"),
+            }
+        }
+        ctx
+    }
+
+    /// Whether any string of the desired state uses `input`.
+    pub fn uses(&self, input: &Input) -> bool {
+        let marker = input.marker();
+        serde_json::to_string(&self.desired)
+            .expect("desired state serializes")
+            .contains(&marker)
+    }
+}
+
+/// `trust-principal` as `TrustPrincipal`: letters and digits, each word capitalized.
+pub(crate) fn camel_case(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            let first = chars.next().expect("not empty").to_ascii_uppercase();
+            std::iter::once(first).chain(chars).collect::<String>()
+        })
+        .collect()
+}
+
+/// `StreamkapInstallAccess` as `streamkap_install_access`, `org-id` as `org_id`.
+pub(crate) fn snake_case(text: &str) -> String {
+    let mut out = String::new();
+    let mut previous: Option<char> = None;
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            let boundary = c.is_ascii_uppercase()
+                && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit());
+            if boundary {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+        previous = Some(c);
+    }
+    let out = out.trim_end_matches('_').to_owned();
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("_{out}")
+    } else {
+        out
+    }
+}
+
+/// Hands out unique names: the wanted one, else with a suffix, else numbered.
+#[derive(Debug, Default)]
+pub(crate) struct UniqueNames(std::collections::BTreeSet<String>);
+
+impl UniqueNames {
+    pub(crate) fn take(&mut self, wanted: &str, suffix: &str) -> String {
+        let candidates = [wanted.to_owned(), format!("{wanted}{suffix}")];
+        let numbered = (2..).map(|n| format!("{wanted}{suffix}{n}"));
+        let name = candidates
+            .into_iter()
+            .chain(numbered)
+            .find(|c| !self.0.contains(c))
+            .expect("some number is free");
+        self.0.insert(name.clone());
+        name
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::catalog::{known_params, load_builtin, render};
+
+    /// The export of a built-in vendor's integrations (default one when none named), with
+    /// `given` parameter values and external ID; names and flags as the catalog has them.
+    pub(crate) fn export_of(
+        vendor: &str,
+        integrations: &[&str],
+        given: &[(&str, &str)],
+        external_id: Option<&str>,
+    ) -> Export {
+        let catalog = load_builtin(vendor).unwrap();
+        let names: Vec<String> = integrations.iter().map(|s| s.to_string()).collect();
+        let selected = catalog.select(&names, false).unwrap();
+        let given: Vec<(String, String)> = given
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let known = known_params(vendor, &selected, &given).unwrap();
+        let needs = crate::catalog::uses_external_id(&selected);
+        let parameters = Export::parameters(&selected, &known, external_id, needs);
+        let ctx = RenderContext::new("000000000000", "aws", "us-east-1");
+        let desired = render(&catalog, &selected, &Export::context(&ctx, &parameters)).unwrap();
+        Export {
+            desired,
+            parameters,
+        }
+    }
+
+    /// The same integrations rendered as apply renders them, for `account` in partition aws.
+    pub(crate) fn applied(
+        vendor: &str,
+        integrations: &[&str],
+        params: &[(&str, &str)],
+        external_id: &str,
+        account: &str,
+    ) -> Desired {
+        let catalog = load_builtin(vendor).unwrap();
+        let names: Vec<String> = integrations.iter().map(|s| s.to_string()).collect();
+        let selected = catalog.select(&names, false).unwrap();
+        let mut ctx = RenderContext::new(account, "aws", "us-east-1");
+        ctx.params = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ctx.external_id = Some(external_id.to_owned());
+        render(&catalog, &selected, &ctx).unwrap()
+    }
+
+    #[test]
+    fn markers_split_back_into_inputs() {
+        let text = format!(
+            "arn:{}:s3:::{}-${{aws:username}}",
+            Input::Partition.marker(),
+            Input::Param("bucket".into()).marker()
+        );
+        assert_eq!(
+            pieces(&text),
+            [
+                Piece::Text("arn:".into()),
+                Piece::Input(Input::Partition),
+                Piece::Text(":s3:::".into()),
+                Piece::Input(Input::Param("bucket".into())),
+                Piece::Text("-${aws:username}".into()),
+            ]
+        );
+        assert_eq!(pieces("plain"), [Piece::Text("plain".into())]);
+    }
+
+    #[test]
+    fn names_convert_between_cases() {
+        assert_eq!(camel_case("trust-principal"), "TrustPrincipal");
+        assert_eq!(
+            camel_case("StreamkapInstallAccess"),
+            "StreamkapInstallAccess"
+        );
+        assert_eq!(
+            snake_case("StreamkapInstallAccess"),
+            "streamkap_install_access"
+        );
+        assert_eq!(snake_case("org-id"), "org_id");
+        assert_eq!(
+            snake_case("AWSCloudFormationReadOnlyAccess"),
+            "awscloud_formation_read_only_access"
+        );
+        let mut names = UniqueNames::default();
+        assert_eq!(names.take("A", "Role"), "A");
+        assert_eq!(names.take("A", "Role"), "ARole");
+        assert_eq!(names.take("A", "Role"), "ARole2");
+    }
+}

@@ -1,0 +1,354 @@
+//! `onboard export`: no AWS call and no credentials; the CloudFormation templates pass cfn-lint;
+//! deployed on moto's CloudFormation they create the policies and trust apply creates.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use onboard::policy::{canonical, decode_document};
+use serde_json::Value;
+
+use crate::harness::{Env, cfn_lint, sorted, xml_values};
+
+/// cfn-lint rules a built-in template breaks on purpose, by vendor and integration, and why.
+const LINT_EXCEPTIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "streamkap",
+        "byoc",
+        "E3510",
+        "Streamkap's page gives its statements \"Sid\": \"\" verbatim; IAM accepts an empty Sid",
+    ),
+    (
+        "upsolver",
+        "my-vpc",
+        "W2511",
+        "Upsolver's page gives the trust policy Version 2008-10-17 verbatim; IAM accepts it",
+    ),
+];
+
+fn export(env: &Env, args: &[&str]) -> String {
+    let mut all = vec!["export"];
+    all.extend_from_slice(args);
+    let run = env.onboard_without_credentials(&all);
+    run.assert_code(0);
+    run.stdout.clone()
+}
+
+#[test]
+fn export_makes_no_aws_call_and_needs_no_credentials() {
+    let env = Env::start();
+    let args = ["--vendor", "streamkap", "--integration", "s3"];
+    let template: Value = serde_json::from_str(&export(
+        &env,
+        &[&args[..], &["--format", "cloudformation"]].concat(),
+    ))
+    .unwrap();
+    assert_eq!(
+        template["Resources"]["StreamkapConnectorAccess"]["Type"],
+        "AWS::IAM::Role"
+    );
+    // The bucket was not given: the deployer must fill it in.
+    assert_eq!(template["Parameters"]["Bucket"].get("Default"), None);
+    let hcl = export(&env, &[&args[..], &["--format", "terraform"]].concat());
+    assert!(
+        hcl.contains("resource \"aws_iam_role\" \"streamkap_connector_access\""),
+        "{hcl}"
+    );
+    // Every AWS call would have gone through the counting proxy.
+    assert_eq!(env.take_calls(), Vec::<String>::new());
+
+    // --output-file writes the same text as stdout.
+    let path = env.temp_path("template.json");
+    let path_text = path.to_str().unwrap();
+    let run = env.onboard_without_credentials(&[
+        "export",
+        "--vendor",
+        "streamkap",
+        "--integration",
+        "s3",
+        "--format",
+        "terraform",
+        "--output-file",
+        path_text,
+    ]);
+    run.assert_code(0);
+    assert_eq!(run.stdout, "");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), hcl);
+}
+
+#[test]
+fn bad_input_is_refused_before_anything_is_written() {
+    let env = Env::start();
+    let path = env.temp_path("out.json");
+    let path_text = path.to_str().unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--integration", "s3", "--param", "bucket=Bad_Bucket"],
+            "--param bucket=Bad_Bucket is not valid",
+        ),
+        (
+            &["--external-id", "abc"],
+            "--external-id: vendor streamkap (byoc) has no trust policy with an external ID",
+        ),
+        (
+            &["--integration", "s3", "--external-id", "a"],
+            "external ID 'a' is 1 characters",
+        ),
+        (
+            &["--max-session-duration", "60"],
+            "--max-session-duration 60 is out of range",
+        ),
+    ];
+    for (args, message) in cases {
+        let mut all = vec![
+            "export",
+            "--vendor",
+            "streamkap",
+            "--format",
+            "cloudformation",
+            "--output-file",
+            path_text,
+        ];
+        all.extend_from_slice(args);
+        let run = env.onboard_without_credentials(&all);
+        run.assert_code(2);
+        assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
+        assert!(!path.exists(), "{args:?} wrote a file");
+    }
+    let run = env.onboard_without_credentials(&["export", "--vendor", "streamkap"]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("--format"), "{}", run.stderr);
+}
+
+#[test]
+fn cfn_lint_accepts_every_builtin_template() {
+    let env = Env::start();
+    let cases = [
+        ("streamkap", "byoc"),
+        ("streamkap", "s3"),
+        ("streamkap", "glue"),
+        ("streamkap", "redshift"),
+        ("upsolver", "my-vpc"),
+        ("kubermatic", "user"),
+        ("kubermatic", "role"),
+        ("stream-manager", "iam-user"),
+    ];
+    for (vendor, integration) in cases {
+        let path = env.temp_path(&format!("{vendor}-{integration}.json"));
+        let template = export(
+            &env,
+            &[
+                "--vendor",
+                vendor,
+                "--integration",
+                integration,
+                "--format",
+                "cloudformation",
+            ],
+        );
+        std::fs::write(&path, template).unwrap();
+        let mut command = Command::new(cfn_lint());
+        for (_, _, rule, _) in LINT_EXCEPTIONS
+            .iter()
+            .filter(|(v, i, _, _)| (*v, *i) == (vendor, integration))
+        {
+            command.arg(format!("--ignore-checks={rule}"));
+        }
+        let output = command.arg(&path).output().expect("cfn-lint runs");
+        assert!(
+            output.status.success(),
+            "cfn-lint on {vendor} {integration}:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// What the account holds, read with raw IAM calls: documents in canonical form.
+#[derive(Debug, PartialEq)]
+struct Iam {
+    /// Policy name -> document.
+    policies: BTreeMap<String, Value>,
+    roles: BTreeMap<String, Role>,
+    /// Instance profile name -> role names.
+    instance_profiles: BTreeMap<String, Vec<String>>,
+}
+
+/// A role as read back: trust, max session duration, tags sorted.
+#[derive(Debug, PartialEq)]
+struct Role {
+    trust: Value,
+    max_session_duration: String,
+    tags: Vec<(String, String)>,
+}
+
+fn document(xml: &str, tag: &str) -> Value {
+    let text = &xml_values(xml, tag)[0];
+    canonical(&decode_document(text).unwrap())
+}
+
+fn read_iam(env: &Env) -> Iam {
+    let mut policies = BTreeMap::new();
+    let list = env.iam(&[("Action", "ListPolicies"), ("Scope", "Local")]);
+    for (name, arn) in xml_values(&list, "PolicyName")
+        .into_iter()
+        .zip(xml_values(&list, "Arn"))
+    {
+        let policy = env.iam(&[("Action", "GetPolicy"), ("PolicyArn", &arn)]);
+        let version = &xml_values(&policy, "DefaultVersionId")[0];
+        let version = env.iam(&[
+            ("Action", "GetPolicyVersion"),
+            ("PolicyArn", &arn),
+            ("VersionId", version),
+        ]);
+        policies.insert(name, document(&version, "Document"));
+    }
+    let mut roles = BTreeMap::new();
+    for name in env.role_names() {
+        let role = env.iam(&[("Action", "GetRole"), ("RoleName", &name)]);
+        let tags = env.iam(&[("Action", "ListRoleTags"), ("RoleName", &name)]);
+        let tags: Vec<(String, String)> = xml_values(&tags, "Key")
+            .into_iter()
+            .zip(xml_values(&tags, "Value"))
+            .collect();
+        let duration = xml_values(&role, "MaxSessionDuration")[0].clone();
+        roles.insert(
+            name,
+            Role {
+                trust: document(&role, "AssumeRolePolicyDocument"),
+                max_session_duration: duration,
+                tags: sorted_pairs(tags),
+            },
+        );
+    }
+    let mut instance_profiles = BTreeMap::new();
+    for name in env.instance_profile_names() {
+        let profile = env.iam(&[
+            ("Action", "GetInstanceProfile"),
+            ("InstanceProfileName", &name),
+        ]);
+        instance_profiles.insert(name, sorted(xml_values(&profile, "RoleName")));
+    }
+    Iam {
+        policies,
+        roles,
+        instance_profiles,
+    }
+}
+
+fn sorted_pairs(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    pairs.sort();
+    pairs
+}
+
+/// Creates a stack from `template` with `parameters` and waits for its outcome (moto creates
+/// it within the call); returns DescribeStacks' answer.
+fn create_stack(env: &Env, name: &str, template: &str, parameters: &[(&str, &str)]) -> String {
+    let mut params: Vec<(String, String)> = vec![
+        ("Action".into(), "CreateStack".into()),
+        ("StackName".into(), name.into()),
+        ("TemplateBody".into(), template.into()),
+        (
+            "Capabilities.member.1".into(),
+            "CAPABILITY_NAMED_IAM".into(),
+        ),
+    ];
+    for (i, (key, value)) in parameters.iter().enumerate() {
+        let n = i + 1;
+        params.push((
+            format!("Parameters.member.{n}.ParameterKey"),
+            key.to_string(),
+        ));
+        params.push((
+            format!("Parameters.member.{n}.ParameterValue"),
+            value.to_string(),
+        ));
+    }
+    let params: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    env.cloudformation(&params);
+    env.cloudformation(&[("Action", "DescribeStacks"), ("StackName", name)])
+}
+
+/// The template deployed on moto's CloudFormation creates the policies, trust policies, session
+/// durations, role tags and instance profiles `onboard apply` creates with the same flags.
+#[test]
+fn a_deployed_template_creates_what_apply_creates() {
+    // Vendor, integration, its parameters for apply, the same for the stack.
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+        &'static [(&'static str, &'static str)],
+    );
+    let cases: [Case; 2] = [
+        (
+            "streamkap",
+            "s3",
+            &[("bucket", "example-bucket")],
+            &[("Bucket", "example-bucket")],
+        ),
+        (
+            "upsolver",
+            "my-vpc",
+            &[("org-id", "org42")],
+            &[("OrgId", "org42")],
+        ),
+    ];
+    for (vendor, integration, params, stack_params) in cases {
+        let env = Env::start();
+        let mut flags = vec![
+            "--vendor",
+            vendor,
+            "--integration",
+            integration,
+            "--path",
+            "/vendors/",
+            "--tag",
+            "team=data",
+            "--max-session-duration",
+            "7200",
+        ];
+        let param_flags: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        for flag in &param_flags {
+            flags.extend(["--param", flag]);
+        }
+        let mut apply = vec!["apply", "--no-verify", "--external-id", "xid-42"];
+        apply.extend_from_slice(&flags);
+        env.onboard(&apply).assert_code(0);
+        let applied = read_iam(&env);
+        env.onboard(&["teardown", "--yes"]).assert_code(0);
+        env.assert_empty();
+
+        // The parameters are left to the stack, the external ID as well.
+        let mut export_args = flags.clone();
+        export_args.retain(|a| !param_flags.iter().any(|p| p == a));
+        export_args.retain(|a| *a != "--param");
+        export_args.extend(["--format", "cloudformation"]);
+        let template = self::export(&env, &export_args);
+        let mut stack_params = stack_params.to_vec();
+        stack_params.push(("ExternalId", "xid-42"));
+        let stack = create_stack(&env, "onboard-export", &template, &stack_params);
+        assert_eq!(
+            xml_values(&stack, "StackStatus"),
+            ["CREATE_COMPLETE"],
+            "{stack}"
+        );
+        let deployed = read_iam(&env);
+        assert!(!deployed.roles.is_empty(), "{vendor}: no role");
+        assert_eq!(deployed, applied, "{vendor} {integration}");
+        let outputs = xml_values(&stack, "OutputValue");
+        assert!(
+            outputs.contains(&"xid-42".to_owned()),
+            "{vendor}: {outputs:?}"
+        );
+        let role = applied.roles.keys().next().unwrap();
+        assert!(
+            outputs
+                .iter()
+                .any(|o| o.ends_with(&format!(":role/vendors/{role}"))),
+            "{vendor}: {outputs:?}"
+        );
+    }
+}
