@@ -92,6 +92,10 @@ pub enum Command {
     /// Replace the access key of a vendor's user: create the new key, hand it over, then
     /// deactivate and delete the old one.
     RotateKey(RotateKeyArgs),
+    /// Check the documents apply would create, offline: unknown actions, size limits, writes on
+    /// "Resource": "*", roles anyone or a third party without an external ID can assume.
+    /// Exits 1 when a finding is an error.
+    Lint(LintArgs),
 }
 
 /// Which catalog entry, which integrations, with which parameters and names.
@@ -164,8 +168,10 @@ pub struct ChangeArgs {
     #[command(flatten)]
     pub target: TargetArgs,
 
-    /// External ID for trust policies that ask for one (given by the vendor). Without it onboard
-    /// keeps the role's current one, or generates one and prints it for you to hand over.
+    /// External ID for trust policies that ask for one (given by the vendor); trust statements
+    /// that let another account assume a role without one (Streamkap BYOC) get the sts:ExternalId
+    /// condition added. Without it onboard keeps the role's current one, or, where the catalog
+    /// asks for one, generates one and prints it for you to hand over.
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
 
@@ -300,7 +306,8 @@ pub struct ShowArgs {
     #[arg(long, default_value = "aws")]
     pub partition: String,
 
-    /// External ID to render trust policies with. Default: ${ExternalId} left in place.
+    /// External ID to render trust policies with, also added to statements that trust another
+    /// account without one (as apply does). Default: ${ExternalId} left in place.
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
 }
@@ -312,4 +319,36 @@ pub struct RotateKeyArgs {
 
     #[command(flatten)]
     pub key: KeyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Built-in vendor to check (see `onboard catalog list`).
+    #[arg(long, required_unless_present = "catalog_file")]
+    pub vendor: Option<String>,
+
+    /// A catalog file of your own instead (see catalog/schema.json).
+    #[arg(long, value_name = "PATH", conflicts_with = "vendor")]
+    pub catalog_file: Option<PathBuf>,
+
+    /// Integration to check; repeatable. Default: the vendor's default integration.
+    #[arg(long = "integration", value_name = "NAME")]
+    pub integrations: Vec<String>,
+
+    /// Parameter value, NAME=VALUE; repeatable.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+
+    /// Principal that may assume the role (vendors that take one).
+    #[arg(long, value_name = "ARN")]
+    pub trust_principal: Option<String>,
+
+    /// External ID to check the trust policies with, as apply would add it.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+
+    /// Your account id: principals in it are not third parties. Default: a stand-in account
+    /// (so every account id a trust policy names counts as another account).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
 }

@@ -69,5 +69,6 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Teardown(args) => commands::teardown::run(args, global).await,
         cli::Command::Catalog(command) => commands::catalog::run(command, global).await,
         cli::Command::RotateKey(args) => commands::rotate_key::run(args, global).await,
+        cli::Command::Lint(args) => commands::lint::run(args, global).await,
     }
 }

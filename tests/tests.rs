@@ -11,6 +11,7 @@ mod input;
 mod interrupts;
 mod keys;
 mod lifecycle;
+mod lint;
 mod ownership;
 mod vendors;
 mod verify;

@@ -7,6 +7,7 @@ use anyhow::Context;
 use futures_util::future::try_join_all;
 use serde::Serialize;
 
+use super::lint::{STAND_IN_ACCOUNT, STAND_IN_EXTERNAL_ID, no_external_id};
 use super::target::Target;
 use crate::aws::Aws;
 use crate::aws::Caller;
@@ -16,14 +17,16 @@ use crate::error::{Error, Result};
 use crate::handoff::{Handoff, KeyReport, key_lines};
 use crate::output::{emit, verification_lines};
 use crate::plan::{ApplyOptions, Plan, Present, plan_apply};
-use crate::policy::external_ids;
 use crate::policy::limits::{
     check_desired, check_external_id, check_max_session_duration, check_policy_arn, parse_tag,
 };
+use crate::policy::lint::{lint, refuse_errors};
+use crate::policy::{external_ids, statements, trusts_third_party_without_external_id};
 use crate::state::{Desired, Observed};
 use crate::verification::{Expected, Reads, Verification, verify_role, verify_user};
 
-/// Length of a generated external ID (hex characters of 32 random bytes).
+/// Length of a generated external ID in bytes (twice as many hex characters: as long as
+/// [`STAND_IN_EXTERNAL_ID`]).
 const GENERATED_EXTERNAL_ID_BYTES: usize = 32;
 
 /// What `apply --output json` prints.
@@ -90,34 +93,33 @@ pub(super) struct Prepared {
     pub desired: Desired,
     pub observed: Observed,
     pub plan: Plan,
-    /// Whether the vendor takes an external ID.
-    pub needs_external_id: bool,
     /// Whether the external ID was generated in this run.
     pub generated: bool,
 }
 
 /// Checks every flag offline (the entry rendered for a stand-in account of the same length as a
-/// real one), then reads the caller and what exists, and plans. Makes no write call.
+/// real one) and lints the documents (refusing on errors), then reads the caller and what
+/// exists, and plans; lint's warnings go to the log. Makes no write call.
 pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::Result<Prepared> {
     let target = Target::resolve(&args.target)?;
     let needs_external_id = target.needs_external_id();
     if let Some(id) = &args.external_id {
         check_external_id(id)?;
-        if !needs_external_id {
-            let integrations: Vec<&str> = target.selected().iter().map(|(n, _)| *n).collect();
-            return Err(Error::Usage(format!(
-                "--external-id: vendor {} ({}) has no trust policy with an external ID condition",
-                target.catalog.vendor,
-                integrations.join(", ")
-            ))
-            .into());
-        }
     }
-    let mut offline = target.context("000000000000", "aws", "us-east-1");
+    let mut offline = target.context(STAND_IN_ACCOUNT, "aws", "us-east-1");
     configure(&mut offline, args)?;
-    let stand_in = "0".repeat(2 * GENERATED_EXTERNAL_ID_BYTES);
-    offline.external_id = Some(args.external_id.clone().unwrap_or(stand_in));
-    check_desired(&target.render(&offline)?)?;
+    offline.external_id = Some(
+        args.external_id
+            .clone()
+            .unwrap_or_else(|| STAND_IN_EXTERNAL_ID.to_owned()),
+    );
+    offline.added_external_id = args.external_id.clone();
+    let checked = target.render(&offline)?;
+    if args.external_id.is_some() && checked.external_id.is_none() {
+        return Err(no_external_id(&target).into());
+    }
+    check_desired(&checked)?;
+    refuse_errors(&checked, &lint(&checked))?;
 
     let aws = Aws::connect(global).await;
     let caller = aws.caller().await?;
@@ -127,9 +129,11 @@ pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::R
     ctx.partition = caller.partition.clone();
     ctx.region = aws.region().to_owned();
     ctx.external_id = args.external_id.clone();
-    let observed = aws.observe(&target.render(&ctx)?).await?;
+    let named = target.render(&ctx)?;
+    let observed = aws.observe(&named).await?;
 
-    // The external ID: the one given, else the one the roles already trust, else a new one.
+    // The external ID: the one given, else the one the roles already trust, else (for trust
+    // policies that ask for one) a new one.
     let mut generated = false;
     if needs_external_id && ctx.external_id.is_none() {
         let existing = observed
@@ -146,8 +150,25 @@ pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::R
             }
         };
     }
+    // Third parties trusted without one keep the external ID an earlier --external-id added.
+    if ctx.added_external_id.is_none() {
+        ctx.added_external_id = named
+            .roles
+            .iter()
+            .filter(|role| {
+                statements(&role.trust)
+                    .iter()
+                    .any(|s| trusts_third_party_without_external_id(s, &ctx.account))
+            })
+            .filter_map(|role| observed.roles.get(&role.name)?.as_ref())
+            .flat_map(|role| external_ids(&role.trust))
+            .next();
+    }
     let desired = target.render(&ctx)?;
     check_desired(&desired)?;
+    for finding in lint(&desired) {
+        tracing::warn!("lint: {finding}");
+    }
     let options = ApplyOptions {
         exclusive: args.exclusive,
     };
@@ -158,7 +179,6 @@ pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::R
         desired,
         observed,
         plan,
-        needs_external_id,
         generated,
     })
 }
@@ -172,7 +192,6 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         desired,
         observed,
         plan,
-        needs_external_id,
         generated,
         ..
     } = prepare(&args.change, global).await?;
@@ -228,7 +247,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     );
     text.extend(verifications.iter().flat_map(verification_lines));
     text.extend(key_lines(&access_keys));
-    if let Some(id) = desired.external_id.as_ref().filter(|_| needs_external_id) {
+    if let Some(id) = &desired.external_id {
         let note = if generated {
             " (generated: give it to the vendor with the role ARN)"
         } else {
@@ -251,7 +270,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         role_arn: role_arns.first().cloned(),
         role_arns,
         user_arns,
-        external_id: desired.external_id.clone().filter(|_| needs_external_id),
+        external_id: desired.external_id.clone(),
         external_id_generated: generated,
         access_keys,
         changed: !changes.is_empty(),

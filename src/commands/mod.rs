@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod catalog;
+pub mod lint;
 pub mod plan;
 pub mod rotate_key;
 mod target;
