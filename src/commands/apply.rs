@@ -99,7 +99,8 @@ pub(super) struct Prepared {
 
 /// Checks every flag offline (the entry rendered for a stand-in account of the same length as a
 /// real one) and lints the documents (refusing on errors), then reads the caller and what
-/// exists, and plans; lint's warnings go to the log. Makes no write call.
+/// exists, and plans; when the plan writes anything, lint's warnings go to the log. Makes no
+/// write call.
 pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::Result<Prepared> {
     let target = Target::resolve(&args.target)?;
     let needs_external_id = target.needs_external_id();
@@ -166,13 +167,16 @@ pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::R
     }
     let desired = target.render(&ctx)?;
     check_desired(&desired)?;
-    for finding in lint(&desired) {
-        tracing::warn!("lint: {finding}");
-    }
     let options = ApplyOptions {
         exclusive: args.exclusive,
     };
     let plan = plan_apply(&desired, &observed, options)?;
+    // Lint's warnings, when the plan is going to write something.
+    if !plan.steps.is_empty() {
+        for finding in lint(&desired) {
+            tracing::warn!("lint: {finding}");
+        }
+    }
     Ok(Prepared {
         aws,
         caller,
