@@ -92,15 +92,19 @@ pub enum Command {
     /// Replace the access key of a vendor's user: create the new key, hand it over, then
     /// deactivate and delete the old one.
     RotateKey(RotateKeyArgs),
+    /// Check the documents apply would create, offline: unknown actions, size limits, writes on
+    /// "Resource": "*", roles anyone or a third party without an external ID can assume.
+    /// Exits 1 when a finding is an error.
+    Lint(LintArgs),
+    /// Write the vendor's policies, roles, instance profiles and users as a CloudFormation
+    /// template or Terraform configuration, without any AWS call.
+    Export(ExportArgs),
     /// Print a shell completion script, for example
     /// `onboard completions bash > ~/.local/share/bash-completion/completions/onboard`.
     Completions(CompletionsArgs),
     /// Print the man page (roff) generated from this help, for example `onboard man | man -l -`,
     /// or write one page per command into a directory.
     Man(ManArgs),
-    /// Write the vendor's policies, roles, instance profiles and users as a CloudFormation
-    /// template or Terraform configuration, without any AWS call.
-    Export(ExportArgs),
 }
 
 /// Which catalog entry, which integrations, with which parameters and names.
@@ -167,17 +171,10 @@ pub struct KeyArgs {
     pub show_secret: bool,
 }
 
-/// What apply (and plan) change: the target and everything rendered into it.
-#[derive(Debug, Args)]
-pub struct ChangeArgs {
-    #[command(flatten)]
-    pub target: TargetArgs,
-
-    /// External ID for trust policies that ask for one (given by the vendor). Without it onboard
-    /// keeps the role's current one, or generates one and prints it for you to hand over.
-    #[arg(long, value_name = "ID")]
-    pub external_id: Option<String>,
-
+/// The flags that shape every role and resource but not the catalog entry: apply, plan and
+/// export share them.
+#[derive(Debug, Default, Args)]
+pub struct RenderFlags {
     /// ARN of a managed policy to set as the permissions boundary of every role.
     #[arg(long, value_name = "ARN")]
     pub permissions_boundary: Option<String>,
@@ -187,9 +184,26 @@ pub struct ChangeArgs {
     #[arg(long, value_name = "SECONDS")]
     pub max_session_duration: Option<i32>,
 
-    /// Extra tag for every resource created, KEY=VALUE; repeatable.
+    /// Extra tag for every resource, KEY=VALUE; repeatable.
     #[arg(long = "tag", value_name = "KEY=VALUE")]
     pub tags: Vec<String>,
+}
+
+/// What apply (and plan) change: the target and everything rendered into it.
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// External ID for trust policies that ask for one (given by the vendor); trust statements
+    /// that let another account assume a role without one (Streamkap BYOC) get the sts:ExternalId
+    /// condition added. Without it onboard keeps the role's current one, or, where the catalog
+    /// asks for one, generates one and prints it for you to hand over.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+
+    #[command(flatten)]
+    pub render: RenderFlags,
 
     /// Also detach managed policies the catalog does not name from onboard's roles and users
     /// (by default they are reported and left attached).
@@ -309,7 +323,8 @@ pub struct ShowArgs {
     #[arg(long, default_value = "aws")]
     pub partition: String,
 
-    /// External ID to render trust policies with. Default: ${ExternalId} left in place.
+    /// External ID to render trust policies with, also added to statements that trust another
+    /// account without one (as apply does). Default: ${ExternalId} left in place.
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
 }
@@ -344,22 +359,13 @@ pub struct ExportArgs {
     pub target: TargetArgs,
 
     /// Default of the template's external ID parameter (vendors whose trust policy asks for
-    /// one). Without it the deployer must give one.
+    /// one; trust that lets another account in without one gets the condition, as with apply).
+    /// Without it the deployer must give one.
     #[arg(long, value_name = "ID")]
     pub external_id: Option<String>,
 
-    /// ARN of a managed policy to set as the permissions boundary of every role.
-    #[arg(long, value_name = "ARN")]
-    pub permissions_boundary: Option<String>,
-
-    /// Maximum session duration of the roles, 3600 to 43200 seconds. Default: the catalog's,
-    /// else 3600.
-    #[arg(long, value_name = "SECONDS")]
-    pub max_session_duration: Option<i32>,
-
-    /// Extra tag for every resource, KEY=VALUE; repeatable.
-    #[arg(long = "tag", value_name = "KEY=VALUE")]
-    pub tags: Vec<String>,
+    #[command(flatten)]
+    pub render: RenderFlags,
 
     /// What to write.
     #[arg(long, value_enum)]
@@ -376,4 +382,36 @@ pub enum ExportFormat {
     Cloudformation,
     /// Terraform configuration (HCL) for the hashicorp/aws provider.
     Terraform,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Built-in vendor to check (see `onboard catalog list`).
+    #[arg(long, required_unless_present = "catalog_file")]
+    pub vendor: Option<String>,
+
+    /// A catalog file of your own instead (see catalog/schema.json).
+    #[arg(long, value_name = "PATH", conflicts_with = "vendor")]
+    pub catalog_file: Option<PathBuf>,
+
+    /// Integration to check; repeatable. Default: the vendor's default integration.
+    #[arg(long = "integration", value_name = "NAME")]
+    pub integrations: Vec<String>,
+
+    /// Parameter value, NAME=VALUE; repeatable.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+
+    /// Principal that may assume the role (vendors that take one).
+    #[arg(long, value_name = "ARN")]
+    pub trust_principal: Option<String>,
+
+    /// External ID to check the trust policies with, as apply would add it.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+
+    /// Your account id: principals in it are not third parties. Default: a stand-in account
+    /// (so every account id a trust policy names counts as another account).
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
 }

@@ -39,6 +39,17 @@ pub enum Error {
         total: usize,
     },
 
+    /// Lint found errors in the documents apply or plan would write (exit code 2).
+    #[error(
+        "{vendor} {integration}: lint found {count} error(s) in the documents, so nothing was done: {first} (onboard lint lists every finding)"
+    )]
+    Lint {
+        vendor: String,
+        integration: String,
+        count: usize,
+        first: String,
+    },
+
     /// Ctrl-C: the steps in flight finished, no other started (exit code 130).
     #[error(
         "interrupted after {done} of {total} steps had completed; nothing else was started: run the same command again to finish"
@@ -73,11 +84,11 @@ impl Error {
         }
     }
 
-    /// The process exit code documented in the README: 2 for usage errors, 130 for an
+    /// The process exit code documented in the README: 2 for usage and lint errors, 130 for an
     /// interrupt, 1 for everything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) => 2,
+            Error::Usage(_) | Error::Lint { .. } => 2,
             Error::Interrupted { .. } | Error::InterruptedIdle => 130,
             _ => 1,
         }

@@ -74,5 +74,6 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Completions(args) => commands::completions::run(args),
         cli::Command::Man(args) => commands::man::run(args),
         cli::Command::Export(args) => commands::export::run(args, global).await,
+        cli::Command::Lint(args) => commands::lint::run(args, global).await,
     }
 }

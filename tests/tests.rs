@@ -12,6 +12,7 @@ mod input;
 mod interrupts;
 mod keys;
 mod lifecycle;
+mod lint;
 mod ownership;
 mod terminal;
 mod vendors;

@@ -375,8 +375,8 @@ fn missing_or_invalid_parameters_are_refused_before_any_aws_call() {
             "external ID 'x' is 1 characters; IAM allows 2 to 1224: use the ID the vendor gave you",
         ),
         (
-            &["--vendor", "streamkap", "--external-id", "abc"],
-            "--external-id: vendor streamkap (byoc) has no trust policy with an external ID condition",
+            &["--vendor", "stream-manager", "--external-id", "abc"],
+            "--external-id: vendor stream-manager (iam-user) has no trust policy with an external ID condition, nor one that lets another account assume a role",
         ),
         (
             &["--vendor", "kubermatic", "--trust-principal", "kkp"],

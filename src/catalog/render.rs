@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::{Integration, VendorCatalog};
 use crate::error::{Error, Result};
-use crate::policy::canonical;
+use crate::policy::{canonical, external_ids, require_external_id};
 use crate::state::{
     Desired, DesiredPolicy, DesiredRole, DesiredUser, INTEGRATION_SEPARATOR, Tag, ownership_tags,
 };
@@ -45,6 +45,9 @@ pub struct RenderContext {
     pub params: BTreeMap<String, String>,
     /// The external ID for trust policies that ask for one.
     pub external_id: Option<String>,
+    /// An external ID to require of third parties whose trust statements have none (see
+    /// [`require_external_id`]): `--external-id` for vendors whose page has no condition.
+    pub added_external_id: Option<String>,
 }
 
 impl RenderContext {
@@ -64,6 +67,7 @@ impl RenderContext {
             tags: vec![],
             params: BTreeMap::new(),
             external_id: None,
+            added_external_id: None,
         }
     }
 
@@ -185,15 +189,25 @@ pub fn render(
         }
     }
 
+    if let Some(id) = &ctx.added_external_id {
+        for role in &mut roles {
+            require_external_id(&mut role.trust, id, &ctx.account);
+        }
+    }
+    // The external ID the trust policies require, whichever way it came in.
+    let external_id = match (&ctx.external_id, &ctx.added_external_id) {
+        (Some(id), _) if uses_external_id(selected) => Some(id.clone()),
+        (_, Some(id)) if roles.iter().any(|r| external_ids(&r.trust).contains(id)) => {
+            Some(id.clone())
+        }
+        _ => None,
+    };
     Ok(Desired {
         vendor: catalog.vendor.clone(),
         integration: integration_tag,
         account: ctx.account.clone(),
         partition: ctx.partition.clone(),
-        external_id: ctx
-            .external_id
-            .clone()
-            .filter(|_| uses_external_id(selected)),
+        external_id,
         policies,
         roles,
         users,

@@ -7,24 +7,22 @@ use anyhow::Context;
 use futures_util::future::try_join_all;
 use serde::Serialize;
 
+use super::offline::{
+    GENERATED_EXTERNAL_ID_BYTES, STAND_IN_ACCOUNT, render_checked, stand_in_context,
+};
 use super::target::Target;
 use crate::aws::Aws;
 use crate::aws::Caller;
-use crate::catalog::RenderContext;
 use crate::cli::{ApplyArgs, ChangeArgs, GlobalArgs};
 use crate::error::{Error, Result};
 use crate::handoff::{Handoff, KeyReport, key_lines};
 use crate::output::{emit, verification_lines};
 use crate::plan::{ApplyOptions, Plan, Present, plan_apply};
-use crate::policy::external_ids;
-use crate::policy::limits::{
-    check_desired, check_max_session_duration, check_policy_arn, parse_tag,
-};
+use crate::policy::limits::check_desired;
+use crate::policy::lint::{lint, refuse_errors};
+use crate::policy::{external_ids, statements, trusts_third_party_without_external_id};
 use crate::state::{Desired, Observed};
 use crate::verification::{Expected, Reads, Verification, verify_role, verify_user};
-
-/// Length of a generated external ID (hex characters of 32 random bytes).
-pub(super) const GENERATED_EXTERNAL_ID_BYTES: usize = 32;
 
 /// What `apply --output json` prints.
 #[derive(Debug, Serialize)]
@@ -53,26 +51,6 @@ pub struct ApplyOutput {
     pub verifications: Vec<Verification>,
 }
 
-/// Applies the flags that are not about the catalog entry (`--permissions-boundary`,
-/// `--max-session-duration`, `--tag`), checked without any AWS call.
-pub(super) fn configure(
-    ctx: &mut RenderContext,
-    permissions_boundary: Option<&str>,
-    max_session_duration: Option<i32>,
-    tags: &[String],
-) -> Result<()> {
-    if let Some(arn) = permissions_boundary {
-        check_policy_arn("--permissions-boundary", arn)?;
-    }
-    if let Some(seconds) = max_session_duration {
-        check_max_session_duration(seconds)?;
-    }
-    ctx.permissions_boundary = permissions_boundary.map(str::to_owned);
-    ctx.max_session_duration = max_session_duration;
-    ctx.tags = tags.iter().map(|t| parse_tag(t)).collect::<Result<_>>()?;
-    Ok(())
-}
-
 /// A new external ID from the operating system's cryptographically secure generator.
 fn generate_external_id() -> Result<String> {
     let mut bytes = [0u8; GENERATED_EXTERNAL_ID_BYTES];
@@ -92,28 +70,26 @@ pub(super) struct Prepared {
     pub desired: Desired,
     pub observed: Observed,
     pub plan: Plan,
-    /// Whether the vendor takes an external ID.
-    pub needs_external_id: bool,
     /// Whether the external ID was generated in this run.
     pub generated: bool,
 }
 
 /// Checks every flag offline (the entry rendered for a stand-in account of the same length as a
-/// real one), then reads the caller and what exists, and plans. Makes no write call.
+/// real one) and lints the documents (refusing on errors), then reads the caller and what
+/// exists, and plans; when the plan writes anything, lint's warnings go to the log. Makes no
+/// write call.
 pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::Result<Prepared> {
     let target = Target::resolve(&args.target)?;
     let needs_external_id = target.needs_external_id();
-    target.check_external_id(args.external_id.as_deref())?;
-    let mut offline = target.context("000000000000", "aws", "us-east-1");
-    configure(
-        &mut offline,
-        args.permissions_boundary.as_deref(),
-        args.max_session_duration,
-        &args.tags,
+    let offline = stand_in_context(
+        &target,
+        STAND_IN_ACCOUNT,
+        args.external_id.as_deref(),
+        &args.render,
     )?;
-    let stand_in = "0".repeat(2 * GENERATED_EXTERNAL_ID_BYTES);
-    offline.external_id = Some(args.external_id.clone().unwrap_or(stand_in));
-    check_desired(&target.render(&offline)?)?;
+    let checked = render_checked(&target, &offline)?;
+    check_desired(&checked)?;
+    refuse_errors(&checked, &lint(&checked))?;
 
     let aws = Aws::connect(global).await;
     let caller = aws.caller().await?;
@@ -123,9 +99,11 @@ pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::R
     ctx.partition = caller.partition.clone();
     ctx.region = aws.region().to_owned();
     ctx.external_id = args.external_id.clone();
-    let observed = aws.observe(&target.render(&ctx)?).await?;
+    let named = target.render(&ctx)?;
+    let observed = aws.observe(&named).await?;
 
-    // The external ID: the one given, else the one the roles already trust, else a new one.
+    // The external ID: the one given, else the one the roles already trust, else (for trust
+    // policies that ask for one) a new one.
     let mut generated = false;
     if needs_external_id && ctx.external_id.is_none() {
         let existing = observed
@@ -142,19 +120,38 @@ pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::R
             }
         };
     }
+    // Third parties trusted without one keep the external ID an earlier --external-id added.
+    if ctx.added_external_id.is_none() {
+        ctx.added_external_id = named
+            .roles
+            .iter()
+            .filter(|role| {
+                statements(&role.trust)
+                    .iter()
+                    .any(|s| trusts_third_party_without_external_id(s, &ctx.account))
+            })
+            .filter_map(|role| observed.roles.get(&role.name)?.as_ref())
+            .flat_map(|role| external_ids(&role.trust))
+            .next();
+    }
     let desired = target.render(&ctx)?;
     check_desired(&desired)?;
     let options = ApplyOptions {
         exclusive: args.exclusive,
     };
     let plan = plan_apply(&desired, &observed, options)?;
+    // Lint's warnings, when the plan is going to write something.
+    if !plan.steps.is_empty() {
+        for finding in lint(&desired) {
+            tracing::warn!("lint: {finding}");
+        }
+    }
     Ok(Prepared {
         aws,
         caller,
         desired,
         observed,
         plan,
-        needs_external_id,
         generated,
     })
 }
@@ -168,7 +165,6 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         desired,
         observed,
         plan,
-        needs_external_id,
         generated,
         ..
     } = prepare(&args.change, global).await?;
@@ -224,7 +220,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     );
     text.extend(verifications.iter().flat_map(verification_lines));
     text.extend(key_lines(&access_keys));
-    if let Some(id) = desired.external_id.as_ref().filter(|_| needs_external_id) {
+    if let Some(id) = &desired.external_id {
         let note = if generated {
             " (generated: give it to the vendor with the role ARN)"
         } else {
@@ -247,7 +243,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         role_arn: role_arns.first().cloned(),
         role_arns,
         user_arns,
-        external_id: desired.external_id.clone().filter(|_| needs_external_id),
+        external_id: desired.external_id.clone(),
         external_id_generated: generated,
         access_keys,
         changed: !changes.is_empty(),

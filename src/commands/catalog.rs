@@ -114,6 +114,7 @@ fn show(args: ShowArgs, global: &GlobalArgs) -> Result<()> {
         region,
     );
     ctx.external_id = args.external_id.clone();
+    ctx.added_external_id = args.external_id.clone();
     let desired = target.render(&ctx)?;
 
     let mut text = Vec::new();

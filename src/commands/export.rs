@@ -5,37 +5,38 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::apply::{GENERATED_EXTERNAL_ID_BYTES, configure};
+use super::offline::{STAND_IN_ACCOUNT, render_checked, stand_in_context};
 use super::target::Target;
 use crate::cli::{ExportArgs, ExportFormat, GlobalArgs};
 use crate::export::{Export, cloudformation, terraform};
 use crate::policy::limits::check_desired;
+use crate::policy::lint::{lint, refuse_errors};
 
 /// Value of a parameter without a default while the limits are checked.
 const STAND_IN_PARAM: &str = "value";
 
 pub async fn run(args: ExportArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let target = Target::resolve_partial(&args.target)?;
-    target.check_external_id(args.external_id.as_deref())?;
-    let needs_external_id = target.needs_external_id();
 
-    // Every flag checked as apply checks it: rendered for a stand-in account.
-    let mut offline = target.context("000000000000", "aws", "us-east-1");
-    configure(
-        &mut offline,
-        args.permissions_boundary.as_deref(),
-        args.max_session_duration,
-        &args.tags,
+    // Every flag checked as apply checks it: rendered for a stand-in account, with a stand-in
+    // value for each parameter the deployer may still choose.
+    let mut offline = stand_in_context(
+        &target,
+        STAND_IN_ACCOUNT,
+        args.external_id.as_deref(),
+        &args.render,
     )?;
-    let stand_in = "0".repeat(2 * GENERATED_EXTERNAL_ID_BYTES);
-    offline.external_id = Some(args.external_id.clone().unwrap_or(stand_in));
     for spec in target.selected().iter().flat_map(|(_, i)| &i.parameters) {
         offline
             .params
             .entry(spec.name.clone())
             .or_insert_with(|| STAND_IN_PARAM.to_owned());
     }
-    check_desired(&target.render(&offline)?)?;
+    let checked = render_checked(&target, &offline)?;
+    check_desired(&checked)?;
+    refuse_errors(&checked, &lint(&checked))?;
+    // An --external-id that only adds the condition (Streamkap BYOC) is a parameter too.
+    let needs_external_id = target.needs_external_id() || offline.added_external_id.is_some();
 
     let parameters = Export::parameters(
         &target.selected(),

@@ -94,7 +94,6 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         desired,
         observed,
         plan,
-        needs_external_id,
         generated,
         ..
     } = prepare(&args.change, global).await?;
@@ -143,7 +142,7 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         changes,
         unchanged: plan.present,
         drift: plan.drift,
-        external_id: desired.external_id.clone().filter(|_| needs_external_id),
+        external_id: desired.external_id.clone(),
         external_id_generated: generated,
     };
     emit(global.output, &output, &text);

@@ -9,7 +9,7 @@ use crate::catalog::{
 };
 use crate::cli::TargetArgs;
 use crate::error::{Error, Result};
-use crate::policy::limits::{check_external_id, check_path};
+use crate::policy::limits::check_path;
 use crate::state::Desired;
 
 /// Name of the parameter `--trust-principal` sets.
@@ -115,21 +115,6 @@ impl Target {
     /// Whether any trust policy of the selected integrations asks for an external ID.
     pub fn needs_external_id(&self) -> bool {
         uses_external_id(&self.selected())
-    }
-
-    /// Checks `--external-id` when given: a valid external ID, for a vendor that takes one.
-    pub fn check_external_id(&self, id: Option<&str>) -> Result<()> {
-        let Some(id) = id else { return Ok(()) };
-        check_external_id(id)?;
-        if !self.needs_external_id() {
-            let integrations: Vec<&str> = self.selected().iter().map(|(n, _)| *n).collect();
-            return Err(Error::Usage(format!(
-                "--external-id: vendor {} ({}) has no trust policy with an external ID condition",
-                self.catalog.vendor,
-                integrations.join(", ")
-            )));
-        }
-        Ok(())
     }
 
     /// A render context for the account, with this target's names and parameters.

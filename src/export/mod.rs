@@ -175,6 +175,10 @@ impl Export {
                 other => unreachable!("{other:?} is no parameter"),
             }
         }
+        // The external ID `--external-id` adds to trust without one is the parameter as well.
+        if ctx.added_external_id.is_some() {
+            ctx.added_external_id = ctx.external_id.clone();
+        }
         ctx
     }
 

@@ -151,28 +151,14 @@ pub fn check_desired(desired: &Desired) -> Result<()> {
         check_name("policy", &policy.name, MAX_POLICY_NAME)?;
         check_path(&policy.path)?;
         check_tags(&policy.name, &policy.tags)?;
-        let chars = document_chars(&policy.document);
-        if chars > MAX_POLICY_CHARS {
-            return Err(usage(format!(
-                "policy {} is {chars} characters; IAM allows {MAX_POLICY_CHARS} (whitespace not counted): \
-                 split it into several policies in the catalog",
-                policy.name
-            )));
-        }
+        check_policy_size(&policy.name, &policy.document)?;
     }
     for role in &desired.roles {
         check_name("role", &role.name, MAX_ROLE_NAME)?;
         check_path(&role.path)?;
         check_tags(&role.name, &role.tags)?;
         check_max_session_duration(role.max_session_duration)?;
-        let chars = document_chars(&role.trust);
-        if chars > MAX_TRUST_CHARS {
-            return Err(usage(format!(
-                "trust policy of role {} is {chars} characters; IAM allows {MAX_TRUST_CHARS} by default \
-                 (whitespace not counted): name fewer principals",
-                role.name
-            )));
-        }
+        check_trust_size(&role.name, &role.trust)?;
         check_attachments("role", &role.name, role.policy_arns.len())?;
     }
     for user in &desired.users {
@@ -180,6 +166,30 @@ pub fn check_desired(desired: &Desired) -> Result<()> {
         check_path(&user.path)?;
         check_tags(&user.name, &user.tags)?;
         check_attachments("user", &user.name, user.policy_arns.len())?;
+    }
+    Ok(())
+}
+
+/// Checks the size of managed policy `name`'s document.
+pub fn check_policy_size(name: &str, document: &serde_json::Value) -> Result<()> {
+    let chars = document_chars(document);
+    if chars > MAX_POLICY_CHARS {
+        return Err(usage(format!(
+            "policy {name} is {chars} characters; IAM allows {MAX_POLICY_CHARS} (whitespace not counted): \
+             split it into several policies in the catalog"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks the size of role `name`'s trust policy.
+pub fn check_trust_size(name: &str, trust: &serde_json::Value) -> Result<()> {
+    let chars = document_chars(trust);
+    if chars > MAX_TRUST_CHARS {
+        return Err(usage(format!(
+            "trust policy of role {name} is {chars} characters; IAM allows {MAX_TRUST_CHARS} by default \
+             (whitespace not counted): name fewer principals"
+        )));
     }
     Ok(())
 }

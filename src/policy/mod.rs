@@ -1,6 +1,7 @@
 //! IAM policy documents: decoding what AWS returns, and comparing documents in a canonical form.
 
 pub mod limits;
+pub mod lint;
 pub mod trust;
 
 use serde_json::{Map, Value};
@@ -118,6 +119,75 @@ pub fn external_ids(trust: &Value) -> Vec<String> {
     ids
 }
 
+/// The account an AWS principal belongs to: an account id, or the account of an IAM or STS ARN.
+pub fn principal_account(principal: &str) -> Option<&str> {
+    if limits::is_account_id(principal) {
+        return Some(principal);
+    }
+    let parts: Vec<&str> = principal.splitn(6, ':').collect();
+    match parts[..] {
+        ["arn", _, "iam" | "sts", "", account, _] if !account.is_empty() => Some(account),
+        _ => None,
+    }
+}
+
+/// Whether a statement has an `sts:ExternalId` condition, under any operator.
+pub fn has_external_id_condition(statement: &Value) -> bool {
+    statement["Condition"].as_object().is_some_and(|operators| {
+        operators.values().any(|keys| {
+            keys.as_object()
+                .is_some_and(|k| k.keys().any(|k| k.eq_ignore_ascii_case("sts:ExternalId")))
+        })
+    })
+}
+
+/// Whether an `Allow` statement of a trust policy names an AWS principal of an account other
+/// than `account` (the role's own) and has no `sts:ExternalId` condition: the confused-deputy
+/// case, where the third party can be tricked into using the role for someone else.
+pub fn trusts_third_party_without_external_id(statement: &Value, account: &str) -> bool {
+    statement["Effect"] == "Allow"
+        && !has_external_id_condition(statement)
+        && as_list(&statement["Principal"]["AWS"])
+            .iter()
+            .filter_map(Value::as_str)
+            .filter_map(principal_account)
+            .any(|a| a != account)
+}
+
+/// Adds `{"StringEquals": {"sts:ExternalId": id}}` to every statement of a trust policy that
+/// lets another account than `account` assume the role without an external ID.
+pub fn require_external_id(trust: &mut Value, id: &str, account: &str) {
+    let statements: Vec<&mut Value> = match &mut trust["Statement"] {
+        Value::Array(items) => items.iter_mut().collect(),
+        statement @ Value::Object(_) => vec![statement],
+        _ => Vec::new(),
+    };
+    for statement in statements {
+        if !trusts_third_party_without_external_id(statement, account) {
+            continue;
+        }
+        let Some(map) = statement.as_object_mut() else {
+            continue;
+        };
+        let condition = map
+            .entry("Condition")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !condition.is_object() {
+            *condition = Value::Object(Map::new());
+        }
+        let equals = &mut condition["StringEquals"];
+        if !equals.is_object() {
+            *equals = Value::Object(Map::new());
+        }
+        equals["sts:ExternalId"] = Value::String(id.to_owned());
+    }
+}
+
+/// The statements of a document as a list: a lone statement object is a one-element list.
+pub fn statements(document: &Value) -> Vec<Value> {
+    as_list(&document["Statement"])
+}
+
 fn as_list(value: &Value) -> Vec<Value> {
     match value {
         Value::Array(items) => items.clone(),
@@ -216,5 +286,64 @@ mod tests {
             {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"},
             {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::3:root"}, "Action": "sts:AssumeRole"}]});
         assert_eq!(trusted_aws_principals(&trust), ["arn:aws:iam::1:root", "2"]);
+    }
+
+    #[test]
+    fn principal_accounts_come_from_account_ids_and_iam_or_sts_arns() {
+        let cases = [
+            ("111122223333", Some("111122223333")),
+            ("arn:aws:iam::111122223333:root", Some("111122223333")),
+            (
+                "arn:aws-cn:sts::111122223333:assumed-role/r/s",
+                Some("111122223333"),
+            ),
+            ("arn:aws:iam::${AccountId}:role/x", Some("${AccountId}")),
+            ("*", None),
+            ("123", None),
+            ("arn:aws:s3:::bucket", None),
+        ];
+        for (principal, account) in cases {
+            assert_eq!(principal_account(principal), account, "{principal}");
+        }
+    }
+
+    #[test]
+    fn external_id_is_required_of_other_accounts_only() {
+        let mut trust = json!({"Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::300973880807:root"}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::300973880807:root"}, "Action": "sts:AssumeRole",
+             "Condition": {"StringEquals": {"sts:ExternalId": "old"}}},
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::300973880807:root"}, "Action": "sts:AssumeRole",
+             "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]});
+        require_external_id(&mut trust, "new", "111122223333");
+        let with =
+            |i: usize| trust["Statement"][i]["Condition"]["StringEquals"]["sts:ExternalId"].clone();
+        assert_eq!(with(0), "new");
+        assert_eq!(
+            with(1),
+            Value::Null,
+            "the role's own account is no third party"
+        );
+        assert_eq!(
+            trust["Statement"][2].get("Condition"),
+            None,
+            "services are no third party"
+        );
+        assert_eq!(with(3), "old", "an existing condition is kept");
+        assert_eq!(with(4), "new");
+        assert_eq!(
+            trust["Statement"][4]["Condition"]["Bool"]["aws:MultiFactorAuthPresent"],
+            "true"
+        );
+
+        let mut lone =
+            json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": "222233334444"}}});
+        require_external_id(&mut lone, "x1", "111122223333");
+        assert_eq!(
+            lone["Statement"]["Condition"]["StringEquals"]["sts:ExternalId"],
+            "x1"
+        );
     }
 }

@@ -201,6 +201,8 @@ impl Expected<'_> {
         let selected = catalog.select(&names, false).map_err(|e| e.to_string())?;
         let mut ctx = RenderContext::new(account, partition, aws.region());
         ctx.params = params_from_tags(tags);
+        // A condition an earlier `apply --external-id` added to third parties' statements.
+        ctx.added_external_id = found_external_id.clone();
         ctx.external_id = external_id.clone().or(found_external_id);
         catalog::render(&catalog, &selected, &ctx).map_err(|e| e.to_string())
     }

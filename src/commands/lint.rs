@@ -1,0 +1,85 @@
+//! `onboard lint`: the documents apply would create, checked offline (see [`crate::policy::lint`]).
+
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use super::offline::{STAND_IN_ACCOUNT, render_checked, stand_in_context};
+use super::target::Target;
+use crate::catalog::{CatalogSource, Naming};
+use crate::cli::{GlobalArgs, LintArgs, RenderFlags};
+use crate::error::{Error, Result};
+use crate::output::emit;
+use crate::policy::limits::is_account_id;
+use crate::policy::lint::{Finding, Severity, lint};
+
+/// What `lint --output json` prints.
+#[derive(Debug, Serialize)]
+pub struct LintOutput {
+    pub vendor: String,
+    pub integration: String,
+    /// The account the documents were rendered for (`--account`, else a stand-in).
+    pub account: String,
+    pub errors: usize,
+    pub security_warnings: usize,
+    pub warnings: usize,
+    pub findings: Vec<Finding>,
+}
+
+pub async fn run(args: LintArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let output = check(&args)?;
+    let mut text: Vec<String> = output.findings.iter().map(Finding::to_string).collect();
+    text.push(format!(
+        "{} {}: {} error(s), {} security warning(s), {} warning(s)",
+        output.vendor, output.integration, output.errors, output.security_warnings, output.warnings
+    ));
+    emit(global.output, &output, &text);
+    Ok(if output.errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn check(args: &LintArgs) -> Result<LintOutput> {
+    let source = match (&args.vendor, &args.catalog_file) {
+        (_, Some(path)) => CatalogSource::File(path),
+        (Some(vendor), None) => CatalogSource::Builtin(vendor),
+        (None, None) => unreachable!("clap requires --vendor or --catalog-file"),
+    };
+    let naming = Naming {
+        path: "/".to_owned(),
+        ..Naming::default()
+    };
+    let target = Target::new(
+        source.load()?,
+        &args.integrations,
+        &args.params,
+        args.trust_principal.as_deref(),
+        naming,
+    )?;
+    let account = args.account.as_deref().unwrap_or(STAND_IN_ACCOUNT);
+    if !is_account_id(account) {
+        return Err(Error::Usage(format!(
+            "--account '{account}' is not a 12-digit account id"
+        )));
+    }
+    let ctx = stand_in_context(
+        &target,
+        account,
+        args.external_id.as_deref(),
+        &RenderFlags::default(),
+    )?;
+    let desired = render_checked(&target, &ctx)?;
+    let findings = lint(&desired);
+    let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
+    Ok(LintOutput {
+        errors: count(Severity::Error),
+        security_warnings: count(Severity::Security),
+        warnings: count(Severity::Warning),
+        vendor: desired.vendor,
+        integration: desired.integration,
+        account: desired.account,
+        findings,
+    })
+}
