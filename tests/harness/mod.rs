@@ -247,8 +247,15 @@ impl Env {
     /// A raw IAM query acting in another `account` (through a key moto's sts:AssumeRole handed
     /// out for a role there), not counted.
     pub fn iam_in(&self, account: &str, params: &[(&str, &str)]) -> String {
-        self.moto
-            .iam_with_key(&self.moto.access_key_in(account), params)
+        // moto's sts:AssumeRole answers for any role, and a role ARN in another account switches
+        // to that account.
+        let answer = self
+            .moto
+            .assume_role(&format!("arn:aws:iam::{account}:role/test-harness"));
+        let key = xml_values(&answer, "AccessKeyId")
+            .pop()
+            .expect("AssumeRole answers an access key");
+        self.moto.iam_with_key(&key, params)
     }
 
     /// Names of all roles in another account.

@@ -86,24 +86,19 @@ impl Moto {
         )
     }
 
-    /// An access key that acts in `account`: moto's sts:AssumeRole answers for any role, and
-    /// a role ARN in another account switches to that account.
-    pub fn access_key_in(&self, account: &str) -> String {
-        let role = format!("arn:aws:iam::{account}:role/test-harness");
+    /// An sts:AssumeRole of `role_arn` as the default account; the XML answer.
+    pub fn assume_role(&self, role_arn: &str) -> String {
         let body = format!(
             "Action=AssumeRole&Version=2011-06-15&RoleSessionName=harness&RoleArn={}",
-            encode(&role)
+            encode(role_arn)
         );
-        let answer = self.post(
+        self.post(
             "testing",
             "sts",
             "application/x-www-form-urlencoded",
             &[],
             &body,
-        );
-        super::xml_values(&answer, "AccessKeyId")
-            .pop()
-            .expect("AssumeRole answers an access key")
+        )
     }
 
     /// An Organizations call (JSON protocol) as the default account.
