@@ -452,3 +452,43 @@ fn bad_account_flags_are_refused_before_any_call() {
         assert_eq!(env.take_calls(), Vec::<String>::new(), "{args:?}");
     }
 }
+
+#[test]
+fn ctrl_c_finishes_the_account_in_flight_and_starts_no_other() {
+    let env = Env::start();
+    env.delay(std::time::Duration::from_millis(300));
+    let accounts = format!("{A},{B}");
+    let child = env.spawn_onboard(&[
+        "apply",
+        "--vendor",
+        "streamkap",
+        "--no-verify",
+        "--accounts",
+        &accounts,
+        "--account-concurrency",
+        "1",
+    ]);
+    // A's three creates run together; interrupt while they are in flight.
+    env.wait_for_calls(|calls| calls.iter().filter(|c| c.starts_with("Create")).count() == 3);
+    crate::harness::signal(&child, "INT");
+    let run = Env::finish(child);
+    env.delay(std::time::Duration::ZERO);
+    assert_eq!(run.code, 130, "{}\n{}", run.stdout, run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines[1].starts_with(&format!(
+            "{A}  FAILED  applying streamkap byoc: interrupted after 3 of 5 steps"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines[2].starts_with(&format!(
+            "{B}  FAILED  not started in this account: interrupted"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(env.role_names_in(A), [ROLE]);
+    assert!(env.role_names_in(B).is_empty());
+}
