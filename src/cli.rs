@@ -225,12 +225,18 @@ pub struct ApplyArgs {
 
     #[command(flatten)]
     pub verify: VerifyOptions,
+
+    #[command(flatten)]
+    pub accounts: AccountsArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     #[command(flatten)]
     pub change: ChangeArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountsArgs,
 
     /// Exit 0 when there is nothing to change, 2 when changes are pending (1 on errors), as
     /// Terraform's plan -detailed-exitcode does.
@@ -280,9 +286,52 @@ pub struct TeardownArgs {
     #[arg(long)]
     pub vendor: Option<String>,
 
-    /// Do not ask for confirmation (required when stdin is not a terminal).
+    /// Do not ask for confirmation (required when stdin is not a terminal, and with --accounts or
+    /// --organization).
     #[arg(long, short = 'y')]
     pub yes: bool,
+
+    #[command(flatten)]
+    pub accounts: AccountsArgs,
+}
+
+/// Many accounts at once: apply, plan or teardown in each, by assuming a role there.
+#[derive(Debug, Clone, Args)]
+pub struct AccountsArgs {
+    /// Work in each of these accounts (12-digit ids, comma-separated) instead of the caller's
+    /// own, through the role --assume-role-name in each; the caller's own account, if listed,
+    /// uses the caller's credentials.
+    #[arg(long, value_name = "ID,ID", value_delimiter = ',', value_parser = parse_account_id)]
+    pub accounts: Vec<String>,
+
+    /// Work in every ACTIVE account of the caller's organization (organizations:ListAccounts),
+    /// except the management account.
+    #[arg(long, conflicts_with = "accounts")]
+    pub organization: bool,
+
+    /// Role to assume in each account of --accounts or --organization.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "OrganizationAccountAccessRole"
+    )]
+    pub assume_role_name: String,
+
+    /// Accounts worked on at once (--concurrency still bounds the AWS requests in flight, across
+    /// all accounts).
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub account_concurrency: u16,
+}
+
+/// A 12-digit AWS account id.
+fn parse_account_id(value: &str) -> Result<String, String> {
+    if crate::policy::limits::is_account_id(value) {
+        Ok(value.to_owned())
+    } else {
+        Err(format!(
+            "'{value}' is not an AWS account id: give 12 digits, such as 123456789012"
+        ))
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -60,6 +60,15 @@ pub enum Error {
     #[error("interrupted while no change was being made: nothing is left half-done")]
     InterruptedIdle,
 
+    /// Some accounts of `--accounts` or `--organization` failed; the table says why (exit code
+    /// 130 when one was interrupted, else 1).
+    #[error("{failed} of {total} accounts failed: see the table on stdout")]
+    AccountsFailed {
+        failed: usize,
+        total: usize,
+        interrupted: bool,
+    },
+
     /// Local I/O failed: the terminal, a key file, the random source.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -89,7 +98,11 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) | Error::Lint { .. } => 2,
-            Error::Interrupted { .. } | Error::InterruptedIdle => 130,
+            Error::Interrupted { .. }
+            | Error::InterruptedIdle
+            | Error::AccountsFailed {
+                interrupted: true, ..
+            } => 130,
             _ => 1,
         }
     }

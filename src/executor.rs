@@ -23,7 +23,8 @@ where
     let mut done = vec![false; steps.len()];
     let mut completed = Vec::with_capacity(steps.len());
     let mut failure = None;
-    let mut interrupted = false;
+    // An interrupt before the start (while another account executed) starts no step.
+    let mut interrupted = interrupt::received();
     let mut signals = interrupt::subscribe();
     let _executing = interrupt::Executing::start();
     let mut in_flight = FuturesUnordered::new();

@@ -33,6 +33,12 @@ pub fn subscribe() -> Option<watch::Receiver<u64>> {
     })
 }
 
+/// Whether any interrupt arrived since [`install`]: an executor that starts afterwards (in
+/// another account of `--accounts`) starts no step.
+pub fn received() -> bool {
+    SIGNALS.get().is_some_and(|receiver| *receiver.borrow() > 0)
+}
+
 /// Waits for the next interrupt; never returns without one.
 pub async fn next(receiver: &mut Option<watch::Receiver<u64>>) {
     if let Some(receiver) = receiver

@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod accounts;
 mod catalog;
 mod drift;
 mod export;

@@ -1,6 +1,7 @@
 //! The only module that speaks to AWS: loading configuration the way the aws CLI does, reading
 //! observed state, executing single plan steps, and the sts calls behind verification.
 
+mod accounts;
 mod converge;
 mod errors;
 mod execute;
@@ -15,6 +16,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls;
 
+pub use accounts::Organization;
 pub use sts::{AssumedCredentials, Caller};
 
 use crate::cli::GlobalArgs;

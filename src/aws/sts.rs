@@ -39,7 +39,7 @@ impl Caller {
 
 /// Temporary credentials from sts:AssumeRole. Debug output never shows the secret.
 #[derive(Clone)]
-pub struct AssumedCredentials(aws_sdk_sts::config::Credentials);
+pub struct AssumedCredentials(pub(super) aws_sdk_sts::config::Credentials);
 
 impl std::fmt::Debug for AssumedCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

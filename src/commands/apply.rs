@@ -7,13 +7,15 @@ use anyhow::Context;
 use futures_util::future::try_join_all;
 use serde::Serialize;
 
+use super::accounts::{self, Report, Selection};
 use super::offline::{
     GENERATED_EXTERNAL_ID_BYTES, STAND_IN_ACCOUNT, render_checked, stand_in_context,
 };
 use super::target::Target;
 use crate::aws::Aws;
 use crate::aws::Caller;
-use crate::cli::{ApplyArgs, ChangeArgs, GlobalArgs};
+use crate::catalog::RenderContext;
+use crate::cli::{ApplyArgs, ChangeArgs, GlobalArgs, OutputFormat};
 use crate::error::{Error, Result};
 use crate::handoff::{Handoff, KeyReport, key_lines};
 use crate::output::{emit, verification_lines};
@@ -22,7 +24,9 @@ use crate::policy::limits::check_desired;
 use crate::policy::lint::{lint, refuse_errors};
 use crate::policy::{external_ids, statements, trusts_third_party_without_external_id};
 use crate::state::{Desired, Observed};
-use crate::verification::{Expected, Reads, Verification, verify_role, verify_user};
+use crate::verification::{
+    AssumeSettings, Expected, Reads, Status, Verification, verify_role, verify_user,
+};
 
 /// What `apply --output json` prints.
 #[derive(Debug, Serialize)]
@@ -74,11 +78,22 @@ pub(super) struct Prepared {
     pub generated: bool,
 }
 
+/// The target and the flags of apply and plan, checked without any AWS call.
+pub(super) struct Checked {
+    target: Target,
+    /// The render context with every flag applied, for a stand-in account.
+    offline: RenderContext,
+    external_id: Option<String>,
+    exclusive: bool,
+    /// Whether the vendor takes an external ID.
+    needs_external_id: bool,
+    /// Whether the vendor has a user with an access key.
+    pub takes_access_key: bool,
+}
+
 /// Checks every flag offline (the entry rendered for a stand-in account of the same length as a
-/// real one) and lints the documents (refusing on errors), then reads the caller and what
-/// exists, and plans; when the plan writes anything, lint's warnings go to the log. Makes no
-/// write call.
-pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::Result<Prepared> {
+/// real one) and lints the documents, refusing on errors.
+pub(super) fn check(args: &ChangeArgs) -> Result<Checked> {
     let target = Target::resolve(&args.target)?;
     let needs_external_id = target.needs_external_id();
     let offline = stand_in_context(
@@ -87,18 +102,36 @@ pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::R
         args.external_id.as_deref(),
         &args.render,
     )?;
-    let checked = render_checked(&target, &offline)?;
-    check_desired(&checked)?;
-    refuse_errors(&checked, &lint(&checked))?;
+    let rendered = render_checked(&target, &offline)?;
+    check_desired(&rendered)?;
+    refuse_errors(&rendered, &lint(&rendered))?;
+    Ok(Checked {
+        target,
+        offline,
+        external_id: args.external_id.clone(),
+        exclusive: args.exclusive,
+        needs_external_id,
+        takes_access_key: rendered.users.iter().any(|u| u.access_key),
+    })
+}
 
-    let aws = Aws::connect(global).await;
+/// Checks every flag offline, then reads the caller and what exists, and plans; when the plan
+/// writes anything, lint's warnings go to the log. Makes no write call.
+pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::Result<Prepared> {
+    let checked = check(args)?;
+    prepare_in(&checked, Aws::connect(global).await).await
+}
+
+/// Reads the caller and what exists in the account of `aws`, and plans. Makes no write call.
+pub(super) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Prepared> {
+    let (target, needs_external_id) = (&checked.target, checked.needs_external_id);
     let caller = aws.caller().await?;
     // The flags were applied and checked offline; only the account, partition and region change.
-    let mut ctx = offline;
+    let mut ctx = checked.offline.clone();
     ctx.account = caller.account.clone();
     ctx.partition = caller.partition.clone();
     ctx.region = aws.region().to_owned();
-    ctx.external_id = args.external_id.clone();
+    ctx.external_id = checked.external_id.clone();
     let named = target.render(&ctx)?;
     let observed = aws.observe(&named).await?;
 
@@ -137,7 +170,7 @@ pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::R
     let desired = target.render(&ctx)?;
     check_desired(&desired)?;
     let options = ApplyOptions {
-        exclusive: args.exclusive,
+        exclusive: checked.exclusive,
     };
     let plan = plan_apply(&desired, &observed, options)?;
     // Lint's warnings, when the plan is going to write something.
@@ -159,6 +192,100 @@ pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::R
 pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let handoff = Handoff::new(args.key.key_file.as_deref(), args.key.show_secret)?;
     let settings = super::assume_settings(&args.verify, None)?;
+    if let Some(selection) = Selection::check(&args.accounts)? {
+        return run_in_accounts(&args, &selection, &handoff, &settings, global).await;
+    }
+    let prepared = prepare(&args.change, global).await?;
+    let applied = apply_prepared(prepared, &args, &handoff, &settings, global.output).await?;
+    emit(global.output, &applied.output, &applied.text);
+    applied.verified()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `apply --accounts` / `--organization`: the same apply in each account, one table row each.
+async fn run_in_accounts(
+    args: &ApplyArgs,
+    selection: &Selection,
+    handoff: &Handoff,
+    settings: &AssumeSettings,
+    global: &GlobalArgs,
+) -> anyhow::Result<ExitCode> {
+    let checked = check(&args.change)?;
+    if checked.takes_access_key {
+        return Err(Error::Usage(format!(
+            "vendor {} takes an access key, which --accounts and --organization do not hand over: \
+             apply it in one account at a time (with --profile) instead",
+            checked.target.catalog.vendor
+        ))
+        .into());
+    }
+    let checked = &checked;
+    let outcomes = accounts::each(selection, global, |aws| async move {
+        let prepared = prepare_in(checked, aws).await?;
+        let applied = apply_prepared(prepared, args, handoff, settings, global.output).await?;
+        let failure = (!applied.passed).then(|| applied.failure());
+        let output = applied.output;
+        Ok(Report {
+            status: if output.changed { "changed" } else { "ok" },
+            detail: output.role_arn.clone().unwrap_or_default(),
+            role_arn: output.role_arn.clone(),
+            external_id: output.external_id.clone(),
+            failure,
+            result: output,
+        })
+    })
+    .await?;
+    accounts::finish(global.output, "ROLE ARN / ERROR", &outcomes)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What apply did in one account: the output, its text, and whether the verification passed.
+struct Applied {
+    output: ApplyOutput,
+    text: Vec<String>,
+    passed: bool,
+}
+
+impl Applied {
+    /// Why the account failed although every change was made, naming the failed checks.
+    fn failure(&self) -> String {
+        let failed: Vec<String> = self
+            .output
+            .verifications
+            .iter()
+            .flat_map(|v| &v.checks)
+            .filter(|c| c.status == Status::Fail)
+            .map(|c| format!("{}: {}", c.name, c.detail))
+            .collect();
+        format!(
+            "{} {} was applied but its verification failed: {}",
+            self.output.vendor,
+            self.output.integration,
+            failed.join("; ")
+        )
+    }
+
+    /// An error when the verification failed.
+    fn verified(&self) -> anyhow::Result<()> {
+        if self.passed {
+            return Ok(());
+        }
+        anyhow::bail!(
+            "{} {} was applied but its verification failed: see the failed checks",
+            self.output.vendor,
+            self.output.integration
+        )
+    }
+}
+
+/// Executes the plan, verifies, and says what to hand over.
+async fn apply_prepared(
+    prepared: Prepared,
+    args: &ApplyArgs,
+    handoff: &Handoff,
+    settings: &AssumeSettings,
+    format: OutputFormat,
+) -> anyhow::Result<Applied> {
     let Prepared {
         aws,
         caller,
@@ -167,7 +294,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         plan,
         generated,
         ..
-    } = prepare(&args.change, global).await?;
+    } = prepared;
     if plan.creates_access_key() {
         let user = desired
             .users
@@ -177,7 +304,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         handoff.require(user)?;
     }
 
-    let (changes, access_keys) = super::execute_plan(&aws, &plan, &handoff, global.output)
+    let (changes, access_keys) = super::execute_plan(&aws, &plan, handoff, format)
         .await
         .into_result()
         .with_context(|| format!("applying {} {}", desired.vendor, desired.integration))?;
@@ -187,7 +314,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     if !args.no_verify {
         let reads = Reads::new(&observed, &plan);
         let expected = Expected::Applied(&desired, &reads);
-        let mut settings = settings;
+        let mut settings = settings.clone();
         settings.external_id = desired.external_id.clone();
         let (expected, settings, aws, caller) = (&expected, &settings, &aws, &caller);
         let roles = try_join_all(
@@ -252,14 +379,9 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
         drift: plan.drift,
         verifications,
     };
-    emit(global.output, &output, &text);
-    if passed {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        anyhow::bail!(
-            "{} {} was applied but its verification failed: see the failed checks",
-            desired.vendor,
-            desired.integration
-        )
-    }
+    Ok(Applied {
+        output,
+        text,
+        passed,
+    })
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand, each with `pub async fn run(args, global)`.
 
+mod accounts;
 pub mod apply;
 pub mod catalog;
 pub mod completions;

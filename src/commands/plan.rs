@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::apply::{Prepared, prepare};
+use super::accounts::{self, Report, Selection};
+use super::apply::{Prepared, check, prepare, prepare_in};
 use crate::cli::{GlobalArgs, PlanArgs};
 use crate::output::emit;
 use crate::plan::{Action, Present, name_of};
@@ -90,13 +91,57 @@ fn unified_diff((before, after, label): Documents<'_>) -> String {
 }
 
 pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    if let Some(selection) = Selection::check(&args.accounts)? {
+        return run_in_accounts(&args, &selection, global).await;
+    }
+    let (output, text) = planned(prepare(&args.change, global).await?);
+    emit(global.output, &output, &text);
+    Ok(match (args.detailed_exitcode, output.pending) {
+        (true, true) => ExitCode::from(2),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+/// `plan --accounts` / `--organization`: the same plan in each account, one table row each.
+async fn run_in_accounts(
+    args: &PlanArgs,
+    selection: &Selection,
+    global: &GlobalArgs,
+) -> anyhow::Result<ExitCode> {
+    let checked = &check(&args.change)?;
+    let outcomes = accounts::each(selection, global, |aws| async move {
+        let prepared = prepare_in(checked, aws).await?;
+        let role_arn = prepared.desired.roles.first().map(|r| r.arn.clone());
+        let (output, text) = planned(prepared);
+        Ok(Report {
+            status: if output.pending { "pending" } else { "in sync" },
+            detail: text.last().cloned().unwrap_or_default(),
+            role_arn,
+            external_id: output.external_id.clone(),
+            failure: None,
+            result: output,
+        })
+    })
+    .await?;
+    accounts::finish(global.output, "PLAN / ERROR", &outcomes)?;
+    let pending = outcomes
+        .iter()
+        .any(|o| o.result.as_ref().is_some_and(|r| r.pending));
+    Ok(match (args.detailed_exitcode, pending) {
+        (true, true) => ExitCode::from(2),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+/// The plan's output and its text: every resource, every change with its diff, the summary last.
+fn planned(prepared: Prepared) -> (PlanOutput, Vec<String>) {
     let Prepared {
         desired,
         observed,
         plan,
         generated,
         ..
-    } = prepare(&args.change, global).await?;
+    } = prepared;
     let changes: Vec<PlannedChange> = plan
         .steps
         .iter()
@@ -145,9 +190,5 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         external_id: desired.external_id.clone(),
         external_id_generated: generated,
     };
-    emit(global.output, &output, &text);
-    Ok(match (args.detailed_exitcode, pending) {
-        (true, true) => ExitCode::from(2),
-        _ => ExitCode::SUCCESS,
-    })
+    (output, text)
 }

@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use serde::Serialize;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+use super::accounts::{self, Report, Selection};
 use crate::aws::Aws;
 use crate::catalog;
-use crate::cli::{GlobalArgs, TeardownArgs};
+use crate::cli::{GlobalArgs, OutputFormat, TeardownArgs};
 use crate::error::{Error, Result};
 use crate::handoff::Handoff;
 use crate::output::emit;
@@ -57,6 +58,7 @@ async fn confirm(count: usize) -> Result<bool> {
 }
 
 pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let selection = Selection::check(&args.accounts)?;
     let interactive = std::io::stdin().is_terminal();
     if !args.yes && !interactive {
         return Err(Error::Usage(
@@ -66,9 +68,59 @@ pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<Exit
         .into());
     }
     let names = catalog_names(args.vendor.as_deref())?;
+    if let Some(selection) = selection {
+        return run_in_accounts(&args, &selection, &names, global).await;
+    }
 
     let aws = Aws::connect(global).await;
-    let inventory = aws.inventory(&names).await?;
+    let (output, text) = teardown_in(&aws, &args, &names, global.output).await?;
+    emit(global.output, &output, &text);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `teardown --accounts` / `--organization`: the same teardown in each account, one table row
+/// each; --yes is required (no prompt per account).
+async fn run_in_accounts(
+    args: &TeardownArgs,
+    selection: &Selection,
+    names: &BTreeSet<String>,
+    global: &GlobalArgs,
+) -> anyhow::Result<ExitCode> {
+    if !args.yes {
+        return Err(Error::Usage(
+            "teardown in many accounts asks for no confirmation per account: pass --yes".into(),
+        )
+        .into());
+    }
+    let outcomes = accounts::each(selection, global, |aws| async move {
+        let (output, _) = teardown_in(&aws, args, names, global.output).await?;
+        let detail = match output.removed.len() {
+            0 => "nothing to remove".to_owned(),
+            n => format!("removed {n} resources"),
+        };
+        Ok(Report {
+            status: "ok",
+            detail,
+            role_arn: None,
+            external_id: None,
+            failure: None,
+            result: output,
+        })
+    })
+    .await?;
+    accounts::finish(global.output, "REMOVED / ERROR", &outcomes)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Removes what onboard owns in the account of `aws` (asking first unless --yes), and says what
+/// was removed and kept.
+async fn teardown_in(
+    aws: &Aws,
+    args: &TeardownArgs,
+    names: &BTreeSet<String>,
+    format: OutputFormat,
+) -> anyhow::Result<(TeardownOutput, Vec<String>)> {
+    let inventory = aws.inventory(names).await?;
     let mut plan = plan_teardown(&inventory, args.vendor.as_deref());
 
     if !plan.steps.is_empty() && !args.yes {
@@ -83,7 +135,7 @@ pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<Exit
     let no_keys = Handoff::new(None, false)?;
     let mut removed = Vec::new();
     for round in 1..=DELETE_CONFLICT_ROUNDS {
-        let executed = super::execute_plan(&aws, &plan, &no_keys, global.output).await;
+        let executed = super::execute_plan(aws, &plan, &no_keys, format).await;
         removed.extend(executed.changes);
         match executed.failure {
             None => break,
@@ -91,7 +143,7 @@ pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<Exit
                 if err.aws_code() == Some("DeleteConflict") && round < DELETE_CONFLICT_ROUNDS =>
             {
                 tracing::warn!("{:#}; reading the account again", anyhow::Error::from(err));
-                plan = plan_teardown(&aws.inventory(&names).await?, args.vendor.as_deref());
+                plan = plan_teardown(&aws.inventory(names).await?, args.vendor.as_deref());
             }
             Some(err) => return Err(err.into()),
         }
@@ -114,10 +166,9 @@ pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<Exit
             .map(|k| format!("kept {} {}: {}", k.kind, k.name, k.reason)),
     );
     let output = TeardownOutput {
-        vendor: args.vendor,
+        vendor: args.vendor.clone(),
         removed,
         kept: plan.kept,
     };
-    emit(global.output, &output, &text);
-    Ok(ExitCode::SUCCESS)
+    Ok((output, text))
 }

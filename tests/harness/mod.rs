@@ -15,8 +15,9 @@ pub use moto::{Moto, cfn_lint};
 pub use proxy::FaultCounts;
 use proxy::{Fault, FaultKind, Proxy};
 
-/// IAM actions that only read; everything else onboard sends to IAM writes.
-const READ_PREFIXES: &[&str] = &["Get", "List"];
+/// Actions that only read (IAM's, and Organizations' DescribeOrganization); everything else
+/// onboard sends to IAM writes.
+const READ_PREFIXES: &[&str] = &["Get", "List", "Describe"];
 /// STS actions: none of them changes IAM.
 const STS_ACTIONS: &[&str] = &["GetCallerIdentity", "AssumeRole"];
 
@@ -246,6 +247,36 @@ impl Env {
     /// A raw CloudFormation query straight to moto.
     pub fn cloudformation(&self, params: &[(&str, &str)]) -> String {
         self.moto.cloudformation(params)
+    }
+
+    /// A raw IAM query acting in another `account` (through a key moto's sts:AssumeRole handed
+    /// out for a role there), not counted.
+    pub fn iam_in(&self, account: &str, params: &[(&str, &str)]) -> String {
+        // moto's sts:AssumeRole answers for any role, and a role ARN in another account switches
+        // to that account.
+        let answer = self
+            .moto
+            .assume_role(&format!("arn:aws:iam::{account}:role/test-harness"));
+        let key = xml_values(&answer, "AccessKeyId")
+            .pop()
+            .expect("AssumeRole answers an access key");
+        self.moto.iam_with_key(&key, params)
+    }
+
+    /// Names of all roles in another account.
+    pub fn role_names_in(&self, account: &str) -> Vec<String> {
+        xml_values(
+            &self.iam_in(account, &[("Action", "ListRoles")]),
+            "RoleName",
+        )
+    }
+
+    /// A raw Organizations call (JSON protocol, such as `CreateAccount`) as the caller's account,
+    /// not counted; the JSON answer.
+    pub fn organizations(&self, action: &str, body: &str) -> serde_json::Value {
+        let answer = self.moto.organizations(action, body);
+        let json = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("{action} answered ({e}):\n{answer}"))
     }
 
     /// Names of all roles in the account.

@@ -81,29 +81,84 @@ impl Moto {
 
     /// An IAM query with the given form parameters; panics unless moto answers 200.
     pub fn iam(&self, params: &[(&str, &str)]) -> String {
-        self.query("iam", "2010-05-08", params)
+        self.iam_with_key("testing", params)
+    }
+
+    /// An IAM query signed with `access_key` (moto acts in the account the key belongs to).
+    pub fn iam_with_key(&self, access_key: &str, params: &[(&str, &str)]) -> String {
+        self.query(access_key, "iam", "2010-05-08", params)
     }
 
     /// A CloudFormation query with the given form parameters; panics unless moto answers 200.
     pub fn cloudformation(&self, params: &[(&str, &str)]) -> String {
-        self.query("cloudformation", "2010-05-15", params)
+        self.query("testing", "cloudformation", "2010-05-15", params)
+    }
+
+    /// An sts:AssumeRole of `role_arn` as the default account; the XML answer.
+    pub fn assume_role(&self, role_arn: &str) -> String {
+        let params = [
+            ("Action", "AssumeRole"),
+            ("RoleSessionName", "harness"),
+            ("RoleArn", role_arn),
+        ];
+        self.query("testing", "sts", "2011-06-15", &params)
     }
 
     /// A Query-protocol call to `service` (which moto tells by the credential scope).
-    fn query(&self, service: &str, version: &str, params: &[(&str, &str)]) -> String {
-        use std::io::{Read, Write};
+    fn query(
+        &self,
+        access_key: &str,
+        service: &str,
+        version: &str,
+        params: &[(&str, &str)],
+    ) -> String {
         let body: Vec<String> = params
             .iter()
             .chain(&[("Version", version)])
             .map(|(k, v)| format!("{k}={}", encode(v)))
             .collect();
-        let body = body.join("&");
+        self.post(
+            access_key,
+            service,
+            "application/x-www-form-urlencoded",
+            &[],
+            &body.join("&"),
+        )
+    }
+
+    /// An Organizations call (JSON protocol) as the default account.
+    pub fn organizations(&self, action: &str, body: &str) -> String {
+        let target = format!("AWSOrganizationsV20161128.{action}");
+        self.post(
+            "testing",
+            "organizations",
+            "application/x-amz-json-1.1",
+            &[("X-Amz-Target", &target)],
+            body,
+        )
+    }
+
+    /// A POST to moto signed with `access_key` (moto reads the key, not the signature);
+    /// panics unless moto answers 200.
+    fn post(
+        &self,
+        access_key: &str,
+        service: &str,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> String {
+        use std::io::{Read, Write};
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let extra: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
         write!(
             stream,
             "POST / HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\
-             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
-             Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\r\n{body}",
+             Content-Type: {content_type}\r\nContent-Length: {}\r\n{extra}\
+             Authorization: AWS4-HMAC-SHA256 Credential={access_key}/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\r\n{body}",
             self.port,
             body.len()
         )
@@ -112,7 +167,7 @@ impl Moto {
         stream.read_to_string(&mut answer).unwrap();
         assert!(
             answer.starts_with("HTTP/1.1 200"),
-            "moto refused {params:?}:\n{answer}"
+            "moto refused {body}:\n{answer}"
         );
         answer
     }

@@ -115,3 +115,22 @@ pub struct PlannedChange {
     pub description: String,
     pub diff: Option<String>,
 }
+
+/// What apply, plan and teardown print with `--accounts` or `--organization`; `T` is the
+/// single-account command's output.
+#[derive(Debug, Deserialize)]
+pub struct AccountsOutput<T> {
+    pub accounts: Vec<AccountOutcome<T>>,
+    pub failed: usize,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AccountOutcome<T> {
+    pub account: String,
+    pub ok: bool,
+    pub status: String,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    pub result: Option<T>,
+    pub error: Option<String>,
+}

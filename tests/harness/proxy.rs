@@ -250,8 +250,17 @@ async fn forward(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
-    let action =
-        form_value(&body, "Action").unwrap_or_else(|| format!("{} {}", parts.method, parts.uri));
+    // The query protocol (IAM, STS) names the action in the form, the JSON protocol
+    // (Organizations) in X-Amz-Target ("AWSOrganizationsV20161128.ListAccounts").
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|t| t.to_str().ok())
+        .and_then(|t| t.rsplit('.').next())
+        .map(str::to_owned);
+    let action = form_value(&body, "Action")
+        .or(target)
+        .unwrap_or_else(|| format!("{} {}", parts.method, parts.uri));
     let (injected, delay) = admit(&state, &action);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;

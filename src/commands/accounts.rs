@@ -1,0 +1,255 @@
+//! `--accounts` and `--organization`: apply, plan or teardown in many accounts at once, through a
+//! role assumed in each, with one table row (or JSON object) per account. One account's failure
+//! does not stop the others.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+
+use futures_util::StreamExt;
+use serde::Serialize;
+use tracing::Instrument;
+
+use crate::aws::Aws;
+use crate::cli::{AccountsArgs, GlobalArgs, OutputFormat};
+use crate::error::{Error, Result};
+use crate::interrupt;
+use crate::output::emit;
+use crate::policy::limits::check_name;
+
+/// The accounts to work in, and how to get there, checked offline.
+pub(super) struct Selection {
+    accounts: Accounts,
+    role_name: String,
+    concurrency: usize,
+}
+
+enum Accounts {
+    Given(Vec<String>),
+    /// Every ACTIVE account of the caller's organization but its management account.
+    Organization,
+}
+
+impl Selection {
+    /// `None` without --accounts or --organization (the caller's own account, as always).
+    /// Refuses duplicate ids and a role name IAM would refuse.
+    pub fn check(args: &AccountsArgs) -> Result<Option<Selection>> {
+        let accounts = match (args.organization, args.accounts.is_empty()) {
+            (true, _) => Accounts::Organization,
+            (false, false) => Accounts::Given(args.accounts.clone()),
+            (false, true) => return Ok(None),
+        };
+        let mut seen = BTreeSet::new();
+        if let Some(twice) = args.accounts.iter().find(|id| !seen.insert(*id)) {
+            return Err(Error::Usage(format!(
+                "--accounts names account {twice} twice: give each account once"
+            )));
+        }
+        check_name("--assume-role-name: role", &args.assume_role_name, 64)?;
+        Ok(Some(Selection {
+            accounts,
+            role_name: args.assume_role_name.clone(),
+            concurrency: args.account_concurrency.into(),
+        }))
+    }
+}
+
+/// What the work in one account hands back.
+pub(super) struct Report<T> {
+    /// The table's STATUS when the account succeeded ("ok", "changed", "pending").
+    pub status: &'static str,
+    /// The table's last column when the account succeeded.
+    pub detail: String,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    /// Why the account failed although it has a result (a failed verification after apply).
+    pub failure: Option<String>,
+    /// The single-account command's JSON object.
+    pub result: T,
+}
+
+/// One account's row of `--output json`.
+#[derive(Debug, Serialize)]
+pub struct AccountOutcome<T> {
+    pub account: String,
+    pub ok: bool,
+    /// The table's STATUS: "FAILED", or what the command did ("ok", "changed", "pending").
+    pub status: String,
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    /// What the single-account command prints with `--output json`, when it got that far.
+    pub result: Option<T>,
+    /// The error with its causes, on one line.
+    pub error: Option<String>,
+    /// The table's last column.
+    #[serde(skip)]
+    detail: String,
+    /// Whether the error was a Ctrl-C.
+    #[serde(skip)]
+    interrupted: bool,
+}
+
+/// What `--accounts` / `--organization` print with `--output json`.
+#[derive(Debug, Serialize)]
+pub struct AccountsOutput<'a, T> {
+    pub accounts: &'a [AccountOutcome<T>],
+    /// How many accounts failed.
+    pub failed: usize,
+}
+
+/// Runs `work` in every selected account, at most `--account-concurrency` at once, and returns
+/// the outcomes in the order the accounts were given (or listed). Only reading the caller and
+/// the organization's accounts fails the whole command; everything else fails one account.
+pub(super) async fn each<T, F, Fut>(
+    selection: &Selection,
+    global: &GlobalArgs,
+    work: F,
+) -> anyhow::Result<Vec<AccountOutcome<T>>>
+where
+    F: Fn(Aws) -> Fut,
+    Fut: Future<Output = anyhow::Result<Report<T>>>,
+{
+    let aws = Aws::connect(global).await;
+    let caller = aws.caller().await?;
+    let accounts = match &selection.accounts {
+        Accounts::Given(ids) => ids.clone(),
+        Accounts::Organization => {
+            let organization = aws.organization().await?;
+            let members: Vec<String> = organization
+                .active_accounts
+                .into_iter()
+                .filter(|id| *id != organization.management_account)
+                .collect();
+            if members.is_empty() {
+                tracing::warn!("the organization has no ACTIVE account but its management account");
+            }
+            members
+        }
+    };
+    let (aws, caller, work) = (&aws, &caller, &work);
+    let mut outcomes: Vec<(usize, AccountOutcome<T>)> =
+        futures_util::stream::iter(accounts.into_iter().enumerate())
+            .map(|(index, account)| async move {
+                let span = tracing::info_span!("account", id = %account);
+                let result = async {
+                    if interrupt::received() {
+                        return Err(anyhow::Error::from(Error::InterruptedIdle)
+                            .context("not started in this account"));
+                    }
+                    let aws = if account == caller.account {
+                        aws.clone()
+                    } else {
+                        aws.in_account(&caller.partition, &account, &selection.role_name)
+                            .await?
+                    };
+                    work(aws).await
+                }
+                .instrument(span)
+                .await;
+                (index, outcome(account, result))
+            })
+            .buffer_unordered(selection.concurrency)
+            .collect()
+            .await;
+    outcomes.sort_by_key(|(index, _)| *index);
+    Ok(outcomes.into_iter().map(|(_, outcome)| outcome).collect())
+}
+
+fn outcome<T>(account: String, result: anyhow::Result<Report<T>>) -> AccountOutcome<T> {
+    match result {
+        Ok(report) => {
+            let ok = report.failure.is_none();
+            AccountOutcome {
+                account,
+                ok,
+                status: if ok { report.status } else { "FAILED" }.to_owned(),
+                role_arn: report.role_arn,
+                external_id: report.external_id,
+                result: Some(report.result),
+                detail: report.failure.clone().unwrap_or(report.detail),
+                error: report.failure,
+                interrupted: false,
+            }
+        }
+        Err(err) => {
+            let message = format!("{err:#}").replace('\n', " ");
+            AccountOutcome {
+                account,
+                ok: false,
+                status: "FAILED".to_owned(),
+                role_arn: None,
+                external_id: None,
+                result: None,
+                detail: message.clone(),
+                error: Some(message),
+                interrupted: err.chain().any(|cause| {
+                    matches!(
+                        cause.downcast_ref::<Error>(),
+                        Some(Error::Interrupted { .. } | Error::InterruptedIdle)
+                    )
+                }),
+            }
+        }
+    }
+}
+
+/// Prints the table (ACCOUNT, STATUS, `last_column`, and EXTERNAL ID when any account has one)
+/// or the JSON object; an error when any account failed.
+pub(super) fn finish<T: Serialize>(
+    format: OutputFormat,
+    last_column: &str,
+    outcomes: &[AccountOutcome<T>],
+) -> anyhow::Result<()> {
+    let failed = outcomes.iter().filter(|o| !o.ok).count();
+    emit(
+        format,
+        &AccountsOutput {
+            accounts: outcomes,
+            failed,
+        },
+        &table(last_column, outcomes),
+    );
+    if failed == 0 {
+        return Ok(());
+    }
+    Err(Error::AccountsFailed {
+        failed,
+        total: outcomes.len(),
+        interrupted: outcomes.iter().any(|o| o.interrupted),
+    }
+    .into())
+}
+
+/// One line per account under a header, columns padded to the widest cell.
+fn table<T>(last_column: &str, outcomes: &[AccountOutcome<T>]) -> Vec<String> {
+    let external_id = |o: &AccountOutcome<T>| o.external_id.clone().filter(|_| o.ok);
+    let with_external_ids = outcomes.iter().any(|o| external_id(o).is_some());
+    let status_width = outcomes
+        .iter()
+        .map(|o| o.status.len())
+        .chain(["STATUS".len()])
+        .max()
+        .unwrap_or_default();
+    let detail_width = outcomes
+        .iter()
+        .filter(|o| external_id(o).is_some())
+        .map(|o| o.detail.len())
+        .chain([last_column.len()])
+        .max()
+        .unwrap_or_default();
+    let row = |account: &str, status: &str, detail: &str, external_id: Option<&str>| {
+        let line = match external_id.filter(|_| with_external_ids) {
+            Some(id) => {
+                format!("{account:<12}  {status:<status_width$}  {detail:<detail_width$}  {id}")
+            }
+            None => format!("{account:<12}  {status:<status_width$}  {detail}"),
+        };
+        line.trim_end().to_owned()
+    };
+    std::iter::once(row("ACCOUNT", "STATUS", last_column, Some("EXTERNAL ID")))
+        .chain(
+            outcomes
+                .iter()
+                .map(|o| row(&o.account, &o.status, &o.detail, external_id(o).as_deref())),
+        )
+        .collect()
+}
