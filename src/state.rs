@@ -8,6 +8,10 @@ use serde_json::Value;
 
 /// Tag every resource onboard creates carries; teardown removes only resources that have it.
 pub const MANAGED_BY: (&str, &str) = ("managed-by", "onboard");
+/// `managed-by` of what a template from `onboard export --format cloudformation` creates.
+pub const MANAGED_BY_CLOUDFORMATION: &str = "cloudformation";
+/// `managed-by` of what a configuration from `onboard export --format terraform` creates.
+pub const MANAGED_BY_TERRAFORM: &str = "terraform";
 /// Tag naming the vendor a resource was created for.
 pub const VENDOR_TAG: &str = "onboard:vendor";
 /// Tag naming the vendor's integration.
@@ -41,6 +45,16 @@ pub type Tags = BTreeMap<String, String>;
 /// Whether tags read back from AWS mark a resource as onboard's.
 pub fn is_owned(tags: &Tags) -> bool {
     tags.get(MANAGED_BY.0).map(String::as_str) == Some(MANAGED_BY.1)
+}
+
+/// Whether onboard or a deployed `onboard export` created the resource: rotate-key may replace
+/// the access keys of such a user, which neither the stack nor Terraform manages.
+pub fn is_owned_or_exported(tags: &Tags) -> bool {
+    is_owned(tags)
+        || matches!(
+            tags.get(MANAGED_BY.0).map(String::as_str),
+            Some(MANAGED_BY_CLOUDFORMATION | MANAGED_BY_TERRAFORM)
+        )
 }
 
 /// The tags onboard puts on a resource it creates for `vendor`'s `integration` item `id`,

@@ -7,6 +7,7 @@ use std::process::Command;
 use onboard::policy::{canonical, decode_document};
 use serde_json::Value;
 
+use crate::harness::output::TeardownOutput;
 use crate::harness::{Env, cfn_lint, sorted, xml_values};
 
 /// cfn-lint rules a built-in template breaks on purpose, by vendor and integration, and why.
@@ -336,13 +337,50 @@ fn a_deployed_template_creates_what_apply_creates() {
         );
         let deployed = read_iam(&env);
         assert!(!deployed.roles.is_empty(), "{vendor}: no role");
-        assert_eq!(deployed, applied, "{vendor} {integration}");
+        // The same, except that the stack, not onboard, manages what it created.
+        let mut expected = applied;
+        for role in expected.roles.values_mut() {
+            for (key, value) in &mut role.tags {
+                if key == "managed-by" {
+                    *value = "cloudformation".to_owned();
+                }
+            }
+        }
+        assert_eq!(deployed, expected, "{vendor} {integration}");
+
+        // So onboard leaves the stack's resources alone: teardown deletes none of them, and
+        // apply does not take them over.
+        let run = env.onboard(&["teardown", "--yes", "--output", "json"]);
+        run.assert_code(0);
+        let teardown: TeardownOutput = run.json();
+        assert_eq!(teardown.removed, Vec::<String>::new());
+        for role in deployed.roles.keys() {
+            let kept = teardown
+                .kept
+                .iter()
+                .find(|k| k.kind == "role" && &k.name == role);
+            let kept = kept.unwrap_or_else(|| panic!("{role} not kept: {:?}", teardown.kept));
+            assert!(
+                kept.reason.contains("managed-by=onboard"),
+                "{}",
+                kept.reason
+            );
+        }
+        assert_eq!(read_iam(&env), deployed);
+        let run = env.onboard(&apply);
+        run.assert_code(1);
+        assert!(
+            run.stderr.contains("was not created by onboard"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(read_iam(&env), deployed);
         let outputs = xml_values(&stack, "OutputValue");
         assert!(
             outputs.contains(&"xid-42".to_owned()),
             "{vendor}: {outputs:?}"
         );
-        let role = applied.roles.keys().next().unwrap();
+        let role = deployed.roles.keys().next().unwrap();
         assert!(
             outputs
                 .iter()

@@ -202,3 +202,51 @@ fn rotate_key_creates_the_new_key_first_then_removes_the_old_and_teardown_delete
     );
     env.assert_empty();
 }
+
+/// The user a stack from `onboard export` creates (tagged as the template tags it; moto's
+/// CloudFormation drops user tags, so it is made here): rotate-key gives it its key, as the
+/// README's export section says, and teardown leaves the stack's user alone.
+#[test]
+fn rotate_key_serves_the_user_of_a_deployed_export_and_teardown_leaves_it() {
+    let env = Env::start();
+    env.iam(&[
+        ("Action", "CreateUser"),
+        ("UserName", USER),
+        ("Tags.member.1.Key", "managed-by"),
+        ("Tags.member.1.Value", "cloudformation"),
+        ("Tags.member.2.Key", "onboard:vendor"),
+        ("Tags.member.2.Value", "stream-manager"),
+    ]);
+    let key = env.temp_path("key.json");
+    let run = env.onboard(&[
+        "rotate-key",
+        "--vendor",
+        "stream-manager",
+        "--key-file",
+        key.to_str().unwrap(),
+    ]);
+    run.assert_code(0);
+    let (id, _) = secret_in(&key);
+    assert_eq!(env.access_key_ids(USER), [id.as_str()]);
+
+    // Another vendor's tag, or none: not a user rotate-key may touch.
+    env.iam(&[
+        ("Action", "TagUser"),
+        ("UserName", USER),
+        ("Tags.member.1.Key", "onboard:vendor"),
+        ("Tags.member.1.Value", "someone-else"),
+    ]);
+    let other = env.temp_path("other.json");
+    let run = env.onboard(&[
+        "rotate-key",
+        "--vendor",
+        "stream-manager",
+        "--key-file",
+        other.to_str().unwrap(),
+    ]);
+    run.assert_code(1);
+    assert!(!other.exists());
+
+    env.onboard(&["teardown", "--yes"]).assert_code(0);
+    assert_eq!(env.access_key_ids(USER), [id.as_str()]);
+}

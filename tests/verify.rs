@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::harness::output::{ApplyOutput, Verification};
-use crate::harness::{Env, xml_values};
+use crate::harness::{Env, sorted, xml_values};
 
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/StreamkapInstallAccess";
 const PROVISION_ARN: &str = "arn:aws:iam::123456789012:policy/StreamkapProvisionAccess";
@@ -134,6 +134,66 @@ fn a_role_without_onboards_tags_is_checked_without_a_catalog_comparison() {
         ]
     );
     assert!(out.checks[1].detail.contains("no onboard:vendor tag"));
+}
+
+/// What a stack from `onboard export --format cloudformation` leaves on real AWS, made from an
+/// apply (moto's CloudFormation does not attach `ManagedPolicyArns`): the same role and policies,
+/// the role tagged `managed-by=cloudformation`, the policies untagged (CloudFormation cannot tag
+/// managed policies).
+#[test]
+fn a_deployed_export_is_verified_against_the_catalog_and_left_alone() {
+    let env = Env::start();
+    env.onboard(&["apply", "--vendor", "streamkap", "--no-verify"])
+        .assert_code(0);
+    let role = "StreamkapInstallAccess";
+    env.iam(&[
+        ("Action", "TagRole"),
+        ("RoleName", role),
+        ("Tags.member.1.Key", "managed-by"),
+        ("Tags.member.1.Value", "cloudformation"),
+    ]);
+    let policies = ["StreamkapProvisionAccess", "StreamkapDeprovisionAccess"];
+    for policy in policies {
+        let arn = format!("arn:aws:iam::123456789012:policy/{policy}");
+        let tags = env.iam(&[("Action", "ListPolicyTags"), ("PolicyArn", &arn)]);
+        let mut untag = vec![("Action", "UntagPolicy"), ("PolicyArn", arn.as_str())];
+        let keys = xml_values(&tags, "Key");
+        let members: Vec<String> = (1..=keys.len())
+            .map(|i| format!("TagKeys.member.{i}"))
+            .collect();
+        untag.extend(
+            members
+                .iter()
+                .map(String::as_str)
+                .zip(keys.iter().map(String::as_str)),
+        );
+        env.iam(&untag);
+    }
+
+    let arn = format!("arn:aws:iam::123456789012:role/{role}");
+    let run = env.onboard(&["verify", "--role-arn", &arn, "--output", "json"]);
+    run.assert_code(0);
+    let out: Verification = run.json();
+    for policy in policies {
+        for name in [
+            format!("policy {policy} attached"),
+            format!("policy {policy} matches the catalog"),
+        ] {
+            let check = out.checks.iter().find(|c| c.name == name);
+            assert_eq!(check.map(|c| c.status.as_str()), Some("pass"), "{name}");
+        }
+    }
+    assert!(out.passed);
+
+    // Neither the role nor the untagged policies are onboard's to delete.
+    let run = env.onboard(&["teardown", "--yes"]);
+    run.assert_code(0);
+    assert_eq!(env.role_names(), [role]);
+    let list = env.iam(&[("Action", "ListPolicies"), ("Scope", "Local")]);
+    assert_eq!(
+        sorted(xml_values(&list, "PolicyName")),
+        sorted(policies.map(String::from).to_vec())
+    );
 }
 
 #[test]

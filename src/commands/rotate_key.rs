@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::handoff::{Handoff, KeyReport, key_lines};
 use crate::output::emit;
 use crate::plan::plan_rotation;
-use crate::state::{VENDOR_TAG, is_owned};
+use crate::state::{VENDOR_TAG, is_owned_or_exported};
 
 /// What `rotate-key --output json` prints.
 #[derive(Debug, Serialize)]
@@ -40,7 +40,7 @@ pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<Exi
     let Some(found) = aws.read_user(&user.name).await? else {
         anyhow::bail!("user {} does not exist: run onboard apply first", user.name);
     };
-    if !is_owned(&found.tags) || found.tags.get(VENDOR_TAG) != Some(&desired.vendor) {
+    if !is_owned_or_exported(&found.tags) || found.tags.get(VENDOR_TAG) != Some(&desired.vendor) {
         return Err(Error::NotOwned {
             kind: "user",
             name: user.name.clone(),

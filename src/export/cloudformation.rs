@@ -7,8 +7,11 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::{Export, Input, Piece, UniqueNames, camel_case, pieces};
+use super::{Export, Input, Piece, UniqueNames, camel_case, pieces, tag_value};
 use crate::state::{Desired, Tag};
+
+/// What the `managed-by` tag names: the stack owns what it creates.
+const MANAGER: &str = crate::state::MANAGED_BY_CLOUDFORMATION;
 
 /// The template of `export`.
 pub fn template(export: &Export) -> Value {
@@ -226,7 +229,7 @@ impl Substitution {
 
     fn tags(&self, tags: &[Tag]) -> Value {
         tags.iter()
-            .map(|t| json!({"Key": t.key, "Value": self.string(&t.value)}))
+            .map(|t| json!({"Key": t.key, "Value": self.string(tag_value(t, MANAGER))}))
             .collect()
     }
 }

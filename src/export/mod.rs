@@ -13,7 +13,7 @@ pub mod terraform;
 use std::collections::BTreeMap;
 
 use crate::catalog::{Integration, RenderContext};
-use crate::state::Desired;
+use crate::state::{Desired, MANAGED_BY, Tag};
 
 /// Opens a marker; a private-use character no catalog entry or flag holds.
 const OPEN: char = '\u{E000}';
@@ -64,6 +64,18 @@ impl Input {
                     .to_owned(),
             ),
         }
+    }
+}
+
+/// The value an export writes for `tag`: `managed-by` names the tool that deploys the export
+/// (`manager`) instead of onboard, because the stack or the Terraform state owns what it
+/// creates; onboard's apply, teardown and rotate-key only touch resources tagged
+/// `managed-by=onboard`, so they leave it alone. The vendor's tags stay, for `verify`.
+pub fn tag_value<'a>(tag: &'a Tag, manager: &'a str) -> &'a str {
+    if tag.key == MANAGED_BY.0 {
+        manager
+    } else {
+        &tag.value
     }
 }
 

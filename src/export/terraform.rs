@@ -9,8 +9,11 @@ use hcl::expr::{FuncCall, TemplateExpr, Traversal, Variable};
 use hcl::{Block, Body, Expression, Object, ObjectKey, Template};
 use serde_json::Value;
 
-use super::{Export, Input, Piece, UniqueNames, pieces, snake_case};
+use super::{Export, Input, Piece, UniqueNames, pieces, snake_case, tag_value};
 use crate::state::Tag;
+
+/// What the `managed-by` tag names: the Terraform state owns what it creates.
+const MANAGER: &str = crate::state::MANAGED_BY_TERRAFORM;
 
 /// Version constraint of the hashicorp/aws provider.
 const PROVIDER_VERSION: &str = ">= 5.0";
@@ -368,7 +371,7 @@ impl Substitution {
                 .map(|t| {
                     (
                         ObjectKey::Expression(Expression::String(t.key.clone())),
-                        self.string(&t.value),
+                        self.string(tag_value(t, MANAGER)),
                     )
                 })
                 .collect(),
@@ -544,7 +547,7 @@ mod tests {
         let mut out = Created::default();
         let tags = |tags: &[Tag]| -> Value {
             tags.iter()
-                .map(|t| (t.key.clone(), json!(t.value)))
+                .map(|t| (t.key.clone(), json!(tag_value(t, MANAGER))))
                 .collect::<serde_json::Map<_, _>>()
                 .into()
         };

@@ -18,8 +18,7 @@ use crate::plan::Plan;
 use crate::policy::{external_ids, same_document, trusted_principal_names};
 use crate::state::{
     Desired, DesiredRole, INTEGRATION_SEPARATOR, INTEGRATION_TAG, Observed, ObservedPolicy,
-    ObservedRole, ObservedUser, RESOURCE_TAG, Tags, VENDOR_TAG, is_aws_managed, is_owned,
-    params_from_tags,
+    ObservedRole, ObservedUser, RESOURCE_TAG, Tags, VENDOR_TAG, is_aws_managed, params_from_tags,
 };
 
 /// The outcome of one check.
@@ -325,16 +324,21 @@ async fn compare_attached(
         checks.push(check(name, status, detail));
     }
     for policy in desired.policies.iter().filter(|p| wanted.contains(&p.arn)) {
-        let found = read.iter().find(|a| {
-            is_owned(&a.tags)
-                && a.tags.get(RESOURCE_TAG) == Some(&policy.id)
-                && a.tags.get(VENDOR_TAG) == Some(&desired.vendor)
-        });
+        // By the vendor's tags, else by the catalog's ARN: a policy a stack from `onboard
+        // export` created is managed by CloudFormation (which cannot tag managed policies) or
+        // Terraform, not by onboard, and is checked all the same.
+        let found = read
+            .iter()
+            .find(|a| {
+                a.tags.get(RESOURCE_TAG) == Some(&policy.id)
+                    && a.tags.get(VENDOR_TAG) == Some(&desired.vendor)
+            })
+            .or_else(|| read.iter().find(|a| a.arn == policy.arn));
         let attached_check = format!("policy {} attached", policy.name);
         let Some(found) = found else {
             let detail = format!(
-                "no policy tagged {RESOURCE_TAG}={} is attached to {holder}",
-                policy.id
+                "neither a policy tagged {RESOURCE_TAG}={} nor {} is attached to {holder}",
+                policy.id, policy.arn
             );
             checks.push(check(attached_check, Status::Fail, detail));
             continue;
