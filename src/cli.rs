@@ -107,10 +107,10 @@ pub enum Command {
     Man(ManArgs),
 }
 
-/// Which catalog entry, which integrations, with which parameters and names.
+/// Which catalog entry, which integrations, with which parameters.
 #[derive(Debug, Args)]
-pub struct TargetArgs {
-    /// Vendor to onboard (see `onboard catalog list`).
+pub struct EntryArgs {
+    /// Built-in vendor (see `onboard catalog list`).
     #[arg(long, required_unless_present = "catalog_file")]
     pub vendor: Option<String>,
 
@@ -131,6 +131,13 @@ pub struct TargetArgs {
     /// a role trusted by this principal instead of a user with an access key).
     #[arg(long, value_name = "ARN")]
     pub trust_principal: Option<String>,
+}
+
+/// Which catalog entry, which integrations, with which parameters and names.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    #[command(flatten)]
+    pub entry: EntryArgs,
 
     /// Name of the (first) role instead of the catalog's (the prefix and suffix still apply).
     #[arg(long, value_name = "NAME")]
@@ -365,7 +372,7 @@ pub struct ShowArgs {
     pub trust_principal: Option<String>,
 
     /// Account id to render ARNs with. Default: ${AccountId} left in place.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = parse_account_id)]
     pub account: Option<String>,
 
     /// Partition to render ARNs with.
@@ -435,25 +442,8 @@ pub enum ExportFormat {
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Built-in vendor to check (see `onboard catalog list`).
-    #[arg(long, required_unless_present = "catalog_file")]
-    pub vendor: Option<String>,
-
-    /// A catalog file of your own instead (see catalog/schema.json).
-    #[arg(long, value_name = "PATH", conflicts_with = "vendor")]
-    pub catalog_file: Option<PathBuf>,
-
-    /// Integration to check; repeatable. Default: the vendor's default integration.
-    #[arg(long = "integration", value_name = "NAME")]
-    pub integrations: Vec<String>,
-
-    /// Parameter value, NAME=VALUE; repeatable.
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    pub params: Vec<String>,
-
-    /// Principal that may assume the role (vendors that take one).
-    #[arg(long, value_name = "ARN")]
-    pub trust_principal: Option<String>,
+    #[command(flatten)]
+    pub entry: EntryArgs,
 
     /// External ID to check the trust policies with, as apply would add it.
     #[arg(long, value_name = "ID")]
@@ -461,6 +451,6 @@ pub struct LintArgs {
 
     /// Your account id: principals in it are not third parties. Default: a stand-in account
     /// (so every account id a trust policy names counts as another account).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = parse_account_id)]
     pub account: Option<String>,
 }

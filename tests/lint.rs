@@ -89,6 +89,14 @@ fn lint_reports_findings_offline_with_exit_codes() {
     let run = env.onboard(&["lint"]);
     run.assert_code(2);
     assert!(run.stderr.contains("--vendor"), "{}", run.stderr);
+    let run = env.onboard(&["lint", "--vendor", "streamkap", "--account", "12345"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr
+            .contains("'12345' is not an AWS account id: give 12 digits"),
+        "{}",
+        run.stderr
+    );
 
     // Lint never talks to AWS.
     assert_eq!(env.take_calls(), Vec::<String>::new());

@@ -6,11 +6,11 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use super::target::Target;
-use crate::catalog::{self, CatalogSource, Naming, Source};
+use crate::catalog::{self, Source};
 use crate::cli::{CatalogCommand, GlobalArgs, ShowArgs};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::output::emit;
-use crate::policy::limits::{check_external_id, is_account_id};
+use crate::policy::limits::check_external_id;
 
 /// One vendor in `catalog list --output json`.
 #[derive(Debug, Serialize)]
@@ -83,27 +83,13 @@ fn json(document: &serde_json::Value) -> String {
 }
 
 fn show(args: ShowArgs, global: &GlobalArgs) -> Result<()> {
-    let source = match (&args.vendor, &args.catalog_file) {
-        (_, Some(path)) => CatalogSource::File(path),
-        (Some(vendor), None) => CatalogSource::Builtin(vendor),
-        (None, None) => unreachable!("clap requires a vendor or --catalog-file"),
-    };
-    let naming = Naming {
-        path: "/".to_owned(),
-        ..Naming::default()
-    };
-    let target = Target::new(
-        source.load()?,
+    let target = Target::with_catalog_names(
+        args.vendor.as_deref(),
+        args.catalog_file.as_deref(),
         &args.integrations,
         &args.params,
         args.trust_principal.as_deref(),
-        naming,
     )?;
-    if let Some(account) = args.account.as_deref().filter(|a| !is_account_id(a)) {
-        return Err(Error::Usage(format!(
-            "--account '{account}' is not a 12-digit account id"
-        )));
-    }
     if let Some(id) = &args.external_id {
         check_external_id(id)?;
     }

@@ -6,11 +6,9 @@ use serde::Serialize;
 
 use super::offline::{STAND_IN_ACCOUNT, render_checked, stand_in_context};
 use super::target::Target;
-use crate::catalog::{CatalogSource, Naming};
 use crate::cli::{GlobalArgs, LintArgs, RenderFlags};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::output::emit;
-use crate::policy::limits::is_account_id;
 use crate::policy::lint::{Finding, Severity, lint};
 
 /// What `lint --output json` prints.
@@ -42,28 +40,15 @@ pub async fn run(args: LintArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
 }
 
 fn check(args: &LintArgs) -> Result<LintOutput> {
-    let source = match (&args.vendor, &args.catalog_file) {
-        (_, Some(path)) => CatalogSource::File(path),
-        (Some(vendor), None) => CatalogSource::Builtin(vendor),
-        (None, None) => unreachable!("clap requires --vendor or --catalog-file"),
-    };
-    let naming = Naming {
-        path: "/".to_owned(),
-        ..Naming::default()
-    };
-    let target = Target::new(
-        source.load()?,
-        &args.integrations,
-        &args.params,
-        args.trust_principal.as_deref(),
-        naming,
+    let entry = &args.entry;
+    let target = Target::with_catalog_names(
+        entry.vendor.as_deref(),
+        entry.catalog_file.as_deref(),
+        &entry.integrations,
+        &entry.params,
+        entry.trust_principal.as_deref(),
     )?;
     let account = args.account.as_deref().unwrap_or(STAND_IN_ACCOUNT);
-    if !is_account_id(account) {
-        return Err(Error::Usage(format!(
-            "--account '{account}' is not a 12-digit account id"
-        )));
-    }
     let ctx = stand_in_context(
         &target,
         account,

@@ -2,6 +2,7 @@
 //! checked before any AWS call.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use crate::catalog::{
     CatalogSource, Integration, Naming, RenderContext, VendorCatalog, known_params, parse_param,
@@ -35,16 +36,12 @@ impl Target {
     }
 
     fn from_args(args: &TargetArgs, complete: bool) -> Result<Self> {
-        let source = match (&args.vendor, &args.catalog_file) {
-            (_, Some(path)) => CatalogSource::File(path),
-            (Some(vendor), None) => CatalogSource::Builtin(vendor),
-            (None, None) => unreachable!("clap requires --vendor or --catalog-file"),
-        };
+        let entry = &args.entry;
         Self::build(
-            source.load()?,
-            &args.integrations,
-            &args.params,
-            args.trust_principal.as_deref(),
+            source(entry.vendor.as_deref(), entry.catalog_file.as_deref()).load()?,
+            &entry.integrations,
+            &entry.params,
+            entry.trust_principal.as_deref(),
             Naming {
                 prefix: args.name_prefix.clone(),
                 suffix: args.name_suffix.clone(),
@@ -55,14 +52,27 @@ impl Target {
         )
     }
 
-    pub fn new(
-        catalog: VendorCatalog,
+    /// The entry with the catalog's own names under path `/`, from `--vendor` or
+    /// `--catalog-file`: what `catalog show` and `lint` look at.
+    pub fn with_catalog_names(
+        vendor: Option<&str>,
+        catalog_file: Option<&Path>,
         integrations: &[String],
         params: &[String],
         trust_principal: Option<&str>,
-        naming: Naming,
     ) -> Result<Self> {
-        Self::build(catalog, integrations, params, trust_principal, naming, true)
+        let naming = Naming {
+            path: "/".to_owned(),
+            ..Naming::default()
+        };
+        Self::build(
+            source(vendor, catalog_file).load()?,
+            integrations,
+            params,
+            trust_principal,
+            naming,
+            true,
+        )
     }
 
     fn build(
@@ -127,5 +137,14 @@ impl Target {
 
     pub fn render(&self, ctx: &RenderContext) -> Result<Desired> {
         render(&self.catalog, &self.selected(), ctx)
+    }
+}
+
+/// The built-in vendor, or the user's catalog file (clap requires one of them).
+fn source<'a>(vendor: Option<&'a str>, catalog_file: Option<&'a Path>) -> CatalogSource<'a> {
+    match (vendor, catalog_file) {
+        (_, Some(path)) => CatalogSource::File(path),
+        (Some(vendor), None) => CatalogSource::Builtin(vendor),
+        (None, None) => unreachable!("clap requires a vendor or --catalog-file"),
     }
 }
