@@ -9,7 +9,7 @@
 //! [`Desired`]: crate::state::Desired
 
 mod params;
-mod render;
+pub(crate) mod render;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

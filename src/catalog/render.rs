@@ -328,4 +328,4 @@ fn substitute_str(text: &str, ctx: &RenderContext) -> Result<String, String> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -8,7 +8,7 @@ fn context() -> RenderContext {
 }
 
 /// Parameter values good for every built-in entry.
-fn params() -> BTreeMap<String, String> {
+pub(crate) fn params() -> BTreeMap<String, String> {
     [
         ("bucket", "example-bucket"),
         ("database", "example_db"),

@@ -1,8 +1,7 @@
-use std::collections::BTreeMap;
-
 use serde_json::json;
 
 use super::*;
+use crate::catalog::render::tests::params;
 use crate::catalog::{RenderContext, builtin_vendors, load_builtin, render};
 use crate::state::{DesiredPolicy, DesiredRole};
 
@@ -291,23 +290,6 @@ fn findings_say_where_they_point_and_errors_refuse() {
         "{err}"
     );
     assert!(refuse_errors(&state, &[]).is_ok());
-}
-
-/// Parameter values good for every built-in entry.
-fn params() -> BTreeMap<String, String> {
-    [
-        ("bucket", "example-bucket"),
-        ("database", "example_db"),
-        ("cluster", "example-cluster"),
-        ("org-id", "org42"),
-        (
-            "trust-principal",
-            "arn:aws:iam::111122223333:role/kkp-controller",
-        ),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
 }
 
 /// Every built-in integration lints without errors; the findings are snapshotted so that a
