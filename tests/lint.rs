@@ -103,16 +103,22 @@ fn lint_reports_findings_offline_with_exit_codes() {
 }
 
 #[test]
-fn apply_and_plan_refuse_documents_with_lint_errors_before_any_call() {
+fn apply_plan_and_export_refuse_documents_with_lint_errors_before_any_call() {
     let env = Env::start();
-    for command in ["apply", "plan"] {
-        let run = env.onboard(&[
+    let template = env.temp_path("template.json");
+    for command in ["apply", "plan", "export"] {
+        let mut args = vec![
             command,
             "--catalog-file",
             TYPO,
             "--param",
             "bucket=acme-data",
-        ]);
+        ];
+        if command == "export" {
+            let path = template.to_str().unwrap();
+            args.extend(["--format", "cloudformation", "--output-file", path]);
+        }
+        let run = env.onboard(&args);
         run.assert_code(2);
         assert_eq!(
             run.stderr.trim(),
@@ -125,6 +131,7 @@ fn apply_and_plan_refuse_documents_with_lint_errors_before_any_call() {
         assert_eq!(run.stdout, "", "{command}");
         assert_eq!(env.take_calls(), Vec::<String>::new(), "{command}");
     }
+    assert!(!template.exists());
     env.assert_empty();
 }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::accounts::{self, Report, Selection};
 use super::offline::{
-    GENERATED_EXTERNAL_ID_BYTES, STAND_IN_ACCOUNT, render_checked, stand_in_context,
+    GENERATED_EXTERNAL_ID_BYTES, STAND_IN_ACCOUNT, render_valid, stand_in_context,
 };
 use super::target::Target;
 use crate::aws::Aws;
@@ -21,7 +21,7 @@ use crate::handoff::{Handoff, KeyReport, key_lines};
 use crate::output::{emit, verification_lines};
 use crate::plan::{ApplyOptions, Plan, Present, plan_apply};
 use crate::policy::limits::check_desired;
-use crate::policy::lint::{lint, refuse_errors};
+use crate::policy::lint::lint;
 use crate::policy::{external_ids, statements, trusts_third_party_without_external_id};
 use crate::state::{Desired, Observed};
 use crate::verification::{
@@ -102,9 +102,7 @@ pub(super) fn check(args: &ChangeArgs) -> Result<Checked> {
         args.external_id.as_deref(),
         &args.render,
     )?;
-    let rendered = render_checked(&target, &offline)?;
-    check_desired(&rendered)?;
-    refuse_errors(&rendered, &lint(&rendered))?;
+    let rendered = render_valid(&target, &offline)?;
     Ok(Checked {
         target,
         offline,

@@ -5,12 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::offline::{STAND_IN_ACCOUNT, render_checked, stand_in_context};
+use super::offline::{STAND_IN_ACCOUNT, render_valid, stand_in_context};
 use super::target::Target;
 use crate::cli::{ExportArgs, ExportFormat, GlobalArgs};
 use crate::export::{Export, cloudformation, terraform};
-use crate::policy::limits::check_desired;
-use crate::policy::lint::{lint, refuse_errors};
 
 /// Value of a parameter without a default while the limits are checked.
 const STAND_IN_PARAM: &str = "value";
@@ -32,9 +30,7 @@ pub async fn run(args: ExportArgs, _global: &GlobalArgs) -> anyhow::Result<ExitC
             .entry(spec.name.clone())
             .or_insert_with(|| STAND_IN_PARAM.to_owned());
     }
-    let checked = render_checked(&target, &offline)?;
-    check_desired(&checked)?;
-    refuse_errors(&checked, &lint(&checked))?;
+    render_valid(&target, &offline)?;
     // An --external-id that only adds the condition (Streamkap BYOC) is a parameter too.
     let needs_external_id = target.needs_external_id() || offline.added_external_id.is_some();
 

@@ -6,8 +6,9 @@ use crate::catalog::RenderContext;
 use crate::cli::RenderFlags;
 use crate::error::{Error, Result};
 use crate::policy::limits::{
-    check_external_id, check_max_session_duration, check_policy_arn, parse_tag,
+    check_desired, check_external_id, check_max_session_duration, check_policy_arn, parse_tag,
 };
+use crate::policy::lint::{lint, refuse_errors};
 use crate::state::Desired;
 
 /// Account the documents are rendered for when no real one is known.
@@ -71,5 +72,14 @@ pub(super) fn render_checked(target: &Target, ctx: &RenderContext) -> Result<Des
             integrations.join(", ")
         )));
     }
+    Ok(desired)
+}
+
+/// Renders the target as [`render_checked`] does, and refuses documents over IAM's limits or
+/// with lint errors: what apply, plan and export check before anything else.
+pub(super) fn render_valid(target: &Target, ctx: &RenderContext) -> Result<Desired> {
+    let desired = render_checked(target, ctx)?;
+    check_desired(&desired)?;
+    refuse_errors(&desired, &lint(&desired))?;
     Ok(desired)
 }
