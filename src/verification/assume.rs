@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::{Check, Status, check};
 use crate::aws::{AssumedCredentials, Aws, Caller};
 use crate::error::{Error, Result};
+use crate::policy::trust::{AwsPrincipal, Principal, Request, evaluate};
 use crate::policy::trusted_aws_principals;
 use crate::state::ObservedRole;
 
@@ -77,26 +78,21 @@ where
     }
 }
 
-/// Whether the trust policy names the caller: its ARN, its role (for an assumed-role session),
-/// its account (root ARN or bare id), or everyone.
-pub fn caller_is_trusted(trust: &Value, caller: &Caller) -> bool {
-    let root = format!("arn:{}:iam::{}:root", caller.partition, caller.account);
-    // arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION trusts as role NAME of ACCOUNT, any path.
-    let session_role = caller
-        .arn
-        .split_once(":assumed-role/")
-        .and_then(|(_, rest)| rest.split('/').next());
-    trusted_aws_principals(trust).iter().any(|p| {
-        p == "*"
-            || *p == caller.account
-            || *p == root
-            || *p == caller.arn
-            || session_role.is_some_and(|role| {
-                let prefix = format!("arn:{}:iam::{}:role/", caller.partition, caller.account);
-                p.strip_prefix(&prefix)
-                    .is_some_and(|rest| rest.rsplit('/').next() == Some(role))
-            })
-    })
+/// Whether the trust policy lets the caller assume the role with `external_id`, by the trust
+/// evaluator: named (or its role, for an assumed-role session), through its account, or as
+/// everyone, with the conditions onboard models. Only a trusted caller's `AccessDenied` is worth
+/// waiting out as IAM propagation. A caller or a policy the evaluator cannot judge (a federated
+/// user, a condition it does not model) counts as trusted: a wait too many beats a failure
+/// reported as expected.
+pub fn caller_is_trusted(trust: &Value, caller: &Caller, external_id: Option<&str>) -> bool {
+    let Some(principal) = AwsPrincipal::parse(&caller.arn) else {
+        return true;
+    };
+    let request = Request {
+        principal: Principal::Aws(principal),
+        external_id: external_id.map(str::to_owned),
+    };
+    evaluate(trust, &request).allows().unwrap_or(true)
 }
 
 /// sts:AssumeRole (waiting for propagation where that makes sense), then sts:GetCallerIdentity
@@ -109,7 +105,7 @@ pub(super) async fn assume(
     settings: &AssumeSettings,
     first: Result<AssumedCredentials>,
 ) -> (Vec<Check>, Option<String>) {
-    let trusted = caller_is_trusted(&role.trust, caller);
+    let trusted = caller_is_trusted(&role.trust, caller, settings.external_id.as_deref());
     let mut first = Some(first);
     let attempt = || {
         let first = first.take();
@@ -132,8 +128,8 @@ pub(super) async fn assume(
         AssumeOutcome::Assumed(creds) => creds,
         AssumeOutcome::NotTrusted(_) => {
             let detail = format!(
-                "AccessDenied, as expected: the caller {} is not among the trust policy's principals ({}); \
-                 only they can assume the role",
+                "AccessDenied, as expected: the trust policy does not let the caller {} assume the \
+                 role (its principals: {}; conditions and Deny statements count too)",
                 caller.arn,
                 trusted_aws_principals(&role.trust).join(", ")
             );
@@ -200,26 +196,43 @@ mod tests {
 
     #[test]
     fn trust_decides_whether_the_caller_may_assume() {
-        let vendor = json!({"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-            "Principal": {"AWS": "arn:aws:iam::300973880807:role/installer-delegation"}}]});
+        let trust = |principal: &str| {
+            json!({"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                "Principal": {"AWS": principal}}]})
+        };
         let me = caller("arn:aws:iam::111122223333:user/alice");
-        assert!(!caller_is_trusted(&vendor, &me));
+        let vendor = trust("arn:aws:iam::300973880807:role/installer-delegation");
+        assert!(!caller_is_trusted(&vendor, &me, None));
+        assert!(caller_is_trusted(&trust("111122223333"), &me, None));
+        let root = trust("arn:aws:iam::111122223333:root");
+        assert!(caller_is_trusted(&root, &me, None));
 
-        let account =
-            json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"}}]});
-        assert!(caller_is_trusted(&account, &me));
-        let root = json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}}]});
-        assert!(caller_is_trusted(&root, &me));
+        let role = trust("arn:aws:iam::111122223333:role/ops/Admin");
+        let admin = caller("arn:aws:sts::111122223333:assumed-role/Admin/s1");
+        assert!(caller_is_trusted(&role, &admin, None));
+        let other = caller("arn:aws:sts::111122223333:assumed-role/Other/s1");
+        assert!(!caller_is_trusted(&role, &other, None));
 
-        let role = json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/ops/Admin"}}]});
-        assert!(caller_is_trusted(
-            &role,
-            &caller("arn:aws:sts::111122223333:assumed-role/Admin/s1")
-        ));
-        assert!(!caller_is_trusted(
-            &role,
-            &caller("arn:aws:sts::111122223333:assumed-role/Other/s1")
-        ));
+        // Named, but only with the external ID: without it AccessDenied is no propagation delay.
+        let with_id = json!({"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+            "Condition": {"StringEquals": {"sts:ExternalId": "xid"}}}]});
+        assert!(caller_is_trusted(&with_id, &me, Some("xid")));
+        assert!(!caller_is_trusted(&with_id, &me, Some("other")));
+        assert!(!caller_is_trusted(&with_id, &me, None));
+        // An explicit Deny wins.
+        let denied = json!({"Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "111122223333"}},
+            {"Effect": "Deny", "Action": "sts:AssumeRole", "Principal": {"AWS": "arn:aws:iam::111122223333:user/alice"}}]});
+        assert!(!caller_is_trusted(&denied, &me, None));
+
+        // What the evaluator cannot judge counts as trusted.
+        let federated = caller("arn:aws:sts::111122223333:federated-user/bob");
+        assert!(caller_is_trusted(&vendor, &federated, None));
+        let unmodeled = json!({"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+            "Principal": {"AWS": "111122223333"},
+            "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]});
+        assert!(caller_is_trusted(&unmodeled, &me, None));
     }
 
     #[tokio::test(start_paused = true)]
