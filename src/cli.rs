@@ -169,7 +169,9 @@ pub struct TargetArgs {
 /// Where a new access key goes.
 #[derive(Debug, Args)]
 pub struct KeyArgs {
-    /// Write a new access key to this file (JSON, mode 0600); the file must not exist yet.
+    /// Write a new access key to this file (JSON, mode 0600); the file must not exist yet. For
+    /// apply in many accounts (--accounts, --organization), put {account} in the path: one file
+    /// per account.
     #[arg(long, value_name = "PATH")]
     pub key_file: Option<PathBuf>,
 

@@ -53,6 +53,44 @@ pub struct KeyReport {
     pub secret_access_key: Option<String>,
 }
 
+/// What `--key-file` holds where each of many accounts needs its own key file.
+pub const ACCOUNT_PLACEHOLDER: &str = "{account}";
+
+/// `--key-file` of one of many accounts: [`ACCOUNT_PLACEHOLDER`] replaced by its id.
+pub fn account_key_file(key_file: &Path, account: &str) -> PathBuf {
+    PathBuf::from(
+        key_file
+            .to_string_lossy()
+            .replace(ACCOUNT_PLACEHOLDER, account),
+    )
+}
+
+/// Checks `--key-file` and `--show-secret` for apply in many accounts, before any AWS call:
+/// every new key goes to a file of its account's own; `--show-secret` has no place in a table
+/// of accounts. `user` is the vendor's user that gets a key, if any.
+pub fn check_many(key_file: Option<&Path>, show_secret: bool, user: Option<&str>) -> Result<()> {
+    if show_secret {
+        return Err(Error::Usage(format!(
+            "--show-secret: with --accounts or --organization keys go to files, one per account: \
+             pass --key-file 'keys/{ACCOUNT_PLACEHOLDER}.json' instead"
+        )));
+    }
+    match (key_file, user) {
+        (Some(path), _) if !path.to_string_lossy().contains(ACCOUNT_PLACEHOLDER) => {
+            Err(Error::Usage(format!(
+                "--key-file {}: with --accounts or --organization each account's key needs a file \
+                 of its own: put {ACCOUNT_PLACEHOLDER} in the path, such as keys/{ACCOUNT_PLACEHOLDER}.json",
+                path.display()
+            )))
+        }
+        (None, Some(user)) => Err(Error::Usage(format!(
+            "user {user} gets an access key in each account, shown only once: pass --key-file \
+             'keys/{ACCOUNT_PLACEHOLDER}.json' (one file per account, written with mode 0600)"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Where new keys go.
 #[derive(Debug)]
 pub struct Handoff {

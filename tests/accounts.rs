@@ -73,7 +73,7 @@ fn apply_in_two_accounts_creates_the_role_in_each_and_again_writes_nothing() {
     assert_eq!(
         lines,
         [
-            "ACCOUNT       STATUS  ROLE ARN / ERROR".to_owned(),
+            "ACCOUNT       STATUS  ARN / ERROR".to_owned(),
             format!("{A}  ok      {}", role_arn(A)),
             format!("{B}  ok      {}", role_arn(B)),
         ]
@@ -250,7 +250,7 @@ fn organization_covers_its_active_member_accounts_each_with_its_own_external_id(
     run.assert_code(0);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert!(
-        lines[0].starts_with("ACCOUNT       STATUS  ROLE ARN / ERROR"),
+        lines[0].starts_with("ACCOUNT       STATUS  ARN / ERROR"),
         "{}",
         run.stdout
     );
@@ -429,7 +429,29 @@ fn bad_account_flags_are_refused_before_any_call() {
                 "--accounts",
                 "111111111111",
             ],
-            "vendor stream-manager takes an access key",
+            "user production-streammanager gets an access key in each account",
+        ),
+        (
+            &[
+                "apply",
+                "--vendor",
+                "stream-manager",
+                "--accounts",
+                "111111111111",
+                "--key-file",
+                "key.json",
+            ],
+            "put {account} in the path",
+        ),
+        (
+            &[
+                "apply",
+                "--vendor",
+                "stream-manager",
+                "--organization",
+                "--show-secret",
+            ],
+            "--show-secret: with --accounts or --organization keys go to files",
         ),
         (&["teardown", "--accounts", "111111111111"], "pass --yes"),
         (
@@ -451,6 +473,67 @@ fn bad_account_flags_are_refused_before_any_call() {
         assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
         assert_eq!(env.take_calls(), Vec::<String>::new(), "{args:?}");
     }
+}
+
+/// A vendor whose user gets an access key: one key file per account, `{account}` in the path,
+/// each checked before any call, none in the output.
+#[test]
+fn access_keys_go_to_a_file_per_account() {
+    let env = Env::start();
+    let template = env.temp_path("key-{account}.json");
+    let template = template.to_str().unwrap();
+    let key_file = |account: &str| std::path::PathBuf::from(template.replace("{account}", account));
+    let accounts = format!("{A},{B}");
+    let apply = [
+        "apply",
+        "--vendor",
+        "stream-manager",
+        "--accounts",
+        &accounts,
+        "--key-file",
+        template,
+    ];
+
+    // B's file exists already: refused before any call, nothing written.
+    std::fs::write(key_file(B), "not a key").unwrap();
+    let run = env.onboard(&apply);
+    run.assert_code(2);
+    assert!(run.stderr.contains("the file exists"), "{}", run.stderr);
+    assert!(!key_file(A).exists());
+    assert_eq!(env.take_calls(), Vec::<String>::new());
+    std::fs::remove_file(key_file(B)).unwrap();
+
+    let run = env.onboard(&apply);
+    run.assert_code(0);
+    let user = "production-streammanager";
+    for (line, account) in run.stdout.lines().skip(1).zip([A, B]) {
+        let file = key_file(account);
+        let key: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let id = key["AccessKeyId"].as_str().unwrap();
+        let secret = key["SecretAccessKey"].as_str().unwrap();
+        assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret));
+        assert_eq!(
+            line,
+            format!(
+                "{account}  changed  arn:aws:iam::{account}:user/{user} (new key in {})",
+                file.display()
+            )
+        );
+        let keys = env.iam_in(account, &[("Action", "ListAccessKeys"), ("UserName", user)]);
+        assert_eq!(xml_values(&keys, "AccessKeyId"), [id]);
+    }
+
+    // Again (the key files moved away, as onboard never overwrites one): the users have their
+    // keys, so no new one and no file.
+    for account in [A, B] {
+        std::fs::remove_file(key_file(account)).unwrap();
+    }
+    env.take_calls();
+    let run = env.onboard(&apply);
+    run.assert_code(0);
+    assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
+    assert!(!key_file(A).exists() && !key_file(B).exists());
 }
 
 #[test]

@@ -51,6 +51,14 @@ impl Selection {
             concurrency: args.account_concurrency.into(),
         }))
     }
+
+    /// The accounts `--accounts` names; `None` for `--organization` (listed when it runs).
+    pub fn given(&self) -> Option<&[String]> {
+        match &self.accounts {
+            Accounts::Given(ids) => Some(ids),
+            Accounts::Organization => None,
+        }
+    }
 }
 
 /// What the work in one account hands back.

@@ -17,7 +17,7 @@ use crate::aws::Caller;
 use crate::catalog::RenderContext;
 use crate::cli::{ApplyArgs, ChangeArgs, GlobalArgs, OutputFormat};
 use crate::error::{Error, Result};
-use crate::handoff::{Handoff, KeyReport, key_lines};
+use crate::handoff::{Handoff, KeyReport, account_key_file, check_many, key_lines};
 use crate::output::{emit, verification_lines};
 use crate::plan::{ApplyOptions, Plan, Present, plan_apply};
 use crate::policy::limits::check_desired;
@@ -87,8 +87,8 @@ pub(super) struct Checked {
     exclusive: bool,
     /// Whether the vendor takes an external ID.
     needs_external_id: bool,
-    /// Whether the vendor has a user with an access key.
-    pub takes_access_key: bool,
+    /// The vendor's user that gets an access key, if any.
+    key_user: Option<String>,
 }
 
 /// Checks every flag offline (the entry rendered for a stand-in account of the same length as a
@@ -109,7 +109,11 @@ pub(super) fn check(args: &ChangeArgs) -> Result<Checked> {
         external_id: args.external_id.clone(),
         exclusive: args.exclusive,
         needs_external_id,
-        takes_access_key: rendered.users.iter().any(|u| u.access_key),
+        key_user: rendered
+            .users
+            .iter()
+            .find(|u| u.access_key)
+            .map(|u| u.name.clone()),
     })
 }
 
@@ -188,44 +192,61 @@ pub(super) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Pr
 }
 
 pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let handoff = Handoff::new(args.key.key_file.as_deref(), args.key.show_secret)?;
     let settings = super::assume_settings(&args.verify, None)?;
     if let Some(selection) = Selection::check(&args.accounts)? {
-        return run_in_accounts(&args, &selection, &handoff, &settings, global).await;
+        return run_in_accounts(&args, &selection, &settings, global).await;
     }
+    let handoff = Handoff::new(args.key.key_file.as_deref(), args.key.show_secret)?;
     let prepared = prepare(&args.change, global).await?;
-    let applied = apply_prepared(prepared, &args, &handoff, &settings, global.output).await?;
+    let output = Some(global.output);
+    let applied = apply_prepared(prepared, &args, &handoff, &settings, output).await?;
     emit(global.output, &applied.output, &applied.text);
     applied.verified()?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// `apply --accounts` / `--organization`: the same apply in each account, one table row each.
+/// `apply --accounts` / `--organization`: the same apply in each account, one table row each;
+/// a new access key goes to the account's own `--key-file` (`{account}` in the path).
 async fn run_in_accounts(
     args: &ApplyArgs,
     selection: &Selection,
-    handoff: &Handoff,
     settings: &AssumeSettings,
     global: &GlobalArgs,
 ) -> anyhow::Result<ExitCode> {
     let checked = check(&args.change)?;
-    if checked.takes_access_key {
-        return Err(Error::Usage(format!(
-            "vendor {} takes an access key, which --accounts and --organization do not hand over: \
-             apply it in one account at a time (with --profile) instead",
-            checked.target.catalog.vendor
-        ))
-        .into());
+    let key_user = checked.key_user.as_deref();
+    check_many(args.key.key_file.as_deref(), args.key.show_secret, key_user)?;
+    let key_file = args.key.key_file.as_deref().filter(|_| key_user.is_some());
+    // Every given account's key file, checked before the first AWS call.
+    if let (Some(path), Some(accounts)) = (key_file, selection.given()) {
+        for account in accounts {
+            Handoff::new(Some(&account_key_file(path, account)), false)?;
+        }
     }
     let checked = &checked;
     let outcomes = accounts::each(selection, global, |aws| async move {
         let prepared = prepare_in(checked, aws).await?;
-        let applied = apply_prepared(prepared, args, handoff, settings, global.output).await?;
+        let path = key_file.map(|p| account_key_file(p, &prepared.caller.account));
+        let handoff = Handoff::new(path.as_deref(), false)?;
+        let applied = apply_prepared(prepared, args, &handoff, settings, None)
+            .await
+            .map_err(|err| match key_lines(&handoff.delivered()).as_slice() {
+                [] => err,
+                lines => err.context(format!("before this failure: {}", lines.join("; "))),
+            })?;
         let failure = (!applied.passed).then(|| applied.failure());
         let output = applied.output;
+        let mut detail = output
+            .role_arn
+            .clone()
+            .or_else(|| output.user_arns.first().cloned())
+            .unwrap_or_default();
+        if let Some(file) = output.access_keys.iter().find_map(|k| k.key_file.as_ref()) {
+            detail.push_str(&format!(" (new key in {})", file.display()));
+        }
         Ok(Report {
             status: if output.changed { "changed" } else { "ok" },
-            detail: output.role_arn.clone().unwrap_or_default(),
+            detail,
             role_arn: output.role_arn.clone(),
             external_id: output.external_id.clone(),
             failure,
@@ -233,7 +254,7 @@ async fn run_in_accounts(
         })
     })
     .await?;
-    accounts::finish(global.output, "ROLE ARN / ERROR", &outcomes)?;
+    accounts::finish(global.output, "ARN / ERROR", &outcomes)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -282,7 +303,7 @@ async fn apply_prepared(
     args: &ApplyArgs,
     handoff: &Handoff,
     settings: &AssumeSettings,
-    format: OutputFormat,
+    announce: Option<OutputFormat>,
 ) -> anyhow::Result<Applied> {
     let Prepared {
         aws,
@@ -302,7 +323,7 @@ async fn apply_prepared(
         handoff.require(user)?;
     }
 
-    let (changes, access_keys) = super::execute_plan(&aws, &plan, handoff, format)
+    let (changes, access_keys) = super::execute_plan(&aws, &plan, handoff, announce)
         .await
         .into_result()
         .with_context(|| format!("applying {} {}", desired.vendor, desired.integration))?;

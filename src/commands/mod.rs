@@ -70,8 +70,15 @@ impl Executed {
 }
 
 /// Executes `plan`, handing every new access key over the moment it exists. On failure the keys
-/// already handed over are printed before anything else, so none is lost unseen.
-async fn execute_plan(aws: &Aws, plan: &Plan, handoff: &Handoff, output: OutputFormat) -> Executed {
+/// already handed over are printed in the `announce` format before anything else, so none is
+/// lost unseen; `None` leaves that to the caller (apply in many accounts names them in the
+/// account's error).
+async fn execute_plan(
+    aws: &Aws,
+    plan: &Plan,
+    handoff: &Handoff,
+    announce: Option<OutputFormat>,
+) -> Executed {
     let changes = Mutex::new(Vec::new());
     progress::add_steps(plan.steps.len());
     let result = execute(plan, aws.concurrency(), |action| {
@@ -96,7 +103,7 @@ async fn execute_plan(aws: &Aws, plan: &Plan, handoff: &Handoff, output: OutputF
     let changes = changes.into_inner().expect("not poisoned");
     progress::finish(plan.steps.len(), changes.len());
     let keys = handoff.delivered();
-    if result.is_err() && !keys.is_empty() {
+    if let Some(output) = announce.filter(|_| result.is_err() && !keys.is_empty()) {
         emit(
             output,
             &serde_json::json!({ "access_keys": keys }),

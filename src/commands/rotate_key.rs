@@ -48,7 +48,7 @@ pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<Exi
         .into());
     }
     let plan = plan_rotation(&user.name, &found.access_keys)?;
-    let (changes, access_keys) = super::execute_plan(&aws, &plan, &handoff, global.output)
+    let (changes, access_keys) = super::execute_plan(&aws, &plan, &handoff, Some(global.output))
         .await
         .into_result()?;
     let mut text = changes.clone();

@@ -135,7 +135,7 @@ async fn teardown_in(
     let no_keys = Handoff::new(None, false)?;
     let mut removed = Vec::new();
     for round in 1..=DELETE_CONFLICT_ROUNDS {
-        let executed = super::execute_plan(aws, &plan, &no_keys, format).await;
+        let executed = super::execute_plan(aws, &plan, &no_keys, Some(format)).await;
         removed.extend(executed.changes);
         match executed.failure {
             None => break,
