@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use super::offline::STAND_IN_ACCOUNT;
 use super::target::Target;
 use crate::aws::Aws;
 use crate::cli::{GlobalArgs, RotateKeyArgs};
@@ -26,7 +27,7 @@ pub struct RotateOutput {
 pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let target = Target::resolve(&args.target)?;
     let handoff = Handoff::new(args.key.key_file.as_deref(), args.key.show_secret)?;
-    let desired = target.render(&target.context("000000000000", "aws", "us-east-1"))?;
+    let desired = target.render(&target.context(STAND_IN_ACCOUNT, "aws", "us-east-1"))?;
     let Some(user) = desired.users.iter().find(|u| u.access_key) else {
         return Err(Error::Usage(format!(
             "vendor {} ({}) has no user with an access key: rotate-key is for vendors that take one",
