@@ -12,6 +12,8 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::{has_external_id_condition, statements};
+
 /// The one action a request asks for.
 const ASSUME_ROLE: &str = "sts:AssumeRole";
 /// The one condition key the evaluator models.
@@ -500,19 +502,7 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
 
 /// Whether any statement of a trust policy has a condition on `sts:ExternalId`.
 pub fn conditions_on_external_id(trust: &Value) -> bool {
-    let statements: Vec<&Value> = match &trust["Statement"] {
-        Value::Array(items) => items.iter().collect(),
-        other => vec![other],
-    };
-    statements.iter().any(|s| {
-        s["Condition"].as_object().is_some_and(|operators| {
-            operators.values().any(|block| {
-                block.as_object().is_some_and(|keys| {
-                    keys.keys().any(|k| k.eq_ignore_ascii_case(EXTERNAL_ID_KEY))
-                })
-            })
-        })
-    })
+    statements(trust).iter().any(has_external_id_condition)
 }
 
 #[cfg(test)]
