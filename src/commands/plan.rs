@@ -96,10 +96,15 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
     }
     let (output, text) = planned(prepare(&args.change, global).await?);
     emit(global.output, &output, &text);
-    Ok(match (args.detailed_exitcode, output.pending) {
+    Ok(exit_code(&args, output.pending))
+}
+
+/// 2 with --detailed-exitcode when changes are pending, as Terraform's plan does; else 0.
+fn exit_code(args: &PlanArgs, pending: bool) -> ExitCode {
+    match (args.detailed_exitcode, pending) {
         (true, true) => ExitCode::from(2),
         _ => ExitCode::SUCCESS,
-    })
+    }
 }
 
 /// `plan --accounts` / `--organization`: the same plan in each account, one table row each.
@@ -127,10 +132,7 @@ async fn run_in_accounts(
     let pending = outcomes
         .iter()
         .any(|o| o.result.as_ref().is_some_and(|r| r.pending));
-    Ok(match (args.detailed_exitcode, pending) {
-        (true, true) => ExitCode::from(2),
-        _ => ExitCode::SUCCESS,
-    })
+    Ok(exit_code(args, pending))
 }
 
 /// The plan's output and its text: every resource, every change with its diff, the summary last.
