@@ -56,6 +56,17 @@ pub struct GlobalArgs {
     )]
     pub retry_initial_backoff_ms: u64,
 
+    /// Longest time, in seconds, that a run waits in all for IAM to propagate its changes (IAM
+    /// is eventually consistent: a new role may be unknown to some requests for seconds).
+    #[arg(
+        long,
+        global = true,
+        alias = "wait",
+        default_value_t = 120,
+        value_name = "SECONDS"
+    )]
+    pub propagation_timeout: u64,
+
     /// Format of the results on stdout.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
@@ -279,11 +290,6 @@ pub struct VerifyArgs {
 /// How the sts:AssumeRole check behaves.
 #[derive(Debug, Clone, Args)]
 pub struct VerifyOptions {
-    /// Longest time to wait for IAM to propagate a new role when the caller is trusted and
-    /// sts:AssumeRole still answers AccessDenied.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
-    pub wait: u64,
-
     /// Session name for sts:AssumeRole. Default: onboard-verify-<unix time>.
     #[arg(long, value_name = "NAME")]
     pub session_name: Option<String>,

@@ -30,13 +30,40 @@ pub enum Error {
 
     /// Some steps of a plan ran before one failed: says what was done.
     #[error(
-        "stopped after {done} of {total} steps had completed (run the same command again to finish)"
+        "stopped after {} of {total} steps had completed ({}): {}",
+        done.len(),
+        done.join(", "),
+        if matches!(**source, Error::Refused { .. }) {
+            "once the caller may do what was refused, run the same command again to finish, or onboard teardown to remove them"
+        } else {
+            "run the same command again to finish"
+        }
     )]
     Partial {
         #[source]
         source: Box<Error>,
-        done: usize,
+        /// What the completed steps did ("created role X"), in the order they completed.
+        done: Vec<String>,
         total: usize,
+    },
+
+    /// IAM refused a write (`AccessDenied`); never retried. `cause` is the likely reason.
+    #[error("{doing}: AccessDenied: {message} ({cause})")]
+    Refused {
+        doing: String,
+        message: String,
+        cause: RefusalCause,
+    },
+
+    /// IAM did not show a change within `--propagation-timeout`.
+    #[error(
+        "IAM did not propagate {what} within {timeout} s (raise --propagation-timeout if IAM is slow today)"
+    )]
+    NotPropagated {
+        what: String,
+        timeout: u64,
+        #[source]
+        source: Box<Error>,
     },
 
     /// Lint found errors in the documents apply or plan would write (exit code 2).
@@ -88,7 +115,10 @@ impl Error {
     pub fn aws_code(&self) -> Option<&str> {
         match self {
             Error::Aws { code, .. } => code.as_deref(),
-            Error::Partial { source, .. } => source.aws_code(),
+            Error::Partial { source, .. } | Error::NotPropagated { source, .. } => {
+                source.aws_code()
+            }
+            Error::Refused { .. } => Some("AccessDenied"),
             _ => None,
         }
     }
@@ -115,6 +145,51 @@ pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
         .find_map(|e| e.downcast_ref::<Error>())
         .map_or(1, Error::exit_code);
     ExitCode::from(code)
+}
+
+/// Why IAM refused a write, as far as AWS's message tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefusalCause {
+    /// "... with an explicit deny in a service control policy".
+    ServiceControlPolicy,
+    /// "... with an explicit deny in a permissions boundary" or "no permissions boundary allows":
+    /// the caller's own boundary.
+    CallerBoundary,
+    /// An explicit deny in an identity-based policy, on a create without a permissions
+    /// boundary: the account likely requires one on new roles and users.
+    RequiredBoundary,
+    /// "... because no identity-based policy allows the ACTION action", or an explicit deny in
+    /// an identity-based policy.
+    MissingPermission { action: String },
+    /// AWS's message says nothing more.
+    Unknown,
+}
+
+impl std::fmt::Display for RefusalCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefusalCause::ServiceControlPolicy => f.write_str(
+                "a service control policy of your organization denies it: ask the organization's \
+                 administrators, or onboard into an account the policy allows",
+            ),
+            RefusalCause::CallerBoundary => f.write_str(
+                "the permissions boundary on your own identity does not allow it: use an identity \
+                 whose boundary allows it",
+            ),
+            RefusalCause::RequiredBoundary => f.write_str(
+                "the account likely requires a permissions boundary on new roles and users: pass \
+                 --permissions-boundary ARN with the boundary your administrators ask for",
+            ),
+            RefusalCause::MissingPermission { action } => write!(
+                f,
+                "your identity lacks the permission {action}: grant it, or use an identity that has it"
+            ),
+            RefusalCause::Unknown => f.write_str(
+                "a missing permission, a service control policy or a permissions boundary: AWS's \
+                 message does not say which",
+            ),
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -218,6 +218,41 @@ impl Action {
         }
     }
 
+    /// Whether the step takes something away (detach, remove, delete): done once it is gone.
+    pub fn is_removal(&self) -> bool {
+        use Action::*;
+        match self {
+            DetachRolePolicy { .. }
+            | DetachUserPolicy { .. }
+            | DeletePolicyVersion { .. }
+            | DeletePolicy { .. }
+            | RemoveRoleFromInstanceProfile { .. }
+            | DeleteInstanceProfile { .. }
+            | DeleteRolePolicy { .. }
+            | DeleteUserPolicy { .. }
+            | DeleteAccessKey { .. }
+            | DeleteRole { .. }
+            | DeleteUser { .. } => true,
+            CreatePolicy(_)
+            | CreatePolicyVersion { .. }
+            | CreateRole(_)
+            | UpdateAssumeRolePolicy { .. }
+            | UpdateRole { .. }
+            | PutRolePermissionsBoundary { .. }
+            | TagPolicy { .. }
+            | TagRole { .. }
+            | TagInstanceProfile { .. }
+            | TagUser { .. }
+            | CreateInstanceProfile { .. }
+            | AddRoleToInstanceProfile { .. }
+            | AttachRolePolicy { .. }
+            | CreateUser(_)
+            | AttachUserPolicy { .. }
+            | CreateAccessKey { .. }
+            | DeactivateAccessKey { .. } => false,
+        }
+    }
+
     /// The resources whose state the step changes, as (kind, name or policy ARN).
     pub fn touches(&self) -> Vec<(&'static str, &str)> {
         use Action::*;

@@ -77,6 +77,11 @@ impl Aws {
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(creds.0))
             .build();
-        Ok(Aws::from_config(config, self.retry, self.concurrency))
+        Ok(Aws::from_config(
+            config,
+            self.retry,
+            self.concurrency,
+            self.propagation.for_another_account(),
+        ))
     }
 }

@@ -8,6 +8,7 @@ mod execute;
 mod inventory;
 mod limit;
 mod observe;
+mod propagation;
 mod sts;
 
 use std::time::Duration;
@@ -17,6 +18,8 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls;
 
 pub use accounts::Organization;
+pub(crate) use propagation::{Attempt, NotYet, Propagation};
+pub use propagation::{DEFAULT_TIMEOUT as DEFAULT_PROPAGATION_TIMEOUT, Waits};
 pub use sts::{AssumedCredentials, Caller};
 
 use crate::cli::GlobalArgs;
@@ -26,13 +29,13 @@ use crate::cli::GlobalArgs;
 const FALLBACK_REGION: &str = "us-east-1";
 
 /// How onboard retries: the SDK's standard retry for throttling and 5xx, onboard's own loops
-/// for calls that are not idempotent and for principals IAM does not know yet.
+/// for calls that are not idempotent, and [`propagation`] for what IAM has not propagated yet.
 #[derive(Debug, Clone, Copy)]
 pub struct RetrySettings {
     pub max_attempts: u32,
     pub initial_backoff: Duration,
-    /// How long a trust policy naming a just-created principal is retried.
-    pub principal_wait: Duration,
+    /// The deadline of all propagation waits of a run (`--propagation-timeout`).
+    pub propagation_timeout: Duration,
 }
 
 impl RetrySettings {
@@ -40,13 +43,10 @@ impl RetrySettings {
         RetrySettings {
             max_attempts: global.max_attempts.max(1),
             initial_backoff: Duration::from_millis(global.retry_initial_backoff_ms),
-            principal_wait: Duration::from_secs(PRINCIPAL_WAIT_SECONDS),
+            propagation_timeout: Duration::from_secs(global.propagation_timeout),
         }
     }
 }
-
-/// How long a just-created principal may take to be known to IAM.
-const PRINCIPAL_WAIT_SECONDS: u64 = 120;
 
 /// Clients for the services onboard uses, sharing one configuration.
 #[derive(Debug, Clone)]
@@ -56,6 +56,8 @@ pub struct Aws {
     sts: aws_sdk_sts::Client,
     retry: RetrySettings,
     concurrency: usize,
+    /// What this run knows exists, and its waits for IAM to propagate.
+    propagation: std::sync::Arc<Propagation>,
 }
 
 impl Aws {
@@ -91,18 +93,35 @@ impl Aws {
                 .region(Region::new(FALLBACK_REGION))
                 .build();
         }
-        Self::from_config(config, retry, global.concurrency.into())
+        let propagation = Propagation::new(retry.propagation_timeout, jitter_seed());
+        Self::from_config(config, retry, global.concurrency.into(), propagation)
     }
 
     /// Clients for an already loaded configuration.
-    pub fn from_config(config: SdkConfig, retry: RetrySettings, concurrency: usize) -> Self {
+    pub(crate) fn from_config(
+        config: SdkConfig,
+        retry: RetrySettings,
+        concurrency: usize,
+        propagation: Propagation,
+    ) -> Self {
         Aws {
             iam: aws_sdk_iam::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),
             config,
             retry,
             concurrency,
+            propagation: std::sync::Arc::new(propagation),
         }
+    }
+
+    /// This run's knowledge of what exists and its waits for propagation.
+    pub(crate) fn propagation(&self) -> &Propagation {
+        &self.propagation
+    }
+
+    /// How long this run (in this account) waited for IAM to propagate.
+    pub fn waits(&self) -> Waits {
+        self.propagation.waits()
     }
 
     /// How many AWS requests may be in flight at once (`--concurrency`).
@@ -114,4 +133,16 @@ impl Aws {
     pub fn region(&self) -> &str {
         self.config.region().map_or(FALLBACK_REGION, Region::as_ref)
     }
+}
+
+/// A seed for the jitter of propagation waits; only spreads retries, so the clock will do when
+/// the system's random source does not answer.
+fn jitter_seed() -> u64 {
+    let mut bytes = [0u8; 8];
+    if getrandom::getrandom(&mut bytes).is_ok() {
+        return u64::from_le_bytes(bytes);
+    }
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64)
 }

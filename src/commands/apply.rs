@@ -12,8 +12,7 @@ use super::offline::{
     GENERATED_EXTERNAL_ID_BYTES, STAND_IN_ACCOUNT, render_valid, stand_in_context,
 };
 use super::target::Target;
-use crate::aws::Aws;
-use crate::aws::Caller;
+use crate::aws::{Aws, Caller, Waits};
 use crate::catalog::RenderContext;
 use crate::cli::{ApplyArgs, ChangeArgs, GlobalArgs, OutputFormat};
 use crate::error::{Error, Result};
@@ -53,6 +52,8 @@ pub struct ApplyOutput {
     /// Owned resources that differ from the catalog and were left as they are.
     pub drift: Vec<String>,
     pub verifications: Vec<Verification>,
+    /// How long the run waited for IAM to propagate.
+    pub waits: Waits,
 }
 
 /// A new external ID from the operating system's cryptographically secure generator.
@@ -397,6 +398,7 @@ async fn apply_prepared(
         already_present: plan.present,
         drift: plan.drift,
         verifications,
+        waits: aws.waits(),
     };
     Ok(Applied {
         output,

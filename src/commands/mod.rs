@@ -47,7 +47,6 @@ fn assume_settings(options: &VerifyOptions, external_id: Option<String>) -> Resu
     Ok(AssumeSettings {
         session_name,
         external_id,
-        wait: std::time::Duration::from_secs(options.wait),
     })
 }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::offline::STAND_IN_ACCOUNT;
 use super::target::Target;
-use crate::aws::Aws;
+use crate::aws::{Aws, Waits};
 use crate::cli::{GlobalArgs, RotateKeyArgs};
 use crate::error::Error;
 use crate::handoff::{Handoff, KeyReport, key_lines};
@@ -22,6 +22,8 @@ pub struct RotateOutput {
     pub access_keys: Vec<KeyReport>,
     /// The write calls made, in order.
     pub changes: Vec<String>,
+    /// How long the run waited for IAM to propagate.
+    pub waits: Waits,
 }
 
 pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
@@ -58,6 +60,7 @@ pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<Exi
         user: user.name.clone(),
         access_keys,
         changes,
+        waits: aws.waits(),
     };
     emit(global.output, &output, &text);
     Ok(ExitCode::SUCCESS)

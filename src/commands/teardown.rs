@@ -3,21 +3,19 @@
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Mutex;
 
 use serde::Serialize;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::accounts::{self, Report, Selection};
-use crate::aws::Aws;
+use crate::aws::{Attempt, Aws, NotYet, Waits};
 use crate::catalog;
 use crate::cli::{GlobalArgs, OutputFormat, TeardownArgs};
 use crate::error::{Error, Result};
 use crate::handoff::Handoff;
 use crate::output::emit;
 use crate::plan::{Kept, plan_teardown};
-
-/// How many times teardown reads the account again after a `DeleteConflict`.
-const DELETE_CONFLICT_ROUNDS: usize = 3;
 
 /// What `teardown --output json` prints.
 #[derive(Debug, Serialize)]
@@ -27,6 +25,8 @@ pub struct TeardownOutput {
     pub removed: Vec<String>,
     /// Resources found and left alone, with the reason.
     pub kept: Vec<Kept>,
+    /// How long the run waited for IAM to propagate.
+    pub waits: Waits,
 }
 
 /// Names of every resource the built-in entries in scope would create (a vendor of the user's
@@ -121,7 +121,7 @@ async fn teardown_in(
     format: OutputFormat,
 ) -> anyhow::Result<(TeardownOutput, Vec<String>)> {
     let inventory = aws.inventory(names).await?;
-    let mut plan = plan_teardown(&inventory, args.vendor.as_deref());
+    let plan = plan_teardown(&inventory, args.vendor.as_deref());
 
     if !plan.steps.is_empty() && !args.yes {
         for step in &plan.steps {
@@ -131,23 +131,36 @@ async fn teardown_in(
             anyhow::bail!("teardown cancelled: nothing was removed");
         }
     }
-    // Something attached meanwhile answers DeleteConflict: read the account again and go on.
+    // Something attached meanwhile, or a removal IAM has not propagated yet, answers
+    // DeleteConflict: read the account again and go on, until the run's propagation deadline.
     let no_keys = Handoff::new(None, false)?;
-    let mut removed = Vec::new();
-    for round in 1..=DELETE_CONFLICT_ROUNDS {
-        let executed = super::execute_plan(aws, &plan, &no_keys, Some(format)).await;
-        removed.extend(executed.changes);
-        match executed.failure {
-            None => break,
-            Some(err)
-                if err.aws_code() == Some("DeleteConflict") && round < DELETE_CONFLICT_ROUNDS =>
-            {
-                tracing::warn!("{:#}; reading the account again", anyhow::Error::from(err));
-                plan = plan_teardown(&aws.inventory(names).await?, args.vendor.as_deref());
+    let progress = Mutex::new((plan, Vec::new()));
+    aws.propagation()
+        .until(|| async {
+            let plan = progress.lock().expect("not poisoned").0.clone();
+            let executed = super::execute_plan(aws, &plan, &no_keys, Some(format)).await;
+            progress
+                .lock()
+                .expect("not poisoned")
+                .1
+                .extend(executed.changes);
+            match executed.failure {
+                None => Attempt::Done(Ok(())),
+                Some(err) if err.aws_code() == Some("DeleteConflict") => {
+                    match aws.inventory(names).await {
+                        Ok(inventory) => {
+                            let plan = plan_teardown(&inventory, args.vendor.as_deref());
+                            progress.lock().expect("not poisoned").0 = plan;
+                            Attempt::NotYet(NotYet::StillInUse, err)
+                        }
+                        Err(read) => Attempt::Done(Err(read)),
+                    }
+                }
+                Some(err) => Attempt::Done(Err(err)),
             }
-            Some(err) => return Err(err.into()),
-        }
-    }
+        })
+        .await?;
+    let (plan, removed) = progress.into_inner().expect("not poisoned");
 
     let mut text = removed.clone();
     if removed.is_empty() {
@@ -169,6 +182,7 @@ async fn teardown_in(
         vendor: args.vendor.clone(),
         removed,
         kept: plan.kept,
+        waits: aws.waits(),
     };
     Ok((output, text))
 }

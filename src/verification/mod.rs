@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 use futures_util::future::join_all;
 use serde::Serialize;
 
-pub use assume::{AssumeOutcome, AssumeSettings, assume_with_wait, caller_is_trusted};
+pub use assume::{AssumeOutcome, AssumeSettings, caller_is_trusted};
 
-use crate::aws::{Aws, Caller};
+use crate::aws::{Aws, Caller, Waits};
 use crate::catalog::{self, RenderContext, VendorCatalog};
 use crate::error::Result;
 use crate::plan::Plan;
@@ -52,6 +52,9 @@ pub struct Verification {
     pub assumed_role_arn: Option<String>,
     /// True when no check failed.
     pub passed: bool,
+    /// How long `verify` waited for IAM to propagate (apply reports its waits once, for the run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waits: Option<Waits>,
 }
 
 impl Verification {
@@ -68,6 +71,7 @@ impl Verification {
             checks,
             assumed_role_arn,
             passed,
+            waits: None,
         }
     }
 }

@@ -2,8 +2,10 @@
 //! front of it, a way to run the built `onboard` binary against them, and a raw IAM client that
 //! reads and changes moto's state behind onboard's back.
 
+mod cases;
 mod moto;
 pub mod output;
+mod propagation;
 mod proxy;
 
 use std::path::PathBuf;
@@ -11,7 +13,9 @@ use std::process::{Command, Output, Stdio};
 
 use serde::de::DeserializeOwned;
 
+pub use cases::{Case, catalog_cases};
 pub use moto::{Moto, cfn_lint};
+pub use propagation::{PropagationCounts, PropagationMode};
 pub use proxy::FaultCounts;
 use proxy::{Fault, FaultKind, Proxy};
 
@@ -222,6 +226,27 @@ impl Env {
     /// Delays every request by `delay` (a slow network).
     pub fn delay(&self, delay: std::time::Duration) {
         self.proxy.delay(delay);
+    }
+
+    /// Makes IAM answer as it does while changes propagate (see `harness/propagation.rs`), from
+    /// now on; `None` stops.
+    pub fn propagation(&self, mode: Option<PropagationMode>) {
+        self.proxy.propagation(mode);
+    }
+
+    /// Changes the propagation simulation's rate from now on, keeping its windows.
+    pub fn propagation_rate(&self, per_thousand: u64) {
+        self.proxy.propagation_rate(per_thousand);
+    }
+
+    /// Ends every propagation window now, as if the test had waited them out.
+    pub fn settle(&self) {
+        self.proxy.settle();
+    }
+
+    /// The answers the propagation simulation gave so far.
+    pub fn propagation_counts(&self) -> PropagationCounts {
+        self.proxy.propagation_counts()
     }
 
     /// The most requests onboard had in flight at once since the last call.

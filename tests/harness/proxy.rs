@@ -17,6 +17,8 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 
+use super::propagation::{self, PropagationCounts, PropagationMode, Simulated, Simulation};
+
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 type Answer = Result<Response<Full<Bytes>>, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -73,6 +75,9 @@ struct State {
     delay: Duration,
     in_flight: usize,
     max_in_flight: usize,
+    propagation: Option<Simulation>,
+    /// Counts of earlier simulations (a test may switch modes).
+    propagation_counts: PropagationCounts,
 }
 
 enum Injected {
@@ -157,10 +162,50 @@ impl Proxy {
         self.state.lock().unwrap().delay = delay;
     }
 
+    /// Simulates IAM's propagation from now on (see `propagation.rs`); `None` stops.
+    pub fn propagation(&self, mode: Option<PropagationMode>) {
+        let mut state = self.state.lock().unwrap();
+        if let Some(old) = state.propagation.take() {
+            add(&mut state.propagation_counts, old.counts);
+        }
+        state.propagation = mode.map(Simulation::new);
+    }
+
+    /// Changes the simulation's rate, keeping its windows.
+    pub fn propagation_rate(&self, per_thousand: u64) {
+        if let Some(simulation) = self.state.lock().unwrap().propagation.as_mut() {
+            simulation.set_rate(per_thousand);
+        }
+    }
+
+    /// Ends every propagation window: IAM shows everything as it is from now on.
+    pub fn settle(&self) {
+        if let Some(simulation) = self.state.lock().unwrap().propagation.as_mut() {
+            simulation.settle();
+        }
+    }
+
+    /// The answers the propagation simulation gave so far.
+    pub fn propagation_counts(&self) -> PropagationCounts {
+        let state = self.state.lock().unwrap();
+        let mut counts = state.propagation_counts;
+        if let Some(simulation) = &state.propagation {
+            add(&mut counts, simulation.counts);
+        }
+        counts
+    }
+
     /// The most requests that were in flight at once since the last call; resets.
     pub fn take_max_in_flight(&self) -> usize {
         std::mem::take(&mut self.state.lock().unwrap().max_in_flight)
     }
+}
+
+fn add(total: &mut PropagationCounts, more: PropagationCounts) {
+    total.missing += more.missing;
+    total.denied += more.denied;
+    total.invalid_principal += more.invalid_principal;
+    total.stale += more.stale;
 }
 
 /// The value of `key` in a URL-encoded form body.
@@ -180,10 +225,21 @@ fn error_body(code: &str, message: &str) -> String {
 }
 
 /// Records the request and decides what to inject.
-fn admit(state: &Mutex<State>, action: &str) -> (Injected, Duration) {
+fn admit(state: &Mutex<State>, action: &str, params: &propagation::Params) -> (Injected, Duration) {
     let mut state = state.lock().unwrap();
     state.log.push(action.to_owned());
     let delay = state.delay;
+    if let Some(simulated) = state
+        .propagation
+        .as_mut()
+        .and_then(|s| s.before(action, params))
+    {
+        let injected = match simulated {
+            Simulated::Error(status, body) => Injected::Answer(status, body),
+            Simulated::Body(body) => Injected::Answer(200, body),
+        };
+        return (injected, delay);
+    }
     if let Some(index) = state.faults.iter().position(|f| f.action == action) {
         let injected = match state.faults.remove(index).kind {
             FaultKind::Answer(status, body) => Injected::Answer(status, body),
@@ -261,7 +317,8 @@ async fn forward(
     let action = form_value(&body, "Action")
         .or(target)
         .unwrap_or_else(|| format!("{} {}", parts.method, parts.uri));
-    let (injected, delay) = admit(&state, &action);
+    let params = propagation::form(&body);
+    let (injected, delay) = admit(&state, &action, &params);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -293,12 +350,25 @@ async fn forward(
             return Ok(response);
         }
     };
-    let (parts, body) = answer.into_parts();
-    let body = body
+    let (mut parts, body) = answer.into_parts();
+    let mut body = body
         .collect()
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    if parts.status.is_success() {
+        let mut state = state.lock().unwrap();
+        if let Some(simulation) = state.propagation.as_mut() {
+            let text = String::from_utf8_lossy(&body).into_owned();
+            simulation.after(&action, &params, &text);
+            let rewrite = simulation.rewrite(&action, &params);
+            let rewritten = Simulation::apply(&rewrite, text.clone());
+            if rewritten != text {
+                body = Bytes::from(rewritten);
+                parts.headers.remove(hyper::header::CONTENT_LENGTH);
+            }
+        }
+    }
     if matches!(injected, Injected::LoseAnswer) {
         return Err("injected: answer lost after moto acted".into());
     }
