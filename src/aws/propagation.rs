@@ -19,7 +19,7 @@
 //!
 //! All waits of a run share one deadline (`--propagation-timeout`, default 120 s, the Terraform
 //! provider's figure). Between attempts the wait is a jittered backoff that starts at about
-//! 0.2 s and is capped at 1 s, so a wait lasts about as long as the propagation itself.
+//! 0.2 s and is capped at 0.5 s, so a wait lasts about as long as the propagation itself.
 //! Throttling and 5xx answers are not handled here: the SDK's standard retry does that.
 
 use std::collections::{HashMap, HashSet};
@@ -37,9 +37,10 @@ use crate::plan::{Action, name_of};
 use crate::progress;
 
 /// First pause between attempts; doubles up to [`MAX_PAUSE`], each pause drawn between half and
-/// all of that.
+/// all of that. The cap is what a wait overshoots the propagation by, a quarter of a second on
+/// average: one request every half second per waiting step is far below IAM's rate limits.
 const FIRST_PAUSE: Duration = Duration::from_millis(200);
-const MAX_PAUSE: Duration = Duration::from_secs(1);
+const MAX_PAUSE: Duration = Duration::from_millis(500);
 
 /// The default for `--propagation-timeout`: the Terraform AWS provider's `propagationTimeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -279,7 +280,7 @@ impl Propagation {
     }
 
     /// The pause before attempt `attempt + 2`: between half and all of 0.2 s doubled `attempt`
-    /// times, at most 1 s.
+    /// times, at most 0.5 s.
     fn pause(&self, attempt: u32) -> Duration {
         let base = FIRST_PAUSE
             .saturating_mul(1 << attempt.min(8))
