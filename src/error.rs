@@ -72,6 +72,10 @@ pub enum Error {
     /// Local I/O failed: the terminal, a key file, the random source.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+
+    /// stdout could not take the results: a closed pipe (`| head -1`) or a full disk.
+    #[error("writing the results to stdout: {0}")]
+    Stdout(std::io::Error),
 }
 
 impl Error {
@@ -106,6 +110,19 @@ impl Error {
             _ => 1,
         }
     }
+}
+
+/// Exit code of a run whose stdout was closed by its reader: 128 + SIGPIPE, what a shell
+/// reports for a program a closed pipe stopped.
+pub const CLOSED_PIPE_EXIT_CODE: u8 = 141;
+
+/// Whether the error is only that the reader of stdout went away (`onboard catalog list | head
+/// -1`): the program then exits quietly with [`CLOSED_PIPE_EXIT_CODE`].
+pub fn is_closed_stdout(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        matches!(e.downcast_ref::<Error>(), Some(Error::Stdout(io))
+            if io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Exit code for an error that reached `main`: the typed error's own code where there is one.

@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -8,8 +9,12 @@ async fn main() -> ExitCode {
     onboard::logging::init(cli.global.verbose);
     match onboard::run(cli).await {
         Ok(code) => code,
+        Err(err) if onboard::error::is_closed_stdout(&err) => {
+            ExitCode::from(onboard::error::CLOSED_PIPE_EXIT_CODE)
+        }
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // stderr may be closed too: nothing is left to tell then.
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
             onboard::exit_code_for(&err)
         }
     }

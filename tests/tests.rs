@@ -15,6 +15,7 @@ mod keys;
 mod lifecycle;
 mod lint;
 mod ownership;
+mod pipes;
 mod terminal;
 mod vendors;
 mod verify;

@@ -200,7 +200,7 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     let prepared = prepare(&args.change, global).await?;
     let output = Some(global.output);
     let applied = apply_prepared(prepared, &args, &handoff, &settings, output).await?;
-    emit(global.output, &applied.output, &applied.text);
+    emit(global.output, &applied.output, &applied.text)?;
     applied.verified()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -104,7 +104,9 @@ async fn execute_plan(
     progress::finish(plan.steps.len(), changes.len());
     let keys = handoff.delivered();
     if let Some(output) = announce.filter(|_| result.is_err() && !keys.is_empty()) {
-        emit(
+        // The failure that stopped the plan is the error to report; a stdout that cannot take
+        // this announcement changes nothing about it.
+        let _ = emit(
             output,
             &serde_json::json!({ "access_keys": keys }),
             &key_lines(&keys),

@@ -95,7 +95,7 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         return run_in_accounts(&args, &selection, global).await;
     }
     let (output, text) = planned(prepare(&args.change, global).await?);
-    emit(global.output, &output, &text);
+    emit(global.output, &output, &text)?;
     Ok(exit_code(&args, output.pending))
 }
 

@@ -59,6 +59,6 @@ pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<Exi
         access_keys,
         changes,
     };
-    emit(global.output, &output, &text);
+    emit(global.output, &output, &text)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,7 @@
 //! `onboard teardown`: remove what onboard created (found by its tags), and nothing else.
 
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -49,7 +49,12 @@ fn catalog_names(vendor: Option<&str>) -> Result<BTreeSet<String>> {
 }
 
 async fn confirm(count: usize) -> Result<bool> {
-    eprint!("Remove these {count} resources? Only 'yes' confirms: ");
+    let mut stderr = std::io::stderr();
+    let _ = write!(
+        stderr,
+        "Remove these {count} resources? Only 'yes' confirms: "
+    );
+    let _ = stderr.flush();
     let mut answer = String::new();
     BufReader::new(tokio::io::stdin())
         .read_line(&mut answer)
@@ -74,7 +79,7 @@ pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<Exit
 
     let aws = Aws::connect(global).await;
     let (output, text) = teardown_in(&aws, &args, &names, global.output).await?;
-    emit(global.output, &output, &text);
+    emit(global.output, &output, &text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -125,7 +130,7 @@ async fn teardown_in(
 
     if !plan.steps.is_empty() && !args.yes {
         for step in &plan.steps {
-            eprintln!("  will {}", step.action.describe());
+            let _ = writeln!(std::io::stderr(), "  will {}", step.action.describe());
         }
         if !confirm(plan.steps.len()).await? {
             anyhow::bail!("teardown cancelled: nothing was removed");

@@ -45,7 +45,7 @@ pub async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCo
     };
     let mut text = verification_lines(&verification);
     text.extend(verification.assumed_role_arn.clone());
-    emit(global.output, &verification, &text);
+    emit(global.output, &verification, &text)?;
     if verification.passed {
         Ok(ExitCode::SUCCESS)
     } else {
