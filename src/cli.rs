@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod checks;
+pub(crate) use checks::check_global;
+
 /// Onboard a SaaS vendor into your AWS account: create the IAM policies and the cross-account role
 /// the vendor asks for, verify them, hand back the role ARN, and remove everything again on teardown.
 #[derive(Debug, Parser)]

@@ -13,8 +13,20 @@ async fn main() -> ExitCode {
             ExitCode::from(onboard::error::CLOSED_PIPE_EXIT_CODE)
         }
         Err(err) => {
-            // stderr may be closed too: nothing is left to tell then.
-            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            // One line, whatever the causes hold (a value with a newline, an answer over several
+            // lines); stderr may be closed too: nothing is left to tell then.
+            let message: String = format!("{err:#}")
+                .chars()
+                .flat_map(|c| {
+                    let escaped: Vec<char> = if c.is_control() {
+                        c.escape_debug().collect()
+                    } else {
+                        vec![c]
+                    };
+                    escaped
+                })
+                .collect();
+            let _ = writeln!(std::io::stderr(), "error: {message}");
             onboard::exit_code_for(&err)
         }
     }

@@ -24,7 +24,7 @@ use crate::executor::execute;
 use crate::handoff::{Handoff, KeyReport, key_lines};
 use crate::output::emit;
 use crate::plan::Plan;
-use crate::policy::limits::{check_external_id, check_name};
+use crate::policy::limits::{check_external_id, check_session_name};
 use crate::progress;
 use crate::verification::AssumeSettings;
 
@@ -43,7 +43,7 @@ fn assume_settings(options: &VerifyOptions, external_id: Option<String>) -> Resu
             format!("onboard-verify-{}", now.as_secs())
         }
     };
-    check_name("session", &session_name, 64)?;
+    check_session_name(&session_name)?;
     Ok(AssumeSettings {
         session_name,
         external_id,
