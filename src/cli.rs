@@ -59,6 +59,17 @@ pub struct GlobalArgs {
     )]
     pub retry_initial_backoff_ms: u64,
 
+    /// Seconds a run that creates an access key may take to hand it over; an unrecorded key
+    /// younger than this may be another run's (tests shorten it).
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 120,
+        hide = true,
+        value_name = "SECONDS"
+    )]
+    pub key_grace_seconds: u64,
+
     /// Format of the results on stdout.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,

@@ -69,9 +69,36 @@ pub enum Error {
         interrupted: bool,
     },
 
-    /// Local I/O failed: the terminal, a key file, the random source.
-    #[error("{0}")]
+    /// Local I/O failed: the terminal, the random source.
+    #[error(transparent)]
     Io(#[from] std::io::Error),
+
+    /// A key file could not be written (said once: the I/O error is not a second cause).
+    #[error("writing key file {}: {error}", path.display())]
+    KeyFile {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+
+    /// A new access key could not be handed over; it was deleted (or is left for the next run).
+    #[error("access key {key_id} of user {user} was not handed over, {deleted}: {why}")]
+    NotHandedOver {
+        user: String,
+        key_id: String,
+        deleted: String,
+        why: String,
+    },
+
+    /// Another run created an access key for the same user at the same time.
+    #[error(
+        "another onboard run created access key {other} for user {user} while this one created {mine}; \
+         the older key wins, so {other} is the other run's to hand over"
+    )]
+    KeyRace {
+        user: String,
+        mine: String,
+        other: String,
+    },
 
     /// stdout could not take the results: a closed pipe (`| head -1`) or a full disk.
     #[error("writing the results to stdout: {0}")]

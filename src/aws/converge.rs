@@ -54,6 +54,7 @@ fn is_removal(action: &Action) -> bool {
             | Action::DeleteRolePolicy { .. }
             | Action::DeleteUserPolicy { .. }
             | Action::DeleteAccessKey { .. }
+            | Action::UntagUser { .. }
             | Action::DeleteRole { .. }
             | Action::DeleteUser { .. }
     )

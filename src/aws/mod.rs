@@ -33,6 +33,8 @@ pub struct RetrySettings {
     pub initial_backoff: Duration,
     /// How long a trust policy naming a just-created principal is retried.
     pub principal_wait: Duration,
+    /// How long a run creating an access key may take to hand it over (see handoff::record).
+    pub key_grace: Duration,
 }
 
 impl RetrySettings {
@@ -41,6 +43,7 @@ impl RetrySettings {
             max_attempts: global.max_attempts.max(1),
             initial_backoff: Duration::from_millis(global.retry_initial_backoff_ms),
             principal_wait: Duration::from_secs(PRINCIPAL_WAIT_SECONDS),
+            key_grace: Duration::from_secs(global.key_grace_seconds),
         }
     }
 }
@@ -108,6 +111,11 @@ impl Aws {
     /// How many AWS requests may be in flight at once (`--concurrency`).
     pub fn concurrency(&self) -> usize {
         self.concurrency
+    }
+
+    /// How long a run creating an access key may take to hand it over.
+    pub fn key_grace(&self) -> Duration {
+        self.retry.key_grace
     }
 
     /// The region the STS client uses.

@@ -15,8 +15,9 @@ use super::target::Target;
 use crate::aws::Aws;
 use crate::aws::Caller;
 use crate::catalog::RenderContext;
-use crate::cli::{ApplyArgs, ChangeArgs, GlobalArgs, OutputFormat};
+use crate::cli::{ApplyArgs, ChangeArgs, GlobalArgs};
 use crate::error::{Error, Result};
+use crate::handoff::record::reconcile;
 use crate::handoff::{Handoff, KeyReport, account_key_file, check_many, key_lines};
 use crate::output::{emit, verification_lines};
 use crate::plan::{ApplyOptions, Plan, Present, plan_apply};
@@ -117,6 +118,46 @@ pub(super) fn check(args: &ChangeArgs) -> Result<Checked> {
     })
 }
 
+/// Seconds since the epoch.
+pub(super) fn unix_now() -> i64 {
+    secs(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default(),
+    )
+}
+
+fn secs(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// What exists, read once no other run may still be handing an access key of the vendor's user
+/// over: while one may (its pending tag is younger than the grace), waits for it to finish or
+/// to run out of time, then reads again.
+async fn observe_settled(aws: &Aws, named: &Desired) -> anyhow::Result<Observed> {
+    let grace = secs(aws.key_grace());
+    loop {
+        let observed = aws.observe(named).await?;
+        let wait_until = named
+            .users
+            .iter()
+            .filter(|u| u.access_key)
+            .filter_map(|u| observed.users.get(&u.name)?.as_ref())
+            .filter_map(|u| reconcile(&u.tags, &u.access_keys, unix_now(), grace).wait_until)
+            .max();
+        let Some(until) = wait_until else {
+            return Ok(observed);
+        };
+        let pause = u64::try_from(until - unix_now()).unwrap_or(0).max(1);
+        tracing::warn!(
+            "another onboard run is creating an access key for the vendor's user (or was killed \
+             doing so): waiting {pause} s for it to hand the key over, or for its key to count as \
+             never handed over"
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(pause)).await;
+    }
+}
+
 /// Checks every flag offline, then reads the caller and what exists, and plans; when the plan
 /// writes anything, lint's warnings go to the log. Makes no write call.
 pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::Result<Prepared> {
@@ -135,7 +176,7 @@ pub(super) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Pr
     ctx.region = aws.region().to_owned();
     ctx.external_id = checked.external_id.clone();
     let named = target.render(&ctx)?;
-    let observed = aws.observe(&named).await?;
+    let observed = observe_settled(&aws, &named).await?;
 
     // The external ID: the one given, else the one the roles already trust, else (for trust
     // policies that ask for one) a new one.
@@ -173,6 +214,8 @@ pub(super) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Pr
     check_desired(&desired)?;
     let options = ApplyOptions {
         exclusive: checked.exclusive,
+        now: unix_now(),
+        key_grace: secs(aws.key_grace()),
     };
     let plan = plan_apply(&desired, &observed, options)?;
     // Lint's warnings, when the plan is going to write something.
@@ -198,9 +241,16 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     }
     let handoff = Handoff::new(args.key.key_file.as_deref(), args.key.show_secret)?;
     let prepared = prepare(&args.change, global).await?;
-    let output = Some(global.output);
-    let applied = apply_prepared(prepared, &args, &handoff, &settings, output).await?;
-    emit(global.output, &applied.output, &applied.text)?;
+    let aws = prepared.aws.clone();
+    let applied = match apply_prepared(prepared, &args, &handoff, &settings).await {
+        Ok(applied) => applied,
+        // A late failure still shows the keys handed over (and hands over those for stdout).
+        Err(err) => return Err(super::announce_keys(&aws, &handoff, global.output, err).await),
+    };
+    // A key for stdout is handed over by this output: recorded once it is written, deleted if
+    // it cannot be.
+    let written = emit(global.output, &applied.output, &applied.text);
+    handoff.settle_stdout(&aws, written).await?;
     applied.verified()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -228,7 +278,7 @@ async fn run_in_accounts(
         let prepared = prepare_in(checked, aws).await?;
         let path = key_file.map(|p| account_key_file(p, &prepared.caller.account));
         let handoff = Handoff::new(path.as_deref(), false)?;
-        let applied = apply_prepared(prepared, args, &handoff, settings, None)
+        let applied = apply_prepared(prepared, args, &handoff, settings)
             .await
             .map_err(|err| match key_lines(&handoff.delivered()).as_slice() {
                 [] => err,
@@ -303,7 +353,6 @@ async fn apply_prepared(
     args: &ApplyArgs,
     handoff: &Handoff,
     settings: &AssumeSettings,
-    announce: Option<OutputFormat>,
 ) -> anyhow::Result<Applied> {
     let Prepared {
         aws,
@@ -323,10 +372,12 @@ async fn apply_prepared(
         handoff.require(user)?;
     }
 
-    let (changes, access_keys) = super::execute_plan(&aws, &plan, handoff, announce)
+    let changes = super::execute_plan(&aws, &plan, handoff)
         .await
         .into_result()
         .with_context(|| format!("applying {} {}", desired.vendor, desired.integration))?;
+    let mut access_keys = handoff.delivered();
+    access_keys.extend(handoff.for_stdout());
 
     // Every role and user is verified at once.
     let mut verifications = Vec::new();

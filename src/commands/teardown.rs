@@ -10,7 +10,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use super::accounts::{self, Report, Selection};
 use crate::aws::Aws;
 use crate::catalog;
-use crate::cli::{GlobalArgs, OutputFormat, TeardownArgs};
+use crate::cli::{GlobalArgs, TeardownArgs};
 use crate::error::{Error, Result};
 use crate::handoff::Handoff;
 use crate::output::emit;
@@ -78,7 +78,7 @@ pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<Exit
     }
 
     let aws = Aws::connect(global).await;
-    let (output, text) = teardown_in(&aws, &args, &names, global.output).await?;
+    let (output, text) = teardown_in(&aws, &args, &names).await?;
     emit(global.output, &output, &text)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -98,7 +98,7 @@ async fn run_in_accounts(
         .into());
     }
     let outcomes = accounts::each(selection, global, |aws| async move {
-        let (output, _) = teardown_in(&aws, args, names, global.output).await?;
+        let (output, _) = teardown_in(&aws, args, names).await?;
         let detail = match output.removed.len() {
             0 => "nothing to remove".to_owned(),
             n => format!("removed {n} resources"),
@@ -123,7 +123,6 @@ async fn teardown_in(
     aws: &Aws,
     args: &TeardownArgs,
     names: &BTreeSet<String>,
-    format: OutputFormat,
 ) -> anyhow::Result<(TeardownOutput, Vec<String>)> {
     let inventory = aws.inventory(names).await?;
     let mut plan = plan_teardown(&inventory, args.vendor.as_deref());
@@ -140,7 +139,7 @@ async fn teardown_in(
     let no_keys = Handoff::new(None, false)?;
     let mut removed = Vec::new();
     for round in 1..=DELETE_CONFLICT_ROUNDS {
-        let executed = super::execute_plan(aws, &plan, &no_keys, Some(format)).await;
+        let executed = super::execute_plan(aws, &plan, &no_keys).await;
         removed.extend(executed.changes);
         match executed.failure {
             None => break,

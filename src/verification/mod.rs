@@ -16,6 +16,7 @@ use crate::catalog::{self, RenderContext, VendorCatalog};
 use crate::error::Result;
 use crate::plan::Plan;
 use crate::policy::{external_ids, same_document, trusted_principal_names};
+use crate::handoff::record::{KeyState, reconcile};
 use crate::state::{
     Desired, DesiredRole, INTEGRATION_SEPARATOR, INTEGRATION_TAG, Observed, ObservedPolicy,
     ObservedRole, ObservedUser, RESOURCE_TAG, Tags, VENDOR_TAG, is_aws_managed, params_from_tags,
@@ -478,21 +479,44 @@ async fn compare_user(
     )
     .await?;
     if wanted.access_key {
-        let active: Vec<&str> = user
-            .access_keys
+        // The record on the user says which keys were handed over (see handoff::record).
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let grace = i64::try_from(aws.key_grace().as_secs()).unwrap_or(i64::MAX);
+        let reconciled = reconcile(&user.tags, &user.access_keys, now, grace);
+        let usable: Vec<String> = reconciled
+            .keys
             .iter()
-            .filter(|k| k.active)
-            .map(|k| k.id.as_str())
+            .filter(|(k, _)| k.active)
+            .filter(|(_, s)| matches!(s, KeyState::HandedOver(_) | KeyState::Foreign))
+            .map(|(k, s)| format!("{} ({s})", k.id))
             .collect();
-        let (status, detail) = if active.is_empty() {
+        let (status, detail) = if usable.is_empty() {
             (
                 Status::Fail,
-                "no active access key: run onboard rotate-key to create one".to_owned(),
+                "no active access key that was handed over: run onboard rotate-key to create one"
+                    .to_owned(),
             )
         } else {
-            (Status::Pass, active.join(", "))
+            (Status::Pass, usable.join(", "))
         };
         checks.push(check("active access key", status, detail));
+        for (key, state) in &reconciled.keys {
+            let failed = match state {
+                KeyState::NotHandedOver => Some(Status::Fail),
+                KeyState::InFlight(_) => Some(Status::Warn),
+                KeyState::HandedOver(_) | KeyState::Foreign => None,
+            };
+            if let Some(status) = failed {
+                let detail = format!(
+                    "access key {} was created by onboard and is {state}: nobody holds it; \
+                     onboard apply or rotate-key deletes it",
+                    key.id
+                );
+                checks.push(check("access key handed over", status, detail));
+            }
+        }
     }
     Ok(checks)
 }
