@@ -202,7 +202,12 @@ impl Handoff {
     /// the 0600 file, synced, and the record. A key for stdout waits for
     /// [`Handoff::settle_stdout`].
     pub(crate) async fn create_and_deliver(&self, aws: &Aws, user: &str) -> Result<()> {
-        let before: Vec<String> = aws.access_keys(user).await?.into_iter().map(|k| k.id).collect();
+        let before: Vec<String> = aws
+            .access_keys(user)
+            .await?
+            .into_iter()
+            .map(|k| k.id)
+            .collect();
         let (pending, value) = record::pending_tag(&self.run, unix_now(), &before);
         aws.execute(&Action::TagUser {
             user: user.to_owned(),
@@ -243,12 +248,15 @@ impl Handoff {
                     key.access_key_id,
                     path.display()
                 );
-                self.delivered.lock().expect("not poisoned").push(KeyReport {
-                    user: key.user.clone(),
-                    access_key_id: key.access_key_id.clone(),
-                    key_file: Some(path.clone()),
-                    secret_access_key: None,
-                });
+                self.delivered
+                    .lock()
+                    .expect("not poisoned")
+                    .push(KeyReport {
+                        user: key.user.clone(),
+                        access_key_id: key.access_key_id.clone(),
+                        key_file: Some(path.clone()),
+                        secret_access_key: None,
+                    });
             }
             Some(Target::Stdout) => self.for_stdout.lock().expect("not poisoned").push(key),
             None => unreachable!("Handoff::require runs before any key is created"),
@@ -326,12 +334,16 @@ impl Handoff {
                 None => self.record(aws, &key, &pending).await,
             };
             match recorded {
-                Ok(()) => self.delivered.lock().expect("not poisoned").push(KeyReport {
-                    user: key.user.clone(),
-                    access_key_id: key.access_key_id.clone(),
-                    key_file: None,
-                    secret_access_key: Some(key.secret().to_owned()),
-                }),
+                Ok(()) => self
+                    .delivered
+                    .lock()
+                    .expect("not poisoned")
+                    .push(KeyReport {
+                        user: key.user.clone(),
+                        access_key_id: key.access_key_id.clone(),
+                        key_file: None,
+                        secret_access_key: Some(key.secret().to_owned()),
+                    }),
                 Err(err) => failure = Some(self.discard(aws, &key, &pending, err).await),
             }
         }

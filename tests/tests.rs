@@ -9,6 +9,7 @@ mod catalog;
 mod drift;
 mod export;
 mod faults;
+mod handover;
 mod input;
 mod interrupts;
 mod keys;

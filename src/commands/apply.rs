@@ -118,6 +118,9 @@ pub(super) fn check(args: &ChangeArgs) -> Result<Checked> {
     })
 }
 
+/// How often a run waiting for another run's key hand-over reads the user again, in seconds.
+pub(super) const KEY_POLL_SECONDS: u64 = 2;
+
 /// Seconds since the epoch.
 pub(super) fn unix_now() -> i64 {
     secs(
@@ -151,10 +154,11 @@ async fn observe_settled(aws: &Aws, named: &Desired) -> anyhow::Result<Observed>
         let pause = u64::try_from(until - unix_now()).unwrap_or(0).max(1);
         tracing::warn!(
             "another onboard run is creating an access key for the vendor's user (or was killed \
-             doing so): waiting {pause} s for it to hand the key over, or for its key to count as \
+             doing so): waiting up to {pause} s for it to hand the key over, or for its key to count as \
              never handed over"
         );
-        tokio::time::sleep(std::time::Duration::from_secs(pause)).await;
+        // Read again every few seconds: the other run may finish well before the grace ends.
+        tokio::time::sleep(std::time::Duration::from_secs(pause.min(KEY_POLL_SECONDS))).await;
     }
 }
 

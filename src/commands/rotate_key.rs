@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use super::apply::KEY_POLL_SECONDS;
 use super::offline::STAND_IN_ACCOUNT;
 use super::target::Target;
 use crate::aws::Aws;
@@ -44,10 +45,7 @@ fn key_in_file(path: &Path, user: &str) -> Option<String> {
 }
 
 /// Reads the user once no other run may still be handing one of its keys over.
-async fn read_settled(
-    aws: &Aws,
-    name: &str,
-) -> anyhow::Result<Option<(ObservedUser, Reconciled)>> {
+async fn read_settled(aws: &Aws, name: &str) -> anyhow::Result<Option<(ObservedUser, Reconciled)>> {
     let grace = i64::try_from(aws.key_grace().as_secs()).unwrap_or(i64::MAX);
     loop {
         let Some(found) = aws.read_user(name).await? else {
@@ -61,9 +59,10 @@ async fn read_settled(
         let pause = u64::try_from(until - now).unwrap_or(0).max(1);
         tracing::warn!(
             "another onboard run is creating an access key for user {name} (or was killed doing so): \
-             waiting {pause} s for it to hand the key over, or for its key to count as never handed over"
+             waiting up to {pause} s for it to hand the key over, or for its key to count as never handed over"
         );
-        tokio::time::sleep(std::time::Duration::from_secs(pause)).await;
+        // Read again every few seconds: the other run may finish well before the grace ends.
+        tokio::time::sleep(std::time::Duration::from_secs(pause.min(KEY_POLL_SECONDS))).await;
     }
 }
 
@@ -109,7 +108,11 @@ pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<Exi
 
     // Keys onboard created and never handed over go first, with the record's stale tags.
     let cleanup = cleanup_plan(&name, &reconciled);
-    changes.extend(super::execute_plan(&aws, &cleanup, &handoff).await.into_result()?);
+    changes.extend(
+        super::execute_plan(&aws, &cleanup, &handoff)
+            .await
+            .into_result()?,
+    );
     let keys: Vec<(AccessKeyInfo, KeyState)> = reconciled
         .keys
         .iter()
@@ -141,7 +144,11 @@ pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<Exi
             "finishing an earlier rotation: access key {kept} of user {name} was handed over at {at}; \
              the others go"
         );
-        let old: Vec<&AccessKeyInfo> = keys.iter().map(|(k, _)| k).filter(|k| k.id != kept).collect();
+        let old: Vec<&AccessKeyInfo> = keys
+            .iter()
+            .map(|(k, _)| k)
+            .filter(|k| k.id != kept)
+            .collect();
         let retire = plan_retire(&name, &old);
         changes.extend(
             super::execute_plan(&aws, &retire, &handoff)
@@ -182,7 +189,9 @@ pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<Exi
     if streamed {
         let written = match global.output {
             OutputFormat::Json => write_stdout(prefix.as_bytes()),
-            OutputFormat::Text => write_stdout(format!("{}\n", key_lines(&access_keys).join("\n")).as_bytes()),
+            OutputFormat::Text => {
+                write_stdout(format!("{}\n", key_lines(&access_keys).join("\n")).as_bytes())
+            }
         };
         handoff.settle_stdout(&aws, written).await?;
     }

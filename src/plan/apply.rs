@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use super::{Action, Plan, Present, name_of};
 use crate::error::{Error, Result};
-use crate::policy::same_document;
 use crate::handoff::record::{KeyState, reconcile, record_tag};
+use crate::policy::same_document;
 use crate::state::{Desired, Observed, ObservedUser, Tag, Tags, VENDOR_TAG, is_owned};
 
 /// IAM keeps at most this many versions of a managed policy.
@@ -296,7 +296,12 @@ fn reconcile_keys(
     found: &ObservedUser,
     options: ApplyOptions,
 ) -> (bool, Vec<usize>) {
-    let reconciled = reconcile(&found.tags, &found.access_keys, options.now, options.key_grace);
+    let reconciled = reconcile(
+        &found.tags,
+        &found.access_keys,
+        options.now,
+        options.key_grace,
+    );
     let deleted: Vec<usize> = reconciled
         .delete
         .iter()

@@ -14,9 +14,9 @@ pub use assume::{AssumeOutcome, AssumeSettings, assume_with_wait, caller_is_trus
 use crate::aws::{Aws, Caller};
 use crate::catalog::{self, RenderContext, VendorCatalog};
 use crate::error::Result;
+use crate::handoff::record::{KeyState, reconcile};
 use crate::plan::Plan;
 use crate::policy::{external_ids, same_document, trusted_principal_names};
-use crate::handoff::record::{KeyState, reconcile};
 use crate::state::{
     Desired, DesiredRole, INTEGRATION_SEPARATOR, INTEGRATION_TAG, Observed, ObservedPolicy,
     ObservedRole, ObservedUser, RESOURCE_TAG, Tags, VENDOR_TAG, is_aws_managed, params_from_tags,

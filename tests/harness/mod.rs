@@ -240,6 +240,30 @@ impl Env {
         self.proxy.fault_counts()
     }
 
+    /// Holds the answer to the `skip`-th next `action` (counted from 0) after moto acted on it,
+    /// until [`Env::release`]; [`Env::wait_for_hold`] waits until it is held.
+    pub fn hold_answer_of(&self, action: &str, skip: usize) {
+        self.proxy.hold(action, skip);
+    }
+
+    /// Blocks until a held answer is being held (bounded).
+    pub fn wait_for_hold(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !self.proxy.holding() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nothing was held: {:?}",
+                self.proxy.snapshot()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    /// Lets a held answer go.
+    pub fn release(&self) {
+        self.proxy.release();
+    }
+
     /// Delays every request by `delay` (a slow network).
     pub fn delay(&self, delay: std::time::Duration) {
         self.proxy.delay(delay);
@@ -379,6 +403,15 @@ impl Env {
             &self.iam(&[("Action", "ListInstanceProfiles")]),
             "InstanceProfileName",
         )
+    }
+
+    /// A user's tags, as (key, value).
+    pub fn user_tags(&self, user: &str) -> Vec<(String, String)> {
+        let xml = self.iam(&[("Action", "ListUserTags"), ("UserName", user)]);
+        xml_values(&xml, "Key")
+            .into_iter()
+            .zip(xml_values(&xml, "Value"))
+            .collect()
     }
 
     /// Ids of a user's access keys.

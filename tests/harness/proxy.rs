@@ -73,6 +73,18 @@ struct State {
     delay: Duration,
     in_flight: usize,
     max_in_flight: usize,
+    hold: Hold,
+}
+
+/// Holding one request's answer: the `skip`-th next request of `action` (from 0) is forwarded,
+/// and its answer kept back until released, so that a test can kill onboard while the call is
+/// in flight.
+#[derive(Default)]
+struct Hold {
+    action: Option<(String, usize)>,
+    /// Whether a request is being held now.
+    holding: bool,
+    released: bool,
 }
 
 enum Injected {
@@ -157,6 +169,26 @@ impl Proxy {
         self.state.lock().unwrap().delay = delay;
     }
 
+    /// Holds the answer of the `skip`-th next request of `action` (after moto acted) until
+    /// [`Proxy::release`].
+    pub fn hold(&self, action: &str, skip: usize) {
+        let mut state = self.state.lock().unwrap();
+        state.hold = Hold {
+            action: Some((action.to_owned(), skip)),
+            ..Hold::default()
+        };
+    }
+
+    /// Whether a request's answer is being held now.
+    pub fn holding(&self) -> bool {
+        self.state.lock().unwrap().hold.holding
+    }
+
+    /// Lets a held answer go (to a client that may be gone).
+    pub fn release(&self) {
+        self.state.lock().unwrap().hold.released = true;
+    }
+
     /// The most requests that were in flight at once since the last call; resets.
     pub fn take_max_in_flight(&self) -> usize {
         std::mem::take(&mut self.state.lock().unwrap().max_in_flight)
@@ -219,6 +251,23 @@ fn admit(state: &Mutex<State>, action: &str) -> (Injected, Duration) {
     (injected, delay)
 }
 
+/// Whether this request of `action` is the one to hold.
+fn take_hold(state: &Mutex<State>, action: &str) -> bool {
+    let mut state = state.lock().unwrap();
+    match &mut state.hold.action {
+        Some((held, skip)) if held == action => {
+            if *skip == 0 {
+                state.hold.action = None;
+                true
+            } else {
+                *skip -= 1;
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
 /// Counts a request in flight for as long as it lives.
 struct InFlight(Arc<Mutex<State>>);
 
@@ -262,6 +311,7 @@ async fn forward(
         .or(target)
         .unwrap_or_else(|| format!("{} {}", parts.method, parts.uri));
     let (injected, delay) = admit(&state, &action);
+    let held = take_hold(&state, &action);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -299,6 +349,13 @@ async fn forward(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    if held {
+        state.lock().unwrap().hold.holding = true;
+        while !state.lock().unwrap().hold.released {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        state.lock().unwrap().hold.holding = false;
+    }
     if matches!(injected, Injected::LoseAnswer) {
         return Err("injected: answer lost after moto acted".into());
     }
