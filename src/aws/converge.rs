@@ -82,7 +82,7 @@ impl Aws {
                 policy_arn,
                 document,
             } => self
-                .create_policy_version(action, policy_arn, document)
+                .create_default_version(action, policy_arn, document)
                 .await
                 .map(|()| None),
             Action::CreateAccessKey { user } => {
@@ -263,7 +263,7 @@ impl Aws {
     /// CreatePolicyVersion is not idempotent (a blind retry adds a second version): after a
     /// transient failure onboard reads the policy, and is done when its default version already
     /// holds the document.
-    async fn create_policy_version(
+    pub(super) async fn create_policy_version(
         &self,
         action: &Action,
         arn: &str,

@@ -9,6 +9,7 @@ mod inventory;
 mod limit;
 mod observe;
 mod sts;
+mod versions;
 
 use std::time::Duration;
 
