@@ -96,10 +96,30 @@ pub fn check_many(key_file: Option<&Path>, show_secret: bool, user: Option<&str>
     }
 }
 
+/// Largest key file read back (to recognize a hand-over that was not recorded).
+const MAX_KEY_FILE: u64 = 64 * 1024;
+
+/// The user and access key id in an existing key file onboard wrote, if that is what `path`
+/// holds (a regular file, not a link).
+pub(crate) fn key_in_file(path: &Path) -> Option<(String, String)> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_KEY_FILE {
+        return None;
+    }
+    let key: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    Some((
+        key["UserName"].as_str()?.to_owned(),
+        key["AccessKeyId"].as_str()?.to_owned(),
+    ))
+}
+
 /// Where new keys go, and the keys handed over so far.
 #[derive(Debug)]
 pub struct Handoff {
     target: Option<Target>,
+    /// A `--key-file` that exists already and holds this (user, key id): the same command run
+    /// again after a run that wrote the file but was stopped before recording the key.
+    resuming: Option<(String, String)>,
     /// This run's id in the pending tag it writes before creating a key.
     run: String,
     delivered: Mutex<Vec<KeyReport>>,
@@ -179,10 +199,73 @@ impl Handoff {
         })?;
         Ok(Handoff {
             target,
+            resuming: None,
             run: run.iter().map(|b| format!("{b:02x}")).collect(),
             delivered: Mutex::new(Vec::new()),
             for_stdout: Mutex::new(Vec::new()),
         })
+    }
+
+    /// As [`Handoff::new`], but an existing `--key-file` that holds a key onboard wrote is let
+    /// through, to be checked against the user's keys by [`Handoff::resume`].
+    pub fn new_or_resuming(key_file: Option<&Path>, show_secret: bool) -> Result<Self> {
+        let found = key_file.filter(|_| !show_secret).and_then(key_in_file);
+        let Some(found) = found else {
+            return Handoff::new(key_file, show_secret);
+        };
+        let mut handoff = Handoff::new(None, false)?;
+        handoff.target = key_file.map(|p| Target::File(p.to_owned()));
+        handoff.resuming = Some(found);
+        Ok(handoff)
+    }
+
+    /// For a `--key-file` that exists: when it holds a key of `user` that exists in AWS but
+    /// was never recorded (its run wrote the file, synced, and was stopped), records it as
+    /// handed over, since it was; returns whether it did. Any other existing file is refused,
+    /// as [`Handoff::new`] refuses it.
+    pub(crate) async fn resume(
+        &self,
+        aws: &Aws,
+        user: Option<&crate::state::ObservedUser>,
+    ) -> Result<bool> {
+        let Some((file_user, id)) = &self.resuming else {
+            return Ok(false);
+        };
+        let Some(Target::File(path)) = &self.target else {
+            return Ok(false);
+        };
+        let unrecorded = user.is_some_and(|u| {
+            &u.name == file_user
+                && u.access_keys.iter().any(|k| &k.id == id)
+                && !u.tags.contains_key(&record::record_tag(id))
+        });
+        if !unrecorded {
+            check_new_file(path)?;
+            return Ok(false);
+        }
+        tracing::warn!(
+            "{} holds access key {id} of user {file_user}, written by a run that was stopped before \
+             recording it: recording it as handed over",
+            path.display()
+        );
+        aws.execute(&Action::TagUser {
+            user: file_user.clone(),
+            tags: vec![Tag::new(
+                record::record_tag(id),
+                record::iso_time(unix_now()),
+            )],
+        })
+        .await?;
+        self.delivered
+            .lock()
+            .expect("not poisoned")
+            .push(KeyReport {
+                user: file_user.clone(),
+                access_key_id: id.clone(),
+                key_file: Some(path.clone()),
+                secret_access_key: None,
+            });
+        Ok(true)
     }
 
     /// Refuses, before any write, a plan that would create a key nobody receives.

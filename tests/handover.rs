@@ -333,3 +333,75 @@ fn a_second_apply_while_the_first_hands_its_key_over_waits_and_leaves_one_key() 
     assert_eq!(env.access_key_ids(USER), [id.as_str()]);
     assert_eq!(record(&env), (vec![id], false));
 }
+
+#[test]
+fn a_kill_after_the_key_file_was_written_converges_with_the_same_command() {
+    let env = Env::start();
+    let key_file = env.temp_path("key.json");
+    let line = apply(&key_file);
+    // The pending tag is TagUser 0, the record TagUser 1: hold the record before IAM sees it,
+    // once the file is written and synced, and kill.
+    env.hold_request_of("TagUser", 1);
+    let child = env.spawn_onboard(&args(&line));
+    env.wait_for_hold();
+    signal(&child, "KILL");
+    Env::finish(child);
+    env.release();
+    let id = key_id_in(&key_file);
+    assert_eq!(env.access_key_ids(USER), [id.as_str()]);
+    assert_eq!(record(&env), (vec![], true));
+
+    // The same command again: the file holds the key, so it was handed over; it is recorded.
+    let run = env.onboard(&args(&line));
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains(&format!(
+            "access key {id} of user {USER}: secret written to {}",
+            key_file.display()
+        )),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(env.access_key_ids(USER), [id.as_str()]);
+    assert_eq!(record(&env), (vec![id.clone()], false));
+    env.onboard(&["verify", "--user-arn", USER_ARN])
+        .assert_code(0);
+    // Once recorded, the file is an existing file like any other.
+    let again = env.onboard(&args(&line));
+    again.assert_code(2);
+    assert!(again.stderr.contains("the file exists"), "{}", again.stderr);
+}
+
+#[test]
+fn apply_and_rotate_key_at_once_leave_one_key() {
+    let env = Env::start();
+    let first = env.temp_path("first.json");
+    let rotated = env.temp_path("rotated.json");
+    env.hold_answer_of("CreateAccessKey", 0);
+    let mut line = apply(&first);
+    line.retain(|a| a != "--key-grace-seconds" && a != "0");
+    let a = env.spawn_onboard(&args(&line));
+    env.wait_for_hold();
+    let b = env.spawn_onboard(&[
+        "rotate-key",
+        "--vendor",
+        "stream-manager",
+        "--key-file",
+        rotated.to_str().unwrap(),
+    ]);
+    // rotate-key reads the user, sees apply's pending tag, and waits for it.
+    env.wait_for_calls(|calls| calls.iter().filter(|c| *c == "ListAccessKeys").count() >= 4);
+    env.release();
+    let (a, b) = (Env::finish(a), Env::finish(b));
+    a.assert_code(0);
+    b.assert_code(0);
+    let (old, new) = (key_id_in(&first), key_id_in(&rotated));
+    assert!(
+        b.stdout
+            .contains(&format!("deleted access key {old} of user {USER}")),
+        "{}",
+        b.stdout
+    );
+    assert_eq!(env.access_key_ids(USER), [new.as_str()]);
+    assert_eq!(record(&env), (vec![new], false));
+}

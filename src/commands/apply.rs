@@ -243,8 +243,18 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     if let Some(selection) = Selection::check(&args.accounts)? {
         return run_in_accounts(&args, &selection, &settings, global).await;
     }
-    let handoff = Handoff::new(args.key.key_file.as_deref(), args.key.show_secret)?;
-    let prepared = prepare(&args.change, global).await?;
+    let handoff = Handoff::new_or_resuming(args.key.key_file.as_deref(), args.key.show_secret)?;
+    let mut prepared = prepare(&args.change, global).await?;
+    // The same command again after a run that wrote the key file but did not record the key.
+    let user = prepared
+        .desired
+        .users
+        .iter()
+        .find(|u| u.access_key)
+        .and_then(|u| prepared.observed.users.get(&u.name)?.as_ref());
+    if handoff.resume(&prepared.aws, user).await? {
+        prepared = prepare(&args.change, global).await?;
+    }
     let aws = prepared.aws.clone();
     let applied = match apply_prepared(prepared, &args, &handoff, &settings).await {
         Ok(applied) => applied,

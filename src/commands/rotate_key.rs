@@ -2,7 +2,6 @@
 //! such) before the old one is deactivated and deleted. After a rotation stopped between the two,
 //! the same command finishes it: the newest handed-over key stays, the others go.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -14,13 +13,10 @@ use crate::aws::Aws;
 use crate::cli::{GlobalArgs, OutputFormat, RotateKeyArgs};
 use crate::error::Error;
 use crate::handoff::record::{KeyState, Reconciled, reconcile, record_tag};
-use crate::handoff::{Handoff, KeyReport, key_lines};
+use crate::handoff::{Handoff, KeyReport, key_in_file, key_lines};
 use crate::output::{emit, write_stdout};
 use crate::plan::{Action, Plan, plan_retire, plan_rotation};
 use crate::state::{AccessKeyInfo, ObservedUser, VENDOR_TAG, is_owned_or_exported};
-
-/// Largest key file read back (to recognize a rotation being finished).
-const MAX_KEY_FILE: u64 = 64 * 1024;
 
 /// What `rotate-key --output json` prints.
 #[derive(Debug, Serialize)]
@@ -29,19 +25,6 @@ pub struct RotateOutput {
     pub access_keys: Vec<KeyReport>,
     /// The write calls made, in order.
     pub changes: Vec<String>,
-}
-
-/// The access key id in an existing `--key-file` written for `user`, if that is what it holds:
-/// the same command run again after a rotation that handed this key over.
-fn key_in_file(path: &Path, user: &str) -> Option<String> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_KEY_FILE {
-        return None;
-    }
-    let key: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    (key["UserName"] == user)
-        .then(|| key["AccessKeyId"].as_str().map(str::to_owned))
-        .flatten()
 }
 
 /// Reads the user once no other run may still be handing one of its keys over.
@@ -83,7 +66,9 @@ pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<Exi
         .key
         .key_file
         .as_deref()
-        .and_then(|path| key_in_file(path, &name));
+        .and_then(key_in_file)
+        .filter(|(user, _)| *user == name)
+        .map(|(_, id)| id);
     let handoff = match &finishing {
         Some(_) => Handoff::new(None, false)?,
         None => {

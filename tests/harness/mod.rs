@@ -243,7 +243,13 @@ impl Env {
     /// Holds the answer to the `skip`-th next `action` (counted from 0) after moto acted on it,
     /// until [`Env::release`]; [`Env::wait_for_hold`] waits until it is held.
     pub fn hold_answer_of(&self, action: &str, skip: usize) {
-        self.proxy.hold(action, skip);
+        self.proxy.hold(action, skip, false);
+    }
+
+    /// Holds the `skip`-th next `action` (counted from 0) before moto sees it, until
+    /// [`Env::release`].
+    pub fn hold_request_of(&self, action: &str, skip: usize) {
+        self.proxy.hold(action, skip, true);
     }
 
     /// Blocks until a held answer is being held (bounded).

@@ -82,6 +82,8 @@ struct State {
 #[derive(Default)]
 struct Hold {
     action: Option<(String, usize)>,
+    /// Hold the request before moto sees it, instead of its answer after moto acted.
+    request: bool,
     /// Whether a request is being held now.
     holding: bool,
     released: bool,
@@ -171,10 +173,11 @@ impl Proxy {
 
     /// Holds the answer of the `skip`-th next request of `action` (after moto acted) until
     /// [`Proxy::release`].
-    pub fn hold(&self, action: &str, skip: usize) {
+    pub fn hold(&self, action: &str, skip: usize, request: bool) {
         let mut state = self.state.lock().unwrap();
         state.hold = Hold {
             action: Some((action.to_owned(), skip)),
+            request,
             ..Hold::default()
         };
     }
@@ -251,6 +254,15 @@ fn admit(state: &Mutex<State>, action: &str) -> (Injected, Duration) {
     (injected, delay)
 }
 
+/// Marks a request held until the test releases it.
+async fn wait_for_release(state: &Mutex<State>) {
+    state.lock().unwrap().hold.holding = true;
+    while !state.lock().unwrap().hold.released {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    state.lock().unwrap().hold.holding = false;
+}
+
 /// Whether this request of `action` is the one to hold.
 fn take_hold(state: &Mutex<State>, action: &str) -> bool {
     let mut state = state.lock().unwrap();
@@ -312,6 +324,10 @@ async fn forward(
         .unwrap_or_else(|| format!("{} {}", parts.method, parts.uri));
     let (injected, delay) = admit(&state, &action);
     let held = take_hold(&state, &action);
+    let hold_request = held && state.lock().unwrap().hold.request;
+    if hold_request {
+        wait_for_release(&state).await;
+    }
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -349,12 +365,8 @@ async fn forward(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
-    if held {
-        state.lock().unwrap().hold.holding = true;
-        while !state.lock().unwrap().hold.released {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        state.lock().unwrap().hold.holding = false;
+    if held && !hold_request {
+        wait_for_release(&state).await;
     }
     if matches!(injected, Injected::LoseAnswer) {
         return Err("injected: answer lost after moto acted".into());
