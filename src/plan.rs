@@ -23,6 +23,9 @@ pub enum Action {
     CreatePolicyVersion {
         policy_arn: String,
         document: Value,
+        /// The versions the plan saw: another version with the same document that is not among
+        /// them was made by a run repairing the policy at the same time (see aws::versions).
+        known_versions: Vec<String>,
     },
     CreateRole(DesiredRole),
     UpdateAssumeRolePolicy {

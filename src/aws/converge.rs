@@ -81,8 +81,9 @@ impl Aws {
             Action::CreatePolicyVersion {
                 policy_arn,
                 document,
+                known_versions,
             } => self
-                .create_default_version(action, policy_arn, document)
+                .create_default_version(action, policy_arn, document, known_versions)
                 .await
                 .map(|()| None),
             Action::CreateAccessKey { user } => {

@@ -14,13 +14,15 @@ use crate::policy::{decode_document, same_document};
 
 impl Aws {
     /// Creates the new default version; `LimitExceeded` is done when the default version already
-    /// holds the document (another run made it). Then removes the other versions that hold the
-    /// same document: another run's, which is no longer the default.
+    /// holds the document (another run made it). Then removes the versions that hold the same
+    /// document, are not the default and were not among the `known` versions the plan saw:
+    /// another run's (or this run's, when the other run's became the default).
     pub(super) async fn create_default_version(
         &self,
         action: &Action,
         arn: &str,
         document: &Value,
+        known: &[String],
     ) -> Result<()> {
         match self.create_policy_version(action, arn, document).await {
             Err(err) if err.aws_code() == Some("LimitExceeded") => {
@@ -35,16 +37,22 @@ impl Aws {
             }
             other => other?,
         }
-        self.remove_duplicate_versions(arn, document).await
+        self.remove_duplicate_versions(arn, document, known).await
     }
 
-    /// Deletes the non-default versions of the policy whose document is `document`.
-    async fn remove_duplicate_versions(&self, arn: &str, document: &Value) -> Result<()> {
+    /// Deletes the non-default versions of the policy whose document is `document` and that
+    /// are not among `known`.
+    async fn remove_duplicate_versions(
+        &self,
+        arn: &str,
+        document: &Value,
+        known: &[String],
+    ) -> Result<()> {
         let Some(found) = self.read_policy(arn).await? else {
             return Ok(());
         };
         let name = name_of(arn);
-        for version in &found.other_versions {
+        for version in found.other_versions.iter().filter(|v| !known.contains(v)) {
             let read = self
                 .iam
                 .get_policy_version()

@@ -400,6 +400,12 @@ async fn apply_prepared(
         let expected = Expected::Applied(&desired, &reads);
         let mut settings = settings.clone();
         settings.external_id = desired.external_id.clone();
+        let handing_over: Vec<String> = handoff
+            .for_stdout()
+            .into_iter()
+            .map(|k| k.access_key_id)
+            .collect();
+        let handing_over = &handing_over;
         let (expected, settings, aws, caller) = (&expected, &settings, &aws, &caller);
         let roles = try_join_all(
             desired
@@ -411,7 +417,7 @@ async fn apply_prepared(
             desired
                 .users
                 .iter()
-                .map(|user| verify_user(aws, &user.name, &user.arn, expected)),
+                .map(|user| verify_user(aws, &user.name, &user.arn, expected, handing_over)),
         );
         let (roles, users) = tokio::try_join!(roles, users)?;
         verifications.extend(roles.into_iter().chain(users));

@@ -51,6 +51,7 @@ fn documents<'a>(action: &'a Action, observed: &'a Observed) -> Option<Documents
         Action::CreatePolicyVersion {
             policy_arn,
             document,
+            ..
         } => {
             let name = format!("policy {}", name_of(policy_arn));
             let found = observed.policies.get(policy_arn).and_then(Option::as_ref);

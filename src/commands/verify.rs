@@ -41,7 +41,7 @@ pub async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCo
         )
         .await?
     } else {
-        verify_user(&aws, &arn.name, &arn.to_string(), &expected).await?
+        verify_user(&aws, &arn.name, &arn.to_string(), &expected, &[]).await?
     };
     let mut text = verification_lines(&verification);
     text.extend(verification.assumed_role_arn.clone());

@@ -101,6 +101,10 @@ pub fn plan_apply(desired: &Desired, observed: &Observed, options: ApplyOptions)
             let update = Action::CreatePolicyVersion {
                 policy_arn: policy.arn.clone(),
                 document: policy.document.clone(),
+                known_versions: std::iter::once(&found.default_version_id)
+                    .chain(&found.other_versions)
+                    .cloned()
+                    .collect(),
             };
             plan.push(update, after);
         }

@@ -263,12 +263,15 @@ pub async fn verify_role(
     ))
 }
 
-/// Checks one user: it exists, matches the catalog, and holds an access key if it should.
+/// Checks one user: it exists, matches the catalog, and holds an access key if it should;
+/// `handing_over` names the keys the calling run is handing over with its output (apply with
+/// `--show-secret`), which count as handed over.
 pub async fn verify_user(
     aws: &Aws,
     name: &str,
     arn: &str,
     expected: &Expected<'_>,
+    handing_over: &[String],
 ) -> Result<Verification> {
     let Some(user) = expected.user(aws, name).await? else {
         let detail = format!("no user named {name}");
@@ -286,6 +289,7 @@ pub async fn verify_user(
             expected,
             &user,
             expected.resolve(aws, &user.tags, None),
+            handing_over,
         )
         .await?,
     );
@@ -450,6 +454,7 @@ async fn compare_user(
     expected: &Expected<'_>,
     user: &ObservedUser,
     desired: Result<Desired, String>,
+    handing_over: &[String],
 ) -> Result<Vec<Check>> {
     let desired = match desired {
         Ok(desired) => desired,
@@ -484,7 +489,12 @@ async fn compare_user(
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         let grace = i64::try_from(aws.key_grace().as_secs()).unwrap_or(i64::MAX);
-        let reconciled = reconcile(&user.tags, &user.access_keys, now, grace);
+        let mut reconciled = reconcile(&user.tags, &user.access_keys, now, grace);
+        for (key, state) in &mut reconciled.keys {
+            if handing_over.contains(&key.id) {
+                *state = KeyState::HandedOver("with this run's output".to_owned());
+            }
+        }
         let usable: Vec<String> = reconciled
             .keys
             .iter()
