@@ -405,3 +405,25 @@ fn apply_and_rotate_key_at_once_leave_one_key() {
     assert_eq!(env.access_key_ids(USER), [new.as_str()]);
     assert_eq!(record(&env), (vec![new], false));
 }
+
+#[test]
+fn a_lost_answer_on_the_last_attempt_leaves_a_key_the_next_run_deletes() {
+    let env = Env::start();
+    let key_file = env.temp_path("key.json");
+    let mut line = apply(&key_file);
+    line.extend(["--max-attempts".to_owned(), "1".to_owned()]);
+    env.lose_answer_of("CreateAccessKey");
+    let run = env.onboard(&args(&line));
+    run.assert_code(1);
+    let lost = env.access_key_ids(USER);
+    assert_eq!(lost.len(), 1);
+    assert_eq!(record(&env), (vec![], true));
+    assert!(!key_file.exists());
+
+    let run = env.onboard(&args(&line));
+    run.assert_code(0);
+    let new = key_id_in(&key_file);
+    assert_ne!(new, lost[0]);
+    assert_eq!(env.access_key_ids(USER), [new.as_str()]);
+    assert_eq!(record(&env), (vec![new], false));
+}
