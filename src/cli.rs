@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod checks;
+pub(crate) use checks::check_global;
+
 /// Onboard a SaaS vendor into your AWS account: create the IAM policies and the cross-account role
 /// the vendor asks for, verify them, hand back the role ARN, and remove everything again on teardown.
 #[derive(Debug, Parser)]
@@ -66,6 +69,17 @@ pub struct GlobalArgs {
         value_name = "SECONDS"
     )]
     pub propagation_timeout: u64,
+
+    /// Seconds a run that creates an access key may take to hand it over; an unrecorded key
+    /// younger than this may be another run's (tests shorten it).
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 120,
+        hide = true,
+        value_name = "SECONDS"
+    )]
+    pub key_grace_seconds: u64,
 
     /// Format of the results on stdout.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]

@@ -96,9 +96,40 @@ pub enum Error {
         interrupted: bool,
     },
 
-    /// Local I/O failed: the terminal, a key file, the random source.
-    #[error("{0}")]
+    /// Local I/O failed: the terminal, the random source.
+    #[error(transparent)]
     Io(#[from] std::io::Error),
+
+    /// A key file could not be written (said once: the I/O error is not a second cause).
+    #[error("writing key file {}: {error}", path.display())]
+    KeyFile {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+
+    /// A new access key could not be handed over; it was deleted (or is left for the next run).
+    #[error("access key {key_id} of user {user} was not handed over, {deleted}: {why}")]
+    NotHandedOver {
+        user: String,
+        key_id: String,
+        deleted: String,
+        why: String,
+    },
+
+    /// Another run created an access key for the same user at the same time.
+    #[error(
+        "another onboard run created access key {other} for user {user} while this one created {mine}; \
+         the older key wins, so {other} is the other run's to hand over"
+    )]
+    KeyRace {
+        user: String,
+        mine: String,
+        other: String,
+    },
+
+    /// stdout could not take the results: a closed pipe (`| head -1`) or a full disk.
+    #[error("writing the results to stdout: {0}")]
+    Stdout(std::io::Error),
 }
 
 impl Error {
@@ -136,6 +167,19 @@ impl Error {
             _ => 1,
         }
     }
+}
+
+/// Exit code of a run whose stdout was closed by its reader: 128 + SIGPIPE, what a shell
+/// reports for a program a closed pipe stopped.
+pub const CLOSED_PIPE_EXIT_CODE: u8 = 141;
+
+/// Whether the error is only that the reader of stdout went away (`onboard catalog list | head
+/// -1`): the program then exits quietly with [`CLOSED_PIPE_EXIT_CODE`].
+pub fn is_closed_stdout(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        matches!(e.downcast_ref::<Error>(), Some(Error::Stdout(io))
+            if io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Exit code for an error that reached `main`: the typed error's own code where there is one.

@@ -64,6 +64,17 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
 
 async fn dispatch(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     let global = &cli.global;
+    // The commands that call AWS check its flags first; the others ignore them.
+    if matches!(
+        cli.command,
+        cli::Command::Apply(_)
+            | cli::Command::Plan(_)
+            | cli::Command::Verify(_)
+            | cli::Command::Teardown(_)
+            | cli::Command::RotateKey(_)
+    ) {
+        cli::check_global(global)?;
+    }
     match cli.command {
         cli::Command::Apply(args) => commands::apply::run(args, global).await,
         cli::Command::Plan(args) => commands::plan::run(args, global).await,

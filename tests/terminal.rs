@@ -5,7 +5,7 @@ use std::process::Command;
 
 use crate::harness::{Env, onboard_offline};
 
-const SUBCOMMANDS: [&str; 10] = [
+pub(crate) const SUBCOMMANDS: [&str; 10] = [
     "apply",
     "plan",
     "verify",

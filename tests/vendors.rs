@@ -137,7 +137,15 @@ fn every_vendor_applies_verifies_reapplies_without_writes_and_tears_down_to_noth
             out.role_arns.len() + out.user_arns.len(),
             "{case}"
         );
-        let writes = Env::writes(&env.take_calls());
+        // A new access key's hand-over also writes its record on the user: the pending tag, the
+        // record, the pending tag removed.
+        let mut writes = Env::writes(&env.take_calls());
+        if !out.access_keys.is_empty() {
+            for record in ["TagUser", "TagUser", "UntagUser"] {
+                let index = writes.iter().position(|w| w == record);
+                writes.remove(index.unwrap_or_else(|| panic!("{case}: {record}: {writes:?}")));
+            }
+        }
         assert_eq!(
             writes.len(),
             out.changes.len(),

@@ -90,15 +90,11 @@ impl Aws {
             Action::CreatePolicyVersion {
                 policy_arn,
                 document,
-            } => {
-                let version = self
-                    .create_policy_version(action, policy_arn, document)
-                    .await?;
-                if let Some(version) = version {
-                    self.propagation.made_default(policy_arn, &version);
-                }
-                Ok(None)
-            }
+                known_versions,
+            } => self
+                .create_default_version(action, policy_arn, document, known_versions)
+                .await
+                .map(|()| None),
             Action::CreateAccessKey { user } => {
                 let key = self.create_access_key(action, user).await?;
                 self.propagation
@@ -277,7 +273,7 @@ impl Aws {
     /// CreatePolicyVersion is not idempotent (a blind retry adds a second version): after a
     /// transient failure onboard reads the policy, and is done when its default version already
     /// holds the document. The new default version's id comes back when IAM said it.
-    async fn create_policy_version(
+    pub(super) async fn create_policy_version(
         &self,
         action: &Action,
         arn: &str,

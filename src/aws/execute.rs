@@ -112,6 +112,14 @@ impl Aws {
                     .await
                     .doing(doing)?;
             }
+            Action::UntagUser { user, keys } => {
+                iam.untag_user()
+                    .user_name(user)
+                    .set_tag_keys(Some(keys.clone()))
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
             Action::CreateInstanceProfile { name, path, tags } => {
                 iam.create_instance_profile()
                     .instance_profile_name(name)

@@ -10,6 +10,7 @@ mod limit;
 mod observe;
 mod propagation;
 mod sts;
+mod versions;
 
 use std::time::Duration;
 
@@ -36,6 +37,8 @@ pub struct RetrySettings {
     pub initial_backoff: Duration,
     /// The deadline of all propagation waits of a run (`--propagation-timeout`).
     pub propagation_timeout: Duration,
+    /// How long a run creating an access key may take to hand it over (see handoff::record).
+    pub key_grace: Duration,
 }
 
 impl RetrySettings {
@@ -44,6 +47,7 @@ impl RetrySettings {
             max_attempts: global.max_attempts.max(1),
             initial_backoff: Duration::from_millis(global.retry_initial_backoff_ms),
             propagation_timeout: Duration::from_secs(global.propagation_timeout),
+            key_grace: Duration::from_secs(global.key_grace_seconds),
         }
     }
 }
@@ -127,6 +131,11 @@ impl Aws {
     /// How many AWS requests may be in flight at once (`--concurrency`).
     pub fn concurrency(&self) -> usize {
         self.concurrency
+    }
+
+    /// How long a run creating an access key may take to hand it over.
+    pub fn key_grace(&self) -> Duration {
+        self.retry.key_grace
     }
 
     /// The region the STS client uses.

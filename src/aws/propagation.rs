@@ -368,6 +368,7 @@ pub(crate) fn depends_on(action: &Action) -> Vec<Entity> {
             vec![Entity::InstanceProfile(name.clone())]
         }
         TagUser { user: name, .. }
+        | UntagUser { user: name, .. }
         | DeleteUserPolicy { user: name, .. }
         | CreateAccessKey { user: name }
         | DeleteUser { user: name } => vec![user(name)],
@@ -408,6 +409,7 @@ pub(crate) fn outcome(action: &Action) -> Option<(Entity, bool)> {
         | TagRole { .. }
         | TagInstanceProfile { .. }
         | TagUser { .. }
+        | UntagUser { .. }
         | AddRoleToInstanceProfile { .. }
         | AttachRolePolicy { .. }
         | AttachUserPolicy { .. }

@@ -8,6 +8,7 @@
 //!
 //! [`Desired`]: crate::state::Desired
 
+mod checks;
 mod params;
 pub(crate) mod render;
 
@@ -20,7 +21,9 @@ use serde_json::Value;
 pub use params::{ParamKind, ParamSpec, known_params, parse_param, resolve_params};
 pub use render::{Naming, RenderContext, placeholders, render, uses_external_id};
 
+use self::checks::Document;
 use crate::error::{Error, Result};
+use crate::policy::managed::unknown_aws_managed_policy;
 
 /// Built-in catalog files, by vendor name.
 const BUILTIN: &[(&str, &str)] = &[
@@ -161,14 +164,7 @@ pub fn load_builtin(vendor: &str) -> Result<VendorCatalog> {
 pub fn load_file(path: &Path) -> Result<VendorCatalog> {
     let shown = path.display();
     let usage = |message: String| Error::Usage(format!("catalog file {shown}: {message}"));
-    let meta = std::fs::metadata(path).map_err(|e| usage(format!("cannot read it: {e}")))?;
-    if meta.len() > MAX_CATALOG_FILE {
-        return Err(usage(format!(
-            "it is {} bytes; onboard reads catalog files of at most {MAX_CATALOG_FILE} bytes",
-            meta.len()
-        )));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read it: {e}")))?;
+    let text = checks::read_capped(path, MAX_CATALOG_FILE).map_err(usage)?;
     parse(&shown.to_string(), &text).map_err(|e| match e {
         Error::Catalog { message, .. } => usage(message),
         other => other,
@@ -177,6 +173,10 @@ pub fn load_file(path: &Path) -> Result<VendorCatalog> {
 
 /// Parses and validates a catalog file's text; errors name the field at fault.
 pub fn parse(origin: &str, text: &str) -> Result<VendorCatalog> {
+    checks::unique_keys(text).map_err(|message| Error::Catalog {
+        vendor: origin.to_owned(),
+        message,
+    })?;
     let deserializer = &mut serde_json::Deserializer::from_str(text);
     let catalog: VendorCatalog = serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
@@ -255,6 +255,13 @@ impl VendorCatalog {
                 message,
             })
         };
+        if !is_vendor_name(&self.vendor) {
+            return fail(format!(
+                "vendor '{}' is not a vendor name: use lowercase letters, digits and '-', \
+                 starting with a letter or digit (catalog/schema.json)",
+                self.vendor
+            ));
+        }
         for (field, name) in [
             ("default_integration", Some(&self.default_integration)),
             (
@@ -280,16 +287,27 @@ impl VendorCatalog {
                         param.name
                     ));
                 }
+                if !is_param_name(&param.name) {
+                    return fail(format!(
+                        "{at}.parameters: '{}' is not a parameter name: use letters, digits, '_' \
+                         and '-'",
+                        param.name
+                    ));
+                }
                 known.insert(&param.name);
             }
             let documents = integration
                 .policies
                 .iter()
-                .map(|p| ("policies", &p.id, &p.document));
-            let documents =
-                documents.chain(integration.roles.iter().map(|r| ("roles", &r.id, &r.trust)));
+                .map(|p| ("policies", &p.id, &p.document, Document::Policy));
+            let documents = documents.chain(
+                integration
+                    .roles
+                    .iter()
+                    .map(|r| ("roles", &r.id, &r.trust, Document::Trust)),
+            );
             ids.clear();
-            for (kind, id, document) in documents {
+            for (kind, id, document, document_kind) in documents {
                 let at = format!("{at}.{kind}.{id}");
                 if !ids.insert(id.as_str()) {
                     return fail(format!("{at}: id '{id}' is used twice"));
@@ -300,6 +318,9 @@ impl VendorCatalog {
                 {
                     return fail(format!("{at}: the document has no Statement"));
                 }
+                if let Some(problem) = checks::document_problem(document_kind, document) {
+                    return fail(format!("{at}: {document_kind}: {problem}"));
+                }
                 if let Some(unknown) = placeholders(document)
                     .into_iter()
                     .find(|p| !known.contains(p.as_str()))
@@ -308,6 +329,21 @@ impl VendorCatalog {
                         "{at}: placeholder ${{{unknown}}} is neither a parameter nor one of {}",
                         BUILTIN_PLACEHOLDERS.join(", ")
                     ));
+                }
+            }
+            let managed = integration
+                .roles
+                .iter()
+                .map(|r| ("roles", &r.id, &r.aws_managed_policies));
+            let managed = managed.chain(
+                integration
+                    .users
+                    .iter()
+                    .map(|u| ("users", &u.id, &u.aws_managed_policies)),
+            );
+            for (kind, id, names) in managed {
+                if let Some(problem) = names.iter().find_map(|n| unknown_aws_managed_policy(n)) {
+                    return fail(format!("{at}.{kind}.{id}: {problem}"));
                 }
             }
             let holders = integration
@@ -333,6 +369,22 @@ impl VendorCatalog {
         }
         Ok(())
     }
+}
+
+/// A vendor name as the schema allows it: `^[a-z0-9][a-z0-9-]*$`.
+fn is_vendor_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// A parameter name as the schema allows it: `^[A-Za-z0-9_-]+$`.
+fn is_param_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 #[cfg(test)]

@@ -74,7 +74,7 @@ fn list(global: &GlobalArgs) -> Result<()> {
             integrations,
         });
     }
-    emit(global.output, &listing, &text);
+    emit(global.output, &listing, &text)?;
     Ok(())
 }
 
@@ -133,6 +133,6 @@ fn show(args: ShowArgs, global: &GlobalArgs) -> Result<()> {
             ));
         }
     }
-    emit(global.output, &desired, &text);
+    emit(global.output, &desired, &text)?;
     Ok(())
 }

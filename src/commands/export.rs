@@ -60,7 +60,7 @@ pub async fn run(args: ExportArgs, _global: &GlobalArgs) -> anyhow::Result<ExitC
             std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
             tracing::info!("wrote {}", path.display());
         }
-        None => print!("{text}"),
+        None => crate::output::write_stdout(text.as_bytes())?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -51,6 +51,7 @@ fn documents<'a>(action: &'a Action, observed: &'a Observed) -> Option<Documents
         Action::CreatePolicyVersion {
             policy_arn,
             document,
+            ..
         } => {
             let name = format!("policy {}", name_of(policy_arn));
             let found = observed.policies.get(policy_arn).and_then(Option::as_ref);
@@ -95,7 +96,7 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         return run_in_accounts(&args, &selection, global).await;
     }
     let (output, text) = planned(prepare(&args.change, global).await?);
-    emit(global.output, &output, &text);
+    emit(global.output, &output, &text)?;
     Ok(exit_code(&args, output.pending))
 }
 

@@ -89,6 +89,27 @@ impl Target {
             .map(|p| parse_param(p))
             .collect::<Result<Vec<_>>>()?;
         let selected = catalog.select(integrations, trust_principal.is_some())?;
+        let given_twice = |name: &str, values: Vec<&str>| {
+            Error::Usage(format!(
+                "--param {name} is given {} times ({}): give it once",
+                values.len(),
+                values
+                    .iter()
+                    .map(|v| format!("'{v}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        };
+        for (index, (name, _)) in given.iter().enumerate() {
+            if given[..index].iter().any(|(earlier, _)| earlier == name) {
+                let values = given
+                    .iter()
+                    .filter(|(n, _)| n == name)
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                return Err(given_twice(name, values));
+            }
+        }
         if let Some(principal) = trust_principal {
             let takes = selected
                 .iter()
@@ -97,6 +118,12 @@ impl Target {
                 return Err(Error::Usage(format!(
                     "vendor {} takes no --trust-principal: its roles trust the principals its page names",
                     catalog.vendor
+                )));
+            }
+            if let Some((_, value)) = given.iter().find(|(n, _)| n == TRUST_PRINCIPAL_PARAM) {
+                return Err(Error::Usage(format!(
+                    "--trust-principal {principal} and --param {TRUST_PRINCIPAL_PARAM}={value} \
+                     both set the trusted principal: give only --trust-principal"
                 )));
             }
             given.push((TRUST_PRINCIPAL_PARAM.to_owned(), principal.to_owned()));

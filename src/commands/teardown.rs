@@ -1,7 +1,7 @@
 //! `onboard teardown`: remove what onboard created (found by its tags), and nothing else.
 
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Mutex;
 
@@ -11,7 +11,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use super::accounts::{self, Report, Selection};
 use crate::aws::{Attempt, Aws, NotYet, Waits};
 use crate::catalog;
-use crate::cli::{GlobalArgs, OutputFormat, TeardownArgs};
+use crate::cli::{GlobalArgs, TeardownArgs};
 use crate::error::{Error, Result};
 use crate::handoff::Handoff;
 use crate::output::emit;
@@ -49,7 +49,12 @@ fn catalog_names(vendor: Option<&str>) -> Result<BTreeSet<String>> {
 }
 
 async fn confirm(count: usize) -> Result<bool> {
-    eprint!("Remove these {count} resources? Only 'yes' confirms: ");
+    let mut stderr = std::io::stderr();
+    let _ = write!(
+        stderr,
+        "Remove these {count} resources? Only 'yes' confirms: "
+    );
+    let _ = stderr.flush();
     let mut answer = String::new();
     BufReader::new(tokio::io::stdin())
         .read_line(&mut answer)
@@ -73,8 +78,8 @@ pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<Exit
     }
 
     let aws = Aws::connect(global).await;
-    let (output, text) = teardown_in(&aws, &args, &names, global.output).await?;
-    emit(global.output, &output, &text);
+    let (output, text) = teardown_in(&aws, &args, &names).await?;
+    emit(global.output, &output, &text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -93,7 +98,7 @@ async fn run_in_accounts(
         .into());
     }
     let outcomes = accounts::each(selection, global, |aws| async move {
-        let (output, _) = teardown_in(&aws, args, names, global.output).await?;
+        let (output, _) = teardown_in(&aws, args, names).await?;
         let detail = match output.removed.len() {
             0 => "nothing to remove".to_owned(),
             n => format!("removed {n} resources"),
@@ -118,14 +123,13 @@ async fn teardown_in(
     aws: &Aws,
     args: &TeardownArgs,
     names: &BTreeSet<String>,
-    format: OutputFormat,
 ) -> anyhow::Result<(TeardownOutput, Vec<String>)> {
     let inventory = aws.inventory(names).await?;
     let plan = plan_teardown(&inventory, args.vendor.as_deref());
 
     if !plan.steps.is_empty() && !args.yes {
         for step in &plan.steps {
-            eprintln!("  will {}", step.action.describe());
+            let _ = writeln!(std::io::stderr(), "  will {}", step.action.describe());
         }
         if !confirm(plan.steps.len()).await? {
             anyhow::bail!("teardown cancelled: nothing was removed");
@@ -138,7 +142,7 @@ async fn teardown_in(
     aws.propagation()
         .until(|| async {
             let plan = progress.lock().expect("not poisoned").0.clone();
-            let executed = super::execute_plan(aws, &plan, &no_keys, Some(format)).await;
+            let executed = super::execute_plan(aws, &plan, &no_keys).await;
             progress
                 .lock()
                 .expect("not poisoned")

@@ -5,17 +5,22 @@ use std::collections::BTreeSet;
 
 use super::{Action, Plan, Present, name_of};
 use crate::error::{Error, Result};
+use crate::handoff::record::{KeyState, reconcile, record_tag};
 use crate::policy::same_document;
-use crate::state::{Desired, Observed, Tag, Tags, VENDOR_TAG, is_owned};
+use crate::state::{Desired, Observed, ObservedUser, Tag, Tags, VENDOR_TAG, is_owned};
 
 /// IAM keeps at most this many versions of a managed policy.
 const MAX_POLICY_VERSIONS: usize = 5;
 
-/// How far apply goes beyond the catalog.
+/// How far apply goes beyond the catalog, and the clock it reads access key records with.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApplyOptions {
     /// Detach managed policies the catalog does not name from onboard's roles and users.
     pub exclusive: bool,
+    /// Now, in seconds since the epoch.
+    pub now: i64,
+    /// How long (seconds) a run creating an access key may take to hand it over.
+    pub key_grace: i64,
 }
 
 /// Refuses a resource onboard did not create, or created for another vendor.
@@ -96,6 +101,10 @@ pub fn plan_apply(desired: &Desired, observed: &Observed, options: ApplyOptions)
             let update = Action::CreatePolicyVersion {
                 policy_arn: policy.arn.clone(),
                 document: policy.document.clone(),
+                known_versions: std::iter::once(&found.default_version_id)
+                    .chain(&found.other_versions)
+                    .cloned()
+                    .collect(),
             };
             plan.push(update, after);
         }
@@ -223,7 +232,7 @@ pub fn plan_apply(desired: &Desired, observed: &Observed, options: ApplyOptions)
                 None => (
                     Some(plan.push(Action::CreateUser(user.clone()), vec![])),
                     BTreeSet::new(),
-                    false,
+                    (false, Vec::new()),
                 ),
                 Some(found) => {
                     check_ownership("user", &user.name, &found.tags, &desired.vendor)?;
@@ -251,7 +260,12 @@ pub fn plan_apply(desired: &Desired, observed: &Observed, options: ApplyOptions)
                         options,
                     );
                     let attached = found.attached.iter().map(String::as_str).collect();
-                    (None, attached, !found.access_keys.is_empty())
+                    let has_key = if user.access_key {
+                        reconcile_keys(&mut plan, &user.name, found, options)
+                    } else {
+                        (!found.access_keys.is_empty(), Vec::new())
+                    };
+                    (None, attached, has_key)
                 }
             };
         for arn in user
@@ -266,14 +280,69 @@ pub fn plan_apply(desired: &Desired, observed: &Observed, options: ApplyOptions)
             };
             plan.push(attach, after);
         }
+        let (has_key, deleted) = has_key;
         if user.access_key && !has_key {
             let create = Action::CreateAccessKey {
                 user: user.name.clone(),
             };
-            plan.push(create, user_step.into_iter().collect());
+            plan.push(create, user_step.into_iter().chain(deleted).collect());
         }
     }
     Ok(plan)
+}
+
+/// Keys of `user` created by onboard and never handed over are deleted first, and the record's
+/// stale tags removed; returns whether the user holds a usable key (or one another run is
+/// handing over), and the deletion steps a new key waits for (IAM allows two keys).
+fn reconcile_keys(
+    plan: &mut Plan,
+    user: &str,
+    found: &ObservedUser,
+    options: ApplyOptions,
+) -> (bool, Vec<usize>) {
+    let reconciled = reconcile(
+        &found.tags,
+        &found.access_keys,
+        options.now,
+        options.key_grace,
+    );
+    let deleted: Vec<usize> = reconciled
+        .delete
+        .iter()
+        .map(|id| {
+            let delete = Action::DeleteAccessKey {
+                user: user.to_owned(),
+                key_id: id.clone(),
+            };
+            plan.push(delete, vec![])
+        })
+        .collect();
+    let mut untag = reconciled.untag.clone();
+    // The records of the keys deleted here go with them.
+    untag.extend(reconciled.delete.iter().map(|id| record_tag(id)));
+    untag.sort();
+    untag.dedup();
+    if !untag.is_empty() {
+        let keys = untag;
+        plan.push(
+            Action::UntagUser {
+                user: user.to_owned(),
+                keys,
+            },
+            deleted.clone(),
+        );
+    }
+    let mut in_flight = false;
+    for (key, state) in &reconciled.keys {
+        if let KeyState::InFlight(_) = state {
+            in_flight = true;
+            plan.drift.push(format!(
+                "access key {} of user {user} is being handed over by another onboard run: left to it",
+                key.id
+            ));
+        }
+    }
+    (reconciled.has_usable_key() || in_flight, deleted)
 }
 
 /// Managed policies attached to an owned role or user that the catalog does not name: detached

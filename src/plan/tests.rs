@@ -213,7 +213,15 @@ fn extra_attachments_are_reported_or_detached_with_exclusive() {
           left attached (--exclusive detaches it)"
         ]
     );
-    let plan = plan_apply(&desired, &observed, ApplyOptions { exclusive: true }).unwrap();
+    let plan = plan_apply(
+        &desired,
+        &observed,
+        ApplyOptions {
+            exclusive: true,
+            ..ApplyOptions::default()
+        },
+    )
+    .unwrap();
     assert_eq!(
         described(&plan),
         [(

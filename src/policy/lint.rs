@@ -207,6 +207,32 @@ fn lint_statements(doc: &mut Doc<'_>, document: &Value, account: &str) {
                     .to_owned(),
             );
         }
+        if statement.get("NotPrincipal").is_some() {
+            push(
+                Severity::Error,
+                "not-principal",
+                match kind {
+                    DocumentKind::Trust => {
+                        "NotPrincipal: IAM refuses it in trust policies, and \
+                        nobody could say who may assume the role: name them in Principal"
+                    }
+                    DocumentKind::Policy => {
+                        "NotPrincipal: a managed policy names no principal \
+                        (IAM refuses it): remove it"
+                    }
+                }
+                .to_owned(),
+            );
+        }
+        if allow && kind == DocumentKind::Policy && statement.get("NotResource").is_some() {
+            push(
+                Severity::Security,
+                "allow-not-resource",
+                "Allow with NotResource grants the actions on every resource not listed, \
+                 including resources created later: name the resources with Resource instead"
+                    .to_owned(),
+            );
+        }
         match kind {
             DocumentKind::Policy if allow && any_resource(statement) => {
                 check_any_resource(&granted, &mut push);

@@ -14,6 +14,7 @@ pub use assume::{AssumeOutcome, AssumeSettings, caller_is_trusted};
 use crate::aws::{Aws, Caller, Waits};
 use crate::catalog::{self, RenderContext, VendorCatalog};
 use crate::error::Result;
+use crate::handoff::record::{KeyState, reconcile};
 use crate::plan::Plan;
 use crate::policy::{external_ids, same_document, trusted_principal_names};
 use crate::state::{
@@ -266,12 +267,15 @@ pub async fn verify_role(
     ))
 }
 
-/// Checks one user: it exists, matches the catalog, and holds an access key if it should.
+/// Checks one user: it exists, matches the catalog, and holds an access key if it should;
+/// `handing_over` names the keys the calling run is handing over with its output (apply with
+/// `--show-secret`), which count as handed over.
 pub async fn verify_user(
     aws: &Aws,
     name: &str,
     arn: &str,
     expected: &Expected<'_>,
+    handing_over: &[String],
 ) -> Result<Verification> {
     let Some(user) = expected.user(aws, name).await? else {
         let detail = format!("no user named {name}");
@@ -289,6 +293,7 @@ pub async fn verify_user(
             expected,
             &user,
             expected.resolve(aws, &user.tags, None),
+            handing_over,
         )
         .await?,
     );
@@ -453,6 +458,7 @@ async fn compare_user(
     expected: &Expected<'_>,
     user: &ObservedUser,
     desired: Result<Desired, String>,
+    handing_over: &[String],
 ) -> Result<Vec<Check>> {
     let desired = match desired {
         Ok(desired) => desired,
@@ -482,21 +488,49 @@ async fn compare_user(
     )
     .await?;
     if wanted.access_key {
-        let active: Vec<&str> = user
-            .access_keys
+        // The record on the user says which keys were handed over (see handoff::record).
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let grace = i64::try_from(aws.key_grace().as_secs()).unwrap_or(i64::MAX);
+        let mut reconciled = reconcile(&user.tags, &user.access_keys, now, grace);
+        for (key, state) in &mut reconciled.keys {
+            if handing_over.contains(&key.id) {
+                *state = KeyState::HandedOver("with this run's output".to_owned());
+            }
+        }
+        let usable: Vec<String> = reconciled
+            .keys
             .iter()
-            .filter(|k| k.active)
-            .map(|k| k.id.as_str())
+            .filter(|(k, _)| k.active)
+            .filter(|(_, s)| matches!(s, KeyState::HandedOver(_) | KeyState::Foreign))
+            .map(|(k, s)| format!("{} ({s})", k.id))
             .collect();
-        let (status, detail) = if active.is_empty() {
+        let (status, detail) = if usable.is_empty() {
             (
                 Status::Fail,
-                "no active access key: run onboard rotate-key to create one".to_owned(),
+                "no active access key that was handed over: run onboard rotate-key to create one"
+                    .to_owned(),
             )
         } else {
-            (Status::Pass, active.join(", "))
+            (Status::Pass, usable.join(", "))
         };
         checks.push(check("active access key", status, detail));
+        for (key, state) in &reconciled.keys {
+            let failed = match state {
+                KeyState::NotHandedOver => Some(Status::Fail),
+                KeyState::InFlight(_) => Some(Status::Warn),
+                KeyState::HandedOver(_) | KeyState::Foreign => None,
+            };
+            if let Some(status) = failed {
+                let detail = format!(
+                    "access key {} was created by onboard and is {state}: nobody holds it; \
+                     onboard apply or rotate-key deletes it",
+                    key.id
+                );
+                checks.push(check("access key handed over", status, detail));
+            }
+        }
     }
     Ok(checks)
 }

@@ -94,6 +94,14 @@ impl Env {
         run(command)
     }
 
+    /// `onboard ARGS` with its stdout going to `stdout` (a closed pipe, /dev/full); `Run::stdout`
+    /// is empty.
+    pub fn onboard_to(&self, args: &[&str], stdout: Stdio) -> Run {
+        let mut command = self.command(env!("CARGO_BIN_EXE_onboard"));
+        command.args(args).stdin(Stdio::null()).stdout(stdout);
+        run(command)
+    }
+
     /// `onboard ARGS` with no credentials anywhere (no variables, no profile, no IMDS).
     pub fn onboard_without_credentials(&self, args: &[&str]) -> Run {
         let mut command = self.command(env!("CARGO_BIN_EXE_onboard"));
@@ -148,12 +156,25 @@ impl Env {
     /// `onboard ARGS` on a pseudo-terminal (through util-linux `script`), typing `input`.
     /// The terminal merges stdout and stderr into `Run::stdout`.
     pub fn onboard_on_terminal(&self, args: &[&str], input: &str) -> Run {
+        self.onboard_on_terminal_with_env(args, input, &[])
+    }
+
+    /// [`Env::onboard_on_terminal`] with more environment variables.
+    pub fn onboard_on_terminal_with_env(
+        &self,
+        args: &[&str],
+        input: &str,
+        env: &[(&str, &str)],
+    ) -> Run {
         use std::io::Write;
         let line = std::iter::once(env!("CARGO_BIN_EXE_onboard"))
             .chain(args.iter().copied())
             .collect::<Vec<_>>()
             .join(" ");
         let mut command = self.command("script");
+        for (key, value) in env {
+            command.env(key, value);
+        }
         command
             .args(["--quiet", "--return", "--command", &line, "/dev/null"])
             .stdin(Stdio::piped())
@@ -221,6 +242,36 @@ impl Env {
     /// The faults injected so far.
     pub fn fault_counts(&self) -> FaultCounts {
         self.proxy.fault_counts()
+    }
+
+    /// Holds the answer to the `skip`-th next `action` (counted from 0) after moto acted on it,
+    /// until [`Env::release`]; [`Env::wait_for_hold`] waits until it is held.
+    pub fn hold_answer_of(&self, action: &str, skip: usize) {
+        self.proxy.hold(action, skip, false);
+    }
+
+    /// Holds the `skip`-th next `action` (counted from 0) before moto sees it, until
+    /// [`Env::release`].
+    pub fn hold_request_of(&self, action: &str, skip: usize) {
+        self.proxy.hold(action, skip, true);
+    }
+
+    /// Blocks until a held answer is being held (bounded).
+    pub fn wait_for_hold(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !self.proxy.holding() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nothing was held: {:?}",
+                self.proxy.snapshot()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    /// Lets a held answer go.
+    pub fn release(&self) {
+        self.proxy.release();
     }
 
     /// Delays every request by `delay` (a slow network).
@@ -320,14 +371,36 @@ impl Env {
 
 /// `onboard ARGS` for commands that need no AWS at all: no credentials, no endpoint, no home.
 pub fn onboard_offline(args: &[&str]) -> Run {
+    onboard_offline_to(args, Stdio::piped())
+}
+
+/// [`onboard_offline`] with its stdout going to `stdout` (a closed pipe, /dev/full).
+pub fn onboard_offline_to(args: &[&str], stdout: Stdio) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_onboard"));
     command
         .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null());
+        .stdin(Stdio::null())
+        .stdout(stdout);
     run(command)
+}
+
+/// A stdout whose reader is gone: every write fails with a broken pipe.
+pub fn closed_pipe() -> Stdio {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Stdio::from(writer)
+}
+
+/// A stdout on which every write fails with "no space left on device".
+pub fn full_disk() -> Stdio {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    Stdio::from(full)
 }
 
 fn run(mut command: Command) -> Run {
@@ -361,6 +434,15 @@ impl Env {
             &self.iam(&[("Action", "ListInstanceProfiles")]),
             "InstanceProfileName",
         )
+    }
+
+    /// A user's tags, as (key, value).
+    pub fn user_tags(&self, user: &str) -> Vec<(String, String)> {
+        let xml = self.iam(&[("Action", "ListUserTags"), ("UserName", user)]);
+        xml_values(&xml, "Key")
+            .into_iter()
+            .zip(xml_values(&xml, "Value"))
+            .collect()
     }
 
     /// Ids of a user's access keys.

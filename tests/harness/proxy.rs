@@ -78,6 +78,20 @@ struct State {
     propagation: Option<Simulation>,
     /// Counts of earlier simulations (a test may switch modes).
     propagation_counts: PropagationCounts,
+    hold: Hold,
+}
+
+/// Holding one request's answer: the `skip`-th next request of `action` (from 0) is forwarded,
+/// and its answer kept back until released, so that a test can kill onboard while the call is
+/// in flight.
+#[derive(Default)]
+struct Hold {
+    action: Option<(String, usize)>,
+    /// Hold the request before moto sees it, instead of its answer after moto acted.
+    request: bool,
+    /// Whether a request is being held now.
+    holding: bool,
+    released: bool,
 }
 
 enum Injected {
@@ -195,6 +209,27 @@ impl Proxy {
         counts
     }
 
+    /// Holds the answer of the `skip`-th next request of `action` (after moto acted) until
+    /// [`Proxy::release`].
+    pub fn hold(&self, action: &str, skip: usize, request: bool) {
+        let mut state = self.state.lock().unwrap();
+        state.hold = Hold {
+            action: Some((action.to_owned(), skip)),
+            request,
+            ..Hold::default()
+        };
+    }
+
+    /// Whether a request's answer is being held now.
+    pub fn holding(&self) -> bool {
+        self.state.lock().unwrap().hold.holding
+    }
+
+    /// Lets a held answer go (to a client that may be gone).
+    pub fn release(&self) {
+        self.state.lock().unwrap().hold.released = true;
+    }
+
     /// The most requests that were in flight at once since the last call; resets.
     pub fn take_max_in_flight(&self) -> usize {
         std::mem::take(&mut self.state.lock().unwrap().max_in_flight)
@@ -275,6 +310,32 @@ fn admit(state: &Mutex<State>, action: &str, params: &propagation::Params) -> (I
     (injected, delay)
 }
 
+/// Marks a request held until the test releases it.
+async fn wait_for_release(state: &Mutex<State>) {
+    state.lock().unwrap().hold.holding = true;
+    while !state.lock().unwrap().hold.released {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    state.lock().unwrap().hold.holding = false;
+}
+
+/// Whether this request of `action` is the one to hold.
+fn take_hold(state: &Mutex<State>, action: &str) -> bool {
+    let mut state = state.lock().unwrap();
+    match &mut state.hold.action {
+        Some((held, skip)) if held == action => {
+            if *skip == 0 {
+                state.hold.action = None;
+                true
+            } else {
+                *skip -= 1;
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
 /// Counts a request in flight for as long as it lives.
 struct InFlight(Arc<Mutex<State>>);
 
@@ -319,6 +380,11 @@ async fn forward(
         .unwrap_or_else(|| format!("{} {}", parts.method, parts.uri));
     let params = propagation::form(&body);
     let (injected, delay) = admit(&state, &action, &params);
+    let held = take_hold(&state, &action);
+    let hold_request = held && state.lock().unwrap().hold.request;
+    if hold_request {
+        wait_for_release(&state).await;
+    }
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -368,6 +434,9 @@ async fn forward(
                 parts.headers.remove(hyper::header::CONTENT_LENGTH);
             }
         }
+    }
+    if held && !hold_request {
+        wait_for_release(&state).await;
     }
     if matches!(injected, Injected::LoseAnswer) {
         return Err("injected: answer lost after moto acted".into());

@@ -75,6 +75,16 @@ fn policy_statements_are_checked() {
             vec![],
         ),
         (
+            "Allow with NotResource",
+            json!({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::secret/*"}),
+            vec![(Security, "allow-not-resource")],
+        ),
+        (
+            "Deny with NotResource is a guard, not a grant",
+            json!({"Effect": "Deny", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::b/*"}),
+            vec![],
+        ),
+        (
             "wildcards and case are as IAM's",
             json!({"Effect": "Allow", "Action": ["S3:getobject", "s3:Get*Tagging", "s3:?etObject"], "Resource": "arn:aws:s3:::b/*"}),
             vec![],
@@ -239,6 +249,14 @@ fn trust_statements_are_checked() {
                 })
                 .unwrap(),
             vec![(Error, "unknown-action")],
+        ),
+        (
+            "NotPrincipal, which IAM refuses in a trust policy",
+            policy(
+                json!({"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::300973880807:root"},
+                "Action": "sts:AssumeRole"}),
+            ),
+            vec![(Error, "not-principal")],
         ),
     ];
     for (name, trust, expected) in cases {
