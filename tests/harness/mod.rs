@@ -290,6 +290,11 @@ impl Env {
         self.proxy.propagation_rate(per_thousand);
     }
 
+    /// Starts every propagation window again now, as if every change so far had just been made.
+    pub fn restart_propagation(&self) {
+        self.proxy.restart_propagation();
+    }
+
     /// Ends every propagation window now, as if the test had waited them out.
     pub fn settle(&self) {
         self.proxy.settle();

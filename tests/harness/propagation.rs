@@ -233,6 +233,18 @@ impl Simulation {
         self.mode.per_thousand = per_thousand;
     }
 
+    /// Starts every window again now, as if every change so far had just been made: a test of
+    /// what comes "right after" does not depend on how long the run before it took.
+    pub fn restart(&mut self) {
+        let now = Instant::now();
+        for at in self.created.values_mut().chain(self.deleted.values_mut()) {
+            *at = now;
+        }
+        for (_, _, at) in self.new_defaults.values_mut() {
+            *at = now;
+        }
+    }
+
     /// Ends every window: from now on IAM shows everything as it is.
     pub fn settle(&mut self) {
         self.created.clear();

@@ -192,6 +192,13 @@ impl Proxy {
         }
     }
 
+    /// Starts every propagation window again now.
+    pub fn restart_propagation(&self) {
+        if let Some(simulation) = self.state.lock().unwrap().propagation.as_mut() {
+            simulation.restart();
+        }
+    }
+
     /// Ends every propagation window: IAM shows everything as it is from now on.
     pub fn settle(&self) {
         if let Some(simulation) = self.state.lock().unwrap().propagation.as_mut() {
