@@ -105,6 +105,37 @@ fn bad_input_is_refused_before_any_aws_call() {
     assert!(env.role_names().is_empty() && env.policy_names().is_empty());
 }
 
+/// The vendor issues the external ID (Streamkap's connectors, Upsolver): without
+/// `--external-id`, apply and plan stop before any AWS call and say where the vendor shows it.
+#[test]
+fn a_vendor_issued_external_id_is_required_before_any_aws_call() {
+    let env = Env::start();
+    for command in ["apply", "plan"] {
+        refused(
+            &env,
+            &[
+                command,
+                "--vendor",
+                "streamkap",
+                "--integration",
+                "s3",
+                "--param",
+                "bucket=cdc-bucket",
+            ],
+            "vendor streamkap (s3) issues the external ID, so onboard cannot generate one: pass --external-id ID \
+             with the ID the vendor issues: Streamkap's app shows it during connector setup, and Streamkap support has it too",
+        );
+        refused(
+            &env,
+            &[command, "--vendor", "upsolver", "--param", "org-id=org42"],
+            "vendor upsolver (my-vpc) issues the external ID, so onboard cannot generate one: pass --external-id ID \
+             with the ID the vendor issues: Upsolver gives it to you (the page's <get_from_upsolver>); ask Upsolver \
+             for it",
+        );
+    }
+    assert!(env.role_names().is_empty() && env.policy_names().is_empty());
+}
+
 #[test]
 fn an_endpoint_that_does_not_answer_says_which_step_failed() {
     let env = Env::start();

@@ -120,6 +120,41 @@ pub struct RoleSpec {
     /// Also create an instance profile of the same name holding the role (for EC2).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub instance_profile: bool,
+    /// Who issues the external ID the trust policy requires (`${ExternalId}`); required exactly
+    /// when the trust policy uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<ExternalIdSpec>,
+}
+
+/// Who issues the external ID a trust policy requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExternalIdIssuer {
+    /// The vendor issues it (Streamkap's app, Upsolver): `--external-id` is required and onboard
+    /// never generates one, since a generated one could never match.
+    Vendor,
+    /// The customer chooses it: onboard generates one when `--external-id` is not given.
+    Customer,
+}
+
+impl std::fmt::Display for ExternalIdIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ExternalIdIssuer::Vendor => "vendor",
+            ExternalIdIssuer::Customer => "customer",
+        })
+    }
+}
+
+/// Who issues a role's external ID, and where the vendor shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalIdSpec {
+    pub issued_by: ExternalIdIssuer,
+    /// Where the vendor shows the ID ("the Streamkap app shows it during connector setup"):
+    /// required when the vendor issues it, shown when `--external-id` is missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<String>,
 }
 
 /// An IAM user onboard creates, for products that take an access key.
@@ -310,6 +345,35 @@ impl VendorCatalog {
                     ));
                 }
             }
+            for role in &integration.roles {
+                let at = format!("{at}.roles.{}", role.id);
+                let uses = placeholders(&role.trust).iter().any(|p| p == "ExternalId");
+                match (&role.external_id, uses) {
+                    (None, true) => {
+                        return fail(format!(
+                            "{at}: the trust policy uses ${{ExternalId}}: say who issues it with \
+                             \"external_id\": {{\"issued_by\": \"vendor\" or \"customer\"}}"
+                        ));
+                    }
+                    (Some(_), false) => {
+                        return fail(format!(
+                            "{at}: external_id is given but the trust policy does not use ${{ExternalId}}"
+                        ));
+                    }
+                    (
+                        Some(ExternalIdSpec {
+                            issued_by: ExternalIdIssuer::Vendor,
+                            shown: None,
+                        }),
+                        true,
+                    ) => {
+                        return fail(format!(
+                            "{at}: external_id.issued_by is vendor: say where the vendor shows it in external_id.shown"
+                        ));
+                    }
+                    (Some(_), true) | (None, false) => {}
+                }
+            }
             let holders = integration
                 .roles
                 .iter()
@@ -338,6 +402,7 @@ impl VendorCatalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn every_builtin_entry_loads_and_validates() {
@@ -433,6 +498,59 @@ mod tests {
             err.contains("placeholder ${bucket_name} is neither a parameter"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn every_trust_with_an_external_id_says_who_issues_it() {
+        let mut vendor_issued = 0;
+        for vendor in builtin_vendors() {
+            let catalog = load_builtin(vendor).unwrap();
+            for (name, integration) in &catalog.integrations {
+                for role in &integration.roles {
+                    let uses = placeholders(&role.trust).iter().any(|p| p == "ExternalId");
+                    assert_eq!(
+                        uses,
+                        role.external_id.is_some(),
+                        "{vendor} {name} {}",
+                        role.id
+                    );
+                    if let Some(spec) = &role.external_id
+                        && spec.issued_by == ExternalIdIssuer::Vendor
+                    {
+                        vendor_issued += 1;
+                        assert!(spec.shown.is_some(), "{vendor} {name}");
+                    }
+                }
+            }
+        }
+        // Streamkap's connectors (the app shows the ID) and Upsolver (<get_from_upsolver>).
+        assert!(vendor_issued >= 4, "{vendor_issued}");
+        let upsolver = load_builtin("upsolver").unwrap();
+        let role = &upsolver.integrations["my-vpc"].roles[0];
+        assert_eq!(
+            role.external_id.as_ref().unwrap().issued_by,
+            ExternalIdIssuer::Vendor
+        );
+    }
+
+    #[test]
+    fn a_trust_with_an_external_id_and_no_issuer_is_rejected() {
+        let mut entry = streamkap();
+        let role = &mut entry["integrations"]["s3"]["roles"][0];
+        role.as_object_mut().unwrap().remove("external_id");
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(
+            err.contains("integrations.s3.roles.StreamkapConnectorAccess: the trust policy uses ${ExternalId}: say who issues it"),
+            "{err}"
+        );
+        let mut entry = streamkap();
+        entry["integrations"]["s3"]["roles"][0]["external_id"] = json!({"issued_by": "vendor"});
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(err.contains("say where the vendor shows it"), "{err}");
+        let mut entry = streamkap();
+        entry["integrations"]["byoc"]["roles"][0]["external_id"] = json!({"issued_by": "customer"});
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(err.contains("does not use ${ExternalId}"), "{err}");
     }
 
     /// catalog/schema.json documents the format: every built-in entry and the example file

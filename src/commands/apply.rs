@@ -95,6 +95,7 @@ pub(super) struct Checked {
 /// real one) and lints the documents, refusing on errors.
 pub(super) fn check(args: &ChangeArgs) -> Result<Checked> {
     let target = Target::resolve(&args.target)?;
+    target.require_vendor_external_id(args.external_id.as_deref())?;
     let needs_external_id = target.needs_external_id();
     let offline = stand_in_context(
         &target,

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::catalog::{
-    CatalogSource, Integration, Naming, RenderContext, VendorCatalog, known_params, parse_param,
-    render, resolve_params, uses_external_id,
+    CatalogSource, ExternalIdIssuer, Integration, Naming, RenderContext, VendorCatalog,
+    known_params, parse_param, render, resolve_params, uses_external_id,
 };
 use crate::cli::TargetArgs;
 use crate::error::{Error, Result};
@@ -125,6 +125,31 @@ impl Target {
     /// Whether any trust policy of the selected integrations asks for an external ID.
     pub fn needs_external_id(&self) -> bool {
         uses_external_id(&self.selected())
+    }
+
+    /// Where the vendor shows the external ID it issues, when a selected role's trust policy
+    /// takes one the vendor issues (onboard never generates those).
+    pub fn vendor_issued_external_id(&self) -> Option<&str> {
+        self.selected()
+            .into_iter()
+            .flat_map(|(_, i)| &i.roles)
+            .filter_map(|r| r.external_id.as_ref())
+            .find(|spec| spec.issued_by == ExternalIdIssuer::Vendor)
+            .map(|spec| spec.shown.as_deref().unwrap_or("ask the vendor"))
+    }
+
+    /// Refuses a missing `--external-id` when the vendor issues the ID: a generated one could
+    /// never match. Checked before any AWS call.
+    pub fn require_vendor_external_id(&self, given: Option<&str>) -> Result<()> {
+        match (self.vendor_issued_external_id(), given) {
+            (Some(shown), None) => Err(Error::Usage(format!(
+                "vendor {} ({}) issues the external ID, so onboard cannot generate one: pass \
+                 --external-id ID with the ID the vendor issues: {shown}",
+                self.catalog.vendor,
+                self.integrations.join(", ")
+            ))),
+            (Some(_), Some(_)) | (None, _) => Ok(()),
+        }
     }
 
     /// A render context for the account, with this target's names and parameters.
