@@ -37,7 +37,7 @@ fn catalog_list_names_every_vendor_integration_and_source() {
         ]
     );
     let s3 = &streamkap.integrations[3];
-    assert_eq!(s3.parameters, ["bucket"]);
+    assert_eq!(s3.parameters, ["bucket", "prefix", "kms-key-arn"]);
     assert_eq!(
         s3.source.seed.as_deref(),
         Some("streamkap-cross-account.txt")
@@ -119,6 +119,39 @@ fn catalog_show_prints_the_rendered_documents_without_any_aws_call() {
         Vec::<String>::new(),
         "catalog show calls no AWS API"
     );
+}
+
+/// An external ID the customer chooses (`"issued_by": "customer"`): generated when not given
+/// (64 hex characters), required of the vendor's principal, and kept by the next apply.
+#[test]
+fn a_customer_chosen_external_id_is_generated_once_and_kept() {
+    let env = Env::start();
+    let args = [
+        "apply",
+        "--catalog-file",
+        EXAMPLE,
+        "--param",
+        "bucket=acme-data",
+        "--output",
+        "json",
+        "--no-verify",
+    ];
+    let run = env.onboard(&args);
+    run.assert_code(0);
+    let out: ApplyOutput = run.json();
+    let id = out.external_id.expect("the example takes an external ID");
+    assert!(out.external_id_generated);
+    assert!(
+        id.len() == 64 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "{id}"
+    );
+    let role = env.iam(&[("Action", "GetRole"), ("RoleName", "AcmeAccess")]);
+    assert_eq!(role.matches(&id).count(), 1, "{role}");
+    let run = env.onboard(&args);
+    run.assert_code(0);
+    let again: ApplyOutput = run.json();
+    assert_eq!(again.external_id.as_deref(), Some(id.as_str()));
+    assert!(!again.external_id_generated && !again.changed);
 }
 
 #[test]

@@ -98,6 +98,64 @@ pub struct PolicySpec {
     pub note: Option<String>,
     /// The policy document, with `${...}` placeholders.
     pub document: Value,
+    /// Statements the document has only when a parameter is given, or only when it is not
+    /// (S3 prefix scoping, a KMS key), appended in this order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditional: Vec<ConditionalStatements>,
+}
+
+/// Statements added to a policy document when a parameter is given, or when it is not.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionalStatements {
+    pub when: ParamPresence,
+    pub statements: Vec<Value>,
+}
+
+/// Whether a parameter has a value: `{"given": "prefix"}` or `{"absent": "prefix"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ParamPresence {
+    Given(String),
+    Absent(String),
+}
+
+impl ParamPresence {
+    /// The parameter it is about.
+    pub fn parameter(&self) -> &str {
+        match self {
+            ParamPresence::Given(name) | ParamPresence::Absent(name) => name,
+        }
+    }
+
+    /// Whether it holds for these parameter values.
+    pub fn holds(&self, params: &BTreeMap<String, String>) -> bool {
+        match self {
+            ParamPresence::Given(name) => params.contains_key(name),
+            ParamPresence::Absent(name) => !params.contains_key(name),
+        }
+    }
+}
+
+impl PolicySpec {
+    /// The document with the conditional statements whose condition holds for `params`.
+    pub fn document_for(&self, params: &BTreeMap<String, String>) -> Value {
+        let mut document = self.document.clone();
+        let extra = self
+            .conditional
+            .iter()
+            .filter(|c| c.when.holds(params))
+            .flat_map(|c| c.statements.iter().cloned());
+        match &mut document["Statement"] {
+            Value::Array(statements) => statements.extend(extra),
+            single => {
+                let mut all = vec![single.take()];
+                all.extend(extra);
+                *single = Value::Array(all);
+            }
+        }
+        document
+    }
 }
 
 /// A role onboard creates.
@@ -316,6 +374,55 @@ impl VendorCatalog {
                     ));
                 }
                 known.insert(&param.name);
+            }
+            let optional: BTreeSet<&str> = integration
+                .parameters
+                .iter()
+                .filter(|p| p.optional)
+                .map(|p| p.name.as_str())
+                .collect();
+            for policy in &integration.policies {
+                let at = format!("{at}.policies.{}", policy.id);
+                for group in &policy.conditional {
+                    let name = group.when.parameter();
+                    if !integration.parameters.iter().any(|p| p.name == name) {
+                        return fail(format!(
+                            "{at}.conditional: '{name}' is not a parameter of the integration"
+                        ));
+                    }
+                    let usable = |p: &String| {
+                        !optional.contains(p.as_str())
+                            || group.when == ParamPresence::Given(p.clone())
+                    };
+                    let group_doc = Value::Array(group.statements.clone());
+                    if let Some(p) = placeholders(&group_doc).iter().find(|p| !usable(p)) {
+                        return fail(format!(
+                            "{at}.conditional: statements used when {name} is {} use the optional parameter ${{{p}}}",
+                            match group.when {
+                                ParamPresence::Given(_) => "given",
+                                ParamPresence::Absent(_) => "absent",
+                            }
+                        ));
+                    }
+                    if let Some(unknown) = placeholders(&group_doc)
+                        .into_iter()
+                        .find(|p| !known.contains(p.as_str()))
+                    {
+                        return fail(format!(
+                            "{at}.conditional: placeholder ${{{unknown}}} is neither a parameter nor one of {}",
+                            BUILTIN_PLACEHOLDERS.join(", ")
+                        ));
+                    }
+                }
+                if let Some(p) = placeholders(&policy.document)
+                    .iter()
+                    .find(|p| optional.contains(p.as_str()))
+                {
+                    return fail(format!(
+                        "{at}: the document uses the optional parameter ${{{p}}}: use it only in \
+                         conditional statements given it"
+                    ));
+                }
             }
             let documents = integration
                 .policies
@@ -551,6 +658,33 @@ mod tests {
         entry["integrations"]["byoc"]["roles"][0]["external_id"] = json!({"issued_by": "customer"});
         let err = parse("test", &entry.to_string()).unwrap_err().to_string();
         assert!(err.contains("does not use ${ExternalId}"), "{err}");
+    }
+
+    #[test]
+    fn optional_parameters_are_used_only_where_given() {
+        let mut entry = streamkap();
+        entry["integrations"]["s3"]["policies"][0]["document"]["Statement"][0]["Resource"] =
+            "arn:aws:s3:::${bucket}/${prefix}".into();
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(
+            err.contains("StreamkapS3Access: the document uses the optional parameter ${prefix}"),
+            "{err}"
+        );
+        let mut entry = streamkap();
+        entry["integrations"]["s3"]["policies"][0]["conditional"][1]["when"] =
+            json!({"absent": "prefix"});
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "statements used when prefix is absent use the optional parameter ${prefix}"
+            ),
+            "{err}"
+        );
+        let mut entry = streamkap();
+        entry["integrations"]["s3"]["policies"][0]["conditional"][0]["when"] =
+            json!({"given": "nope"});
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(err.contains("'nope' is not a parameter"), "{err}");
     }
 
     /// catalog/schema.json documents the format: every built-in entry and the example file

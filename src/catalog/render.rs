@@ -129,7 +129,7 @@ pub fn render(
                 name,
                 path: path.clone(),
                 description: spec.description.clone(),
-                document: substitute(&spec.document, &spec.id)?,
+                document: substitute(&spec.document_for(&ctx.params), &spec.id)?,
                 tags: tags(&spec.id),
             });
         }

@@ -128,12 +128,13 @@ pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::R
 /// Reads the caller and what exists in the account of `aws`, and plans. Makes no write call.
 pub(super) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Prepared> {
     let (target, needs_external_id) = (&checked.target, checked.needs_external_id);
-    let caller = aws.caller().await?;
-    // The flags were applied and checked offline; only the account, partition and region change.
+    // The flags were applied and checked offline; only the account, partition and region change
+    // (the region first: it is checked before any AWS call).
     let mut ctx = checked.offline.clone();
+    target.set_region(&mut ctx, aws.region())?;
+    let caller = aws.caller().await?;
     ctx.account = caller.account.clone();
     ctx.partition = caller.partition.clone();
-    ctx.region = aws.region().to_owned();
     ctx.external_id = checked.external_id.clone();
     let named = target.render(&ctx)?;
     let observed = aws.observe(&named).await?;

@@ -51,9 +51,13 @@ fn list(global: &GlobalArgs) -> Result<()> {
                 .iter()
                 .map(|p| p.name.clone())
                 .collect();
-            let params = parameters
+            let params = integration
+                .parameters
                 .iter()
-                .map(|p| format!(" --param {p}=..."))
+                .map(|p| match p.required() {
+                    true => format!(" --param {}=...", p.name),
+                    false => format!(" [--param {}=...]", p.name),
+                })
                 .collect::<String>();
             let marker = if default { " (default)" } else { "" };
             text.push(format!(

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::catalog::{
-    CatalogSource, ExternalIdIssuer, Integration, Naming, RenderContext, VendorCatalog,
+    CatalogSource, ExternalIdIssuer, Integration, Naming, ParamKind, RenderContext, VendorCatalog,
     known_params, parse_param, render, resolve_params, uses_external_id,
 };
 use crate::cli::TargetArgs;
@@ -157,7 +157,36 @@ impl Target {
         let mut ctx = RenderContext::new(account, partition, region);
         ctx.naming = self.naming.clone();
         ctx.params = self.params.clone();
+        for name in self.region_defaulted() {
+            ctx.params.insert(name.to_owned(), region.to_owned());
+        }
         ctx
+    }
+
+    /// Region parameters left without a value: they take the profile's region.
+    fn region_defaulted(&self) -> Vec<&str> {
+        self.selected()
+            .into_iter()
+            .flat_map(|(_, i)| &i.parameters)
+            .filter(|p| p.defaults_to_region() && !self.params.contains_key(&p.name))
+            .map(|p| p.name.as_str())
+            .collect()
+    }
+
+    /// Moves `ctx` to the caller's `region` (the profile's), and with it the region parameters
+    /// left without a value; a region name that is not one is refused.
+    pub fn set_region(&self, ctx: &mut RenderContext, region: &str) -> Result<()> {
+        ctx.region = region.to_owned();
+        for name in self.region_defaulted() {
+            if let Some(problem) = ParamKind::Region.problem(region) {
+                return Err(Error::Usage(format!(
+                    "the profile's region '{region}' is not valid for --param {name}: {problem}; \
+                     pass --param {name}=NAME or --region NAME"
+                )));
+            }
+            ctx.params.insert(name.to_owned(), region.to_owned());
+        }
+        Ok(())
     }
 
     pub fn render(&self, ctx: &RenderContext) -> Result<Desired> {

@@ -170,7 +170,10 @@ impl Export {
         }
         for spec in selected.iter().flat_map(|(_, i)| &i.parameters) {
             let input = Input::Param(spec.name.clone());
-            if parameters.iter().any(|p| p.input == input) {
+            // An optional parameter decides which statements exist: fixed at export time, so
+            // one left out has no template parameter and its statements are not written.
+            let left_out = spec.optional && !known.contains_key(&spec.name);
+            if left_out || parameters.iter().any(|p| p.input == input) {
                 continue;
             }
             parameters.push(Parameter {

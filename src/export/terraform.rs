@@ -593,14 +593,18 @@ mod tests {
             (
                 "streamkap",
                 &["s3", "glue"],
-                &[("bucket", "b-1"), ("database", "db")],
-                json!({"external_id": "xid", "bucket": "b-1", "database": "db"}),
+                &[
+                    ("bucket", "b-1"),
+                    ("database", "db"),
+                    ("region", "us-east-1"),
+                ],
+                json!({"external_id": "xid", "bucket": "b-1", "database": "db", "region": "us-east-1"}),
             ),
             (
                 "upsolver",
                 &[],
-                &[("org-id", "org42")],
-                json!({"external_id": "xid", "org_id": "org42"}),
+                &[("org-id", "org42"), ("region", "eu-west-1")],
+                json!({"external_id": "xid", "org_id": "org42", "region": "eu-west-1"}),
             ),
             ("kubermatic", &[], &[], json!({})),
             ("streamkap", &[], &[], json!({})),
