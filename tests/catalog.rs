@@ -269,3 +269,53 @@ fn a_malformed_catalog_file_names_the_field_and_nothing_is_called() {
     );
     assert_eq!(env.take_calls(), Vec::<String>::new());
 }
+
+/// `catalog show` says plainly when an integration is administrator-equivalent, and for BYOC
+/// that it belongs in a dedicated account; a connector gets no such warning.
+#[test]
+fn catalog_show_says_when_an_integration_is_administrator_equivalent() {
+    let env = Env::start();
+    let run = env.onboard(&["catalog", "show", "streamkap"]);
+    run.assert_code(0);
+    let first: Vec<&str> = run.stdout.lines().take(2).collect();
+    assert!(
+        first[0].starts_with(
+            "# WARNING: ADMINISTRATOR-EQUIVALENT: StreamkapInstallAccess can make itself administrator \
+             of the account (Rhino Security Labs method 1, "
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        first[1]
+            .starts_with("# Apply it in a dedicated account, as the vendor asks: Streamkap's page"),
+        "{}",
+        run.stdout
+    );
+    let run = env.onboard(&["catalog", "show", "streamkap", "--output", "json"]);
+    run.assert_code(0);
+    let shown: serde_json::Value = run.json();
+    assert_eq!(
+        shown["administrator_equivalent"][0]["principal"],
+        "StreamkapInstallAccess"
+    );
+    assert!(shown["dedicated_account"].is_string());
+    assert_eq!(shown["roles"][0]["name"], "StreamkapInstallAccess");
+
+    let run = env.onboard(&[
+        "catalog",
+        "show",
+        "streamkap",
+        "--integration",
+        "s3",
+        "--param",
+        "bucket=b-1",
+        "--output",
+        "json",
+    ]);
+    run.assert_code(0);
+    let shown: serde_json::Value = run.json();
+    assert!(shown.get("administrator_equivalent").is_none(), "{shown}");
+    assert!(!run.stdout.contains("ADMINISTRATOR"));
+    assert_eq!(env.take_calls(), Vec::<String>::new());
+}

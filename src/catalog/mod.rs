@@ -66,6 +66,10 @@ pub struct Integration {
     pub roles: Vec<RoleSpec>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<UserSpec>,
+    /// Why the vendor asks for the integration to be applied in a dedicated account (the
+    /// page's words), shown with the warning that it is administrator-equivalent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedicated_account: Option<String>,
 }
 
 /// The vendor page an entry was transcribed from.
