@@ -295,6 +295,11 @@ pub struct TeardownArgs {
     #[arg(long)]
     pub vendor: Option<String>,
 
+    /// Only remove what this integration of --vendor needs (repeatable): a role other
+    /// integrations still serve keeps their trust statements and policies.
+    #[arg(long = "integration", value_name = "NAME", requires = "vendor")]
+    pub integrations: Vec<String>,
+
     /// Do not ask for confirmation (required when stdin is not a terminal, and with --accounts or
     /// --organization).
     #[arg(long, short = 'y')]

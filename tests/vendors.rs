@@ -463,3 +463,129 @@ fn the_resources_region_defaults_to_the_profiles_and_is_recorded_in_tags() {
         document()
     );
 }
+
+/// Connectors added one at a time accumulate on the shared role: the second apply plans the
+/// union, verify checks it; teardown of one integration leaves the other working, and the role
+/// goes with the last one. `--exclusive` narrows the role to the integrations named, and plan
+/// shows the principal it removes.
+#[test]
+fn integrations_on_a_shared_role_accumulate_and_are_torn_down_one_at_a_time() {
+    const ROLE: &str = "StreamkapConnectorAccess";
+    const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/StreamkapConnectorAccess";
+    const ROOT: &str = "arn:aws:iam::300973880807:root";
+    const TENANT: &str = "arn:aws:iam::300973880807:role/kafkaConnectTenantAccessRole";
+    let env = Env::start();
+    let s3 = [
+        "--vendor",
+        "streamkap",
+        "--integration",
+        "s3",
+        "--param",
+        "bucket=cdc-bucket",
+        "--external-id",
+        "x-1",
+    ];
+    let glue = [
+        "--vendor",
+        "streamkap",
+        "--integration",
+        "glue",
+        "--param",
+        "database=lake",
+        "--param",
+        "bucket=cdc-bucket",
+        "--external-id",
+        "x-1",
+    ];
+    let with = |verb: &'static str, flags: &[&'static str], extra: &[&'static str]| {
+        let mut args = vec![verb];
+        args.extend(flags);
+        args.extend(extra);
+        env.onboard(&args)
+    };
+    let trust = || {
+        let role = env.iam(&[("Action", "GetRole"), ("RoleName", ROLE)]);
+        percent_encoding::percent_decode_str(&role)
+            .decode_utf8()
+            .unwrap()
+            .into_owned()
+    };
+    let attached = || env.iam(&[("Action", "ListAttachedRolePolicies"), ("RoleName", ROLE)]);
+    let verify = || env.onboard(&["verify", "--role-arn", ROLE_ARN]);
+
+    with("apply", &s3, &["--no-verify"]).assert_code(0);
+    // The Glue connector is added: plan shows the union, apply makes it.
+    let run = with("plan", &glue, &["--output", "json"]);
+    run.assert_code(0);
+    let plan: serde_json::Value = run.json();
+    assert_eq!(plan["integration"], "s3+glue", "{plan}");
+    let run = with("apply", &glue, &["--output", "json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let out: ApplyOutput = run.json();
+    assert_eq!(out.integration, "s3+glue");
+    assert!(out.verifications.iter().all(|v| v.passed));
+    let (t, a) = (trust(), attached());
+    assert!(t.contains(ROOT) && t.contains(TENANT), "{t}");
+    assert!(
+        a.contains("StreamkapS3Access") && a.contains("StreamkapGlueAccess"),
+        "{a}"
+    );
+    // Either connector's apply again: nothing to do.
+    env.take_calls();
+    with("apply", &s3, &["--no-verify"]).assert_code(0);
+    assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
+    let run = verify();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+
+    // --exclusive narrows to the integrations named: plan shows the principal going.
+    let run = with("plan", &s3, &["--exclusive", "--output", "json"]);
+    run.assert_code(0);
+    let plan: serde_json::Value = run.json();
+    let diffs: String = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["diff"].as_str())
+        .collect();
+    assert!(
+        diffs.contains(&format!("-  {TENANT}"))
+            || diffs
+                .lines()
+                .any(|l| l.starts_with('-') && l.contains(TENANT)),
+        "{plan}"
+    );
+
+    // Teardown of s3 only: its policy and its principal go, Glue keeps working.
+    let run = env.onboard(&[
+        "teardown",
+        "--vendor",
+        "streamkap",
+        "--integration",
+        "s3",
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let (t, a) = (trust(), attached());
+    assert!(!t.contains(ROOT) && t.contains(TENANT), "{t}");
+    assert!(
+        !a.contains("StreamkapS3Access") && a.contains("StreamkapGlueAccess"),
+        "{a}"
+    );
+    assert!(!env.policy_names().contains(&"StreamkapS3Access".to_owned()));
+    let run = verify();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+
+    // The last integration takes the role with it.
+    let run = env.onboard(&[
+        "teardown",
+        "--vendor",
+        "streamkap",
+        "--integration",
+        "glue",
+        "--yes",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    env.assert_empty();
+}

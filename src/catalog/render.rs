@@ -25,6 +25,14 @@ pub struct Naming {
 }
 
 impl Naming {
+    /// The catalog's own names under path `/`.
+    pub fn catalog() -> Self {
+        Naming {
+            path: "/".to_owned(),
+            ..Naming::default()
+        }
+    }
+
     pub fn name(&self, base: &str) -> String {
         format!("{}{base}{}", self.prefix, self.suffix)
     }

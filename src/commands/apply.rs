@@ -136,8 +136,31 @@ pub(super) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Pr
     ctx.account = caller.account.clone();
     ctx.partition = caller.partition.clone();
     ctx.external_id = checked.external_id.clone();
-    let named = target.render(&ctx)?;
-    let observed = aws.observe(&named).await?;
+    let mut named = target.render(&ctx)?;
+    let mut observed = aws.observe(&named).await?;
+
+    // A shared role keeps serving the integrations its tags record: plan the union, unless
+    // --exclusive asks for exactly the integrations named.
+    let widened = match checked.exclusive {
+        true => None,
+        false => target.accumulate(&observed)?,
+    };
+    let target = match &widened {
+        Some(widened) => {
+            tracing::info!(
+                "the role already serves {}: planning all of them (--exclusive plans only those named)",
+                widened.integration_names().join(", ")
+            );
+            let region = ctx.region.clone();
+            ctx.params = widened
+                .context(&ctx.account, &ctx.partition, &region)
+                .params;
+            named = widened.render(&ctx)?;
+            observed = aws.observe(&named).await?;
+            widened
+        }
+        None => target,
+    };
 
     // The external ID: the one given, else the one the roles already trust, else (for trust
     // policies that ask for one) a new one.

@@ -12,6 +12,7 @@ pub mod plan;
 pub mod rotate_key;
 mod target;
 pub mod teardown;
+mod teardown_integration;
 pub mod verify;
 
 use std::sync::Mutex;

@@ -11,7 +11,10 @@ use crate::catalog::{
 use crate::cli::TargetArgs;
 use crate::error::{Error, Result};
 use crate::policy::limits::check_path;
-use crate::state::Desired;
+use crate::state::{
+    Desired, INTEGRATION_SEPARATOR, INTEGRATION_TAG, Observed, VENDOR_TAG, is_owned,
+    params_from_tags,
+};
 
 /// Name of the parameter `--trust-principal` sets.
 const TRUST_PRINCIPAL_PARAM: &str = "trust-principal";
@@ -50,6 +53,16 @@ impl Target {
             },
             complete,
         )
+    }
+
+    /// The `integrations` of `catalog` with these `NAME=VALUE` parameters and names.
+    pub fn for_integrations(
+        catalog: VendorCatalog,
+        integrations: &[String],
+        params: &[String],
+        naming: Naming,
+    ) -> Result<Self> {
+        Self::build(catalog, integrations, params, None, naming, true)
     }
 
     /// The entry with the catalog's own names under path `/`, from `--vendor` or
@@ -113,6 +126,63 @@ impl Target {
             params,
             naming,
         })
+    }
+
+    /// The integrations a shared role already serves besides the selected ones, read from the
+    /// `onboard:integration` tags of the vendor's roles in `observed`, with the parameters their
+    /// tags record: this target widened to all of them (the given parameters win), or `None`
+    /// when the roles serve nothing else. Integrations the catalog no longer has are skipped.
+    pub fn accumulate(&self, observed: &Observed) -> Result<Option<Target>> {
+        let mut names: Vec<String> = Vec::new();
+        let mut recorded: BTreeMap<String, String> = BTreeMap::new();
+        for role in observed.roles.values().flatten() {
+            let ours =
+                is_owned(&role.tags) && role.tags.get(VENDOR_TAG) == Some(&self.catalog.vendor);
+            let Some(tag) = role.tags.get(INTEGRATION_TAG).filter(|_| ours) else {
+                continue;
+            };
+            for name in tag.split(INTEGRATION_SEPARATOR) {
+                let known = self.catalog.integrations.contains_key(name);
+                if known && !names.iter().any(|n| n == name) {
+                    names.push(name.to_owned());
+                }
+            }
+            recorded.extend(params_from_tags(&role.tags));
+        }
+        if names.iter().all(|n| self.integrations.contains(n)) {
+            return Ok(None);
+        }
+        for name in &self.integrations {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        let selected = self.catalog.select(&names, false)?;
+        let specs: Vec<&str> = selected
+            .iter()
+            .flat_map(|(_, i)| &i.parameters)
+            .map(|p| p.name.as_str())
+            .collect();
+        let given: Vec<String> = recorded
+            .iter()
+            .filter(|(k, _)| specs.contains(&k.as_str()))
+            .chain(&self.params)
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        Self::build(
+            self.catalog.clone(),
+            &names,
+            &given,
+            None,
+            self.naming.clone(),
+            true,
+        )
+        .map(Some)
+    }
+
+    /// The names of the selected integrations.
+    pub fn integration_names(&self) -> &[String] {
+        &self.integrations
     }
 
     /// The selected integrations, in the order given.
