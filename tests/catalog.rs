@@ -319,3 +319,100 @@ fn catalog_show_says_when_an_integration_is_administrator_equivalent() {
     assert!(!run.stdout.contains("ADMINISTRATOR"));
     assert_eq!(env.take_calls(), Vec::<String>::new());
 }
+
+/// `catalog import`: Streamkap's BYOC template becomes a catalog file without any AWS call;
+/// apply with it creates what the built-in entry creates, verify passes, teardown removes it.
+/// A template that is neither JSON nor YAML is refused on one line.
+#[test]
+fn an_imported_template_applies_like_the_builtin_entry() {
+    let env = Env::start();
+    let template = fixture("streamkap-byoc-template.yaml");
+    let path = env.temp_path("imported.json");
+    let file = path.to_str().unwrap();
+    let run = env.onboard(&[
+        "catalog",
+        "import",
+        &template,
+        "--vendor",
+        "streamkap-cfn",
+        "--integration",
+        "byoc",
+        "--output-file",
+        file,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        env.take_calls(),
+        Vec::<String>::new(),
+        "import calls no AWS API"
+    );
+    let entry: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(entry["vendor"], "streamkap-cfn");
+    assert!(
+        entry["integrations"]["byoc"].get("note").is_none(),
+        "nothing left out"
+    );
+
+    let run = env.onboard(&["apply", "--catalog-file", file, "--output", "json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let out: ApplyOutput = run.json();
+    assert_eq!(
+        out.role_arn.as_deref(),
+        Some("arn:aws:iam::123456789012:role/StreamkapInstallAccess")
+    );
+    assert!(out.verifications.iter().all(|v| v.passed));
+    let mut policies = env.policy_names();
+    policies.sort();
+    assert_eq!(
+        policies,
+        ["StreamkapDeprovisionAccess", "StreamkapProvisionAccess"]
+    );
+    env.onboard(&["teardown", "--vendor", "streamkap-cfn", "--yes"])
+        .assert_code(0);
+    env.assert_empty();
+
+    let bad = env.temp_path("bad.yaml");
+    std::fs::write(&bad, "Resources: [unclosed").unwrap();
+    let run = env.onboard(&["catalog", "import", bad.to_str().unwrap(), "--vendor", "x"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.trim().starts_with(&format!(
+            "error: template {}: neither JSON nor YAML",
+            bad.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.trim().lines().count(), 1);
+
+    // An entry that would not pass lint is refused, and says why.
+    let typo = env.temp_path("typo.json");
+    std::fs::write(
+        &typo,
+        serde_json::json!({"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": "R",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole"}]},
+            "ManagedPolicyArns": [{"Ref": "P"}]}},
+            "P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+                "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*"}]}}}}})
+        .to_string(),
+    )
+    .unwrap();
+    let out = env.temp_path("typo-entry.json");
+    let run = env.onboard(&[
+        "catalog",
+        "import",
+        typo.to_str().unwrap(),
+        "--vendor",
+        "x",
+        "--output-file",
+        out.to_str().unwrap(),
+    ]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("s3:GetObjekt"), "{}", run.stderr);
+    assert!(!out.exists(), "nothing written");
+}

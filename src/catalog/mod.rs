@@ -8,6 +8,7 @@
 //!
 //! [`Desired`]: crate::state::Desired
 
+pub(crate) mod import;
 mod params;
 pub(crate) mod render;
 
@@ -70,6 +71,10 @@ pub struct Integration {
     /// page's words), shown with the warning that it is administrator-equivalent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dedicated_account: Option<String>,
+    /// What the entry does not carry from its source, and why (`catalog import` lists what it
+    /// left out of the template here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The vendor page an entry was transcribed from.

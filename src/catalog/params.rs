@@ -36,6 +36,9 @@ pub enum ParamKind {
     RedshiftDbUser,
     /// A Redshift database name.
     RedshiftDatabase,
+    /// Any text of 1 to 4096 printable characters: a CloudFormation template's `String`
+    /// parameter, imported as it is (its `AllowedValues` become `allowed_values`).
+    Text,
 }
 
 impl std::fmt::Display for ParamKind {
@@ -52,6 +55,7 @@ impl std::fmt::Display for ParamKind {
             ParamKind::KmsKeyArn => "kms-key-arn",
             ParamKind::RedshiftDbUser => "redshift-db-user",
             ParamKind::RedshiftDatabase => "redshift-database",
+            ParamKind::Text => "text",
         })
     }
 }
@@ -72,6 +76,9 @@ pub struct ParamSpec {
     /// statements that ask for it given use it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub optional: bool,
+    /// The only values accepted, when given (a template parameter's `AllowedValues`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_values: Vec<String>,
 }
 
 impl ParamSpec {
@@ -154,6 +161,8 @@ impl ParamKind {
             .then_some(
                 "Redshift database names are 1 to 64 letters, digits, '_' and '$', starting with a letter or '_'",
             ),
+            ParamKind::Text => (!(1..=4096).contains(&len) || value.chars().any(char::is_control))
+                .then_some("use 1 to 4096 characters, without control characters"),
         }
     }
 }
@@ -180,6 +189,7 @@ impl ParamKind {
             }
             ParamKind::RedshiftDbUser => "^[A-Za-z_][A-Za-z0-9_$]{0,127}$",
             ParamKind::RedshiftDatabase => "^[A-Za-z_][A-Za-z0-9_$]{0,63}$",
+            ParamKind::Text => "^.+$",
         }
     }
 }
@@ -263,6 +273,13 @@ pub fn known_params(
             return Err(Error::Usage(format!(
                 "--param {}={value} is not valid: {problem}",
                 spec.name
+            )));
+        }
+        if !spec.allowed_values.is_empty() && !spec.allowed_values.contains(&value) {
+            return Err(Error::Usage(format!(
+                "--param {}={value} is not valid: use one of {}",
+                spec.name,
+                spec.allowed_values.join(", ")
             )));
         }
         values.insert(spec.name.clone(), value);

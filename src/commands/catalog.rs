@@ -35,6 +35,7 @@ pub async fn run(command: CatalogCommand, global: &GlobalArgs) -> anyhow::Result
     match command {
         CatalogCommand::List => list(global)?,
         CatalogCommand::Show(args) => show(args, global)?,
+        CatalogCommand::Import(args) => super::import::run(args)?,
     }
     Ok(ExitCode::SUCCESS)
 }

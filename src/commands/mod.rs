@@ -5,6 +5,7 @@ pub mod apply;
 pub mod catalog;
 pub mod completions;
 pub mod export;
+mod import;
 pub mod lint;
 pub mod man;
 mod offline;
