@@ -1,16 +1,16 @@
 //! CloudFormation YAML to JSON: the short-form tags become the long form (`!Ref X` is
 //! `{"Ref": "X"}`, `!GetAtt A.B` is `{"Fn::GetAtt": ["A", "B"]}`, `!Sub s` is
 //! `{"Fn::Sub": "s"}`, `!Condition C` is `{"Condition": "C"}`, any other `!Name v` is
-//! `{"Fn::Name": v}`), as CloudFormation itself reads them. serde_norway (the maintained
-//! successor of serde_yaml) keeps the tags in `Value::Tagged`.
+//! `{"Fn::Name": v}`), as CloudFormation itself reads them. yaml_serde (the YAML organization's
+//! maintained fork of the deprecated serde_yaml) keeps the tags in `Value::Tagged`.
 
 use serde_json::Value;
-use serde_norway::Value as Yaml;
+use yaml_serde::Value as Yaml;
 
 /// The template as JSON, or why the YAML is not one.
 pub(super) fn to_json(text: &str) -> Result<Value, String> {
     let yaml: Yaml =
-        serde_norway::from_str(text).map_err(|e| format!("neither JSON nor YAML: {e}"))?;
+        yaml_serde::from_str(text).map_err(|e| format!("neither JSON nor YAML: {e}"))?;
     convert(yaml)
 }
 
