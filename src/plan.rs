@@ -100,6 +100,12 @@ pub enum Action {
         role: String,
         policy_name: String,
     },
+    /// Writes (creates or replaces) an inline policy of a role.
+    PutRolePolicy {
+        role: String,
+        policy_name: String,
+        document: Value,
+    },
     DeleteUserPolicy {
         user: String,
         policy_name: String,
@@ -199,6 +205,9 @@ impl Action {
                 format!("role {role} from instance profile {instance_profile}"),
             ),
             DeleteInstanceProfile { name } => ("delete", format!("instance profile {name}")),
+            PutRolePolicy {
+                role, policy_name, ..
+            } => ("put", format!("inline policy {policy_name} of role {role}")),
             DeleteRolePolicy { role, policy_name } => (
                 "delete",
                 format!("inline policy {policy_name} of role {role}"),
@@ -235,6 +244,7 @@ impl Action {
             | AttachRolePolicy { role, .. }
             | DetachRolePolicy { role, .. }
             | DeleteRolePolicy { role, .. }
+            | PutRolePolicy { role, .. }
             | DeleteRole { role } => vec![("role", role)],
             AddRoleToInstanceProfile {
                 role,

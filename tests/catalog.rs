@@ -416,3 +416,99 @@ fn an_imported_template_applies_like_the_builtin_entry() {
     assert!(run.stderr.contains("s3:GetObjekt"), "{}", run.stderr);
     assert!(!out.exists(), "nothing written");
 }
+
+/// Inline policies (what `catalog import` carries from a role's `Policies`) are handled like
+/// managed ones: apply writes them, verify checks them, a second apply writes nothing, an
+/// edit behind onboard's back fails verify until apply repairs it, teardown removes them.
+#[test]
+fn inline_policies_apply_verify_repair_and_tear_down() {
+    let env = Env::start();
+    let entry = serde_json::json!({
+        "vendor": "acme-inline",
+        "display_name": "Acme",
+        "default_integration": "read",
+        "integrations": {"read": {
+            "description": "reads one bucket through an inline policy",
+            "source": {"title": "test"},
+            "parameters": [{"name": "bucket", "description": "the bucket", "kind": "s3-bucket"}],
+            "roles": [{
+                "id": "AcmeInline", "name": "AcmeInline", "description": "Acme",
+                "trust": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                    "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+                "inline_policies": [{"name": "ReadBucket", "document": {
+                    "Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                    "Action": "s3:GetObject", "Resource": "arn:${Partition}:s3:::${bucket}/*"}]}}]
+            }]
+        }}
+    });
+    let path = env.temp_path("inline.json");
+    std::fs::write(&path, entry.to_string()).unwrap();
+    let file = path.to_str().unwrap();
+    let apply = || {
+        env.onboard(&[
+            "apply",
+            "--catalog-file",
+            file,
+            "--param",
+            "bucket=acme-data",
+            "--output",
+            "json",
+        ])
+    };
+    let verify = || {
+        env.onboard(&[
+            "verify",
+            "--role-arn",
+            "arn:aws:iam::123456789012:role/AcmeInline",
+            "--catalog-file",
+            file,
+        ])
+    };
+    let run = apply();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let out: ApplyOutput = run.json();
+    assert!(
+        out.changes
+            .iter()
+            .any(|c| c.contains("inline policy ReadBucket of role AcmeInline")),
+        "{:?}",
+        out.changes
+    );
+    let read = env.iam(&[
+        ("Action", "GetRolePolicy"),
+        ("RoleName", "AcmeInline"),
+        ("PolicyName", "ReadBucket"),
+    ]);
+    assert!(read.contains("acme-data"), "{read}");
+    let run = verify();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("inline policy ReadBucket matches the catalog"),
+        "{}",
+        run.stdout
+    );
+    env.take_calls();
+    apply().assert_code(0);
+    assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
+
+    // Edited behind onboard's back: verify fails, apply repairs.
+    env.iam(&[
+        ("Action", "PutRolePolicy"),
+        ("RoleName", "AcmeInline"),
+        ("PolicyName", "ReadBucket"),
+        (
+            "PolicyDocument",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
+        ),
+    ]);
+    let run = verify();
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    let run = apply();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    verify().assert_code(0);
+
+    env.onboard(&["teardown", "--vendor", "acme-inline", "--yes"])
+        .assert_code(0);
+    env.assert_empty();
+}

@@ -515,10 +515,6 @@ pub(crate) fn import(
                     "PermissionsBoundary",
                     "pass --permissions-boundary ARN to apply instead",
                 );
-                unsupported(
-                    "Policies",
-                    "inline policies are not carried: make them managed policies of the entry",
-                );
                 let Some(trust) = properties.get("AssumeRolePolicyDocument").cloned() else {
                     push(
                         &mut skipped,
@@ -553,6 +549,7 @@ pub(crate) fn import(
                     aws_managed_policies: aws,
                     instance_profile: false,
                     external_id: None,
+                    inline_policies: inline_policies(id, properties.get("Policies"), &mut skipped),
                 });
             }
             Kind::User => {
@@ -691,6 +688,36 @@ pub(crate) fn import(
         )]),
     };
     Ok(Imported { catalog, skipped })
+}
+
+/// A role's `Policies` property: each `{PolicyName, PolicyDocument}` an inline policy.
+fn inline_policies(
+    id: &str,
+    policies: Option<&Value>,
+    skipped: &mut Vec<Skipped>,
+) -> Vec<super::InlinePolicySpec> {
+    let mut out = Vec::new();
+    for (index, policy) in policies
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        match (policy["PolicyName"].as_str(), policy.get("PolicyDocument")) {
+            (Some(name), Some(document)) if !name.contains("${") => {
+                out.push(super::InlinePolicySpec {
+                    name: name.to_owned(),
+                    document: document.clone(),
+                });
+            }
+            _ => push(
+                skipped,
+                &format!("{id}.Policies[{index}]"),
+                "an inline policy needs a literal PolicyName and a PolicyDocument".into(),
+            ),
+        }
+    }
+    out
 }
 
 fn push(skipped: &mut Vec<Skipped>, logical_id: &str, reason: String) {

@@ -191,6 +191,18 @@ pub struct RoleSpec {
     /// when the trust policy uses it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<ExternalIdSpec>,
+    /// Inline policies of the role: part of it, created, checked and removed with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inline_policies: Vec<InlinePolicySpec>,
+}
+
+/// An inline policy of a catalog role.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InlinePolicySpec {
+    pub name: String,
+    /// The policy document, with `${...}` placeholders.
+    pub document: Value,
 }
 
 /// Who issues the external ID a trust policy requires.
@@ -439,6 +451,20 @@ impl VendorCatalog {
                 .map(|p| ("policies", &p.id, &p.document));
             let documents =
                 documents.chain(integration.roles.iter().map(|r| ("roles", &r.id, &r.trust)));
+            let inline_ids: Vec<(String, &Value)> = integration
+                .roles
+                .iter()
+                .flat_map(|r| {
+                    r.inline_policies
+                        .iter()
+                        .map(move |p| (format!("{}.inline.{}", r.id, p.name), &p.document))
+                })
+                .collect();
+            let documents = documents.chain(
+                inline_ids
+                    .iter()
+                    .map(|(id, document)| ("roles", id, *document)),
+            );
             ids.clear();
             for (kind, id, document) in documents {
                 let at = format!("{at}.{kind}.{id}");

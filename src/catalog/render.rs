@@ -8,7 +8,8 @@ use super::{Integration, VendorCatalog};
 use crate::error::{Error, Result};
 use crate::policy::{canonical, external_ids, require_external_id};
 use crate::state::{
-    Desired, DesiredPolicy, DesiredRole, DesiredUser, INTEGRATION_SEPARATOR, Tag, ownership_tags,
+    Desired, DesiredPolicy, DesiredRole, DesiredUser, INTEGRATION_SEPARATOR, InlinePolicy, Tag,
+    ownership_tags,
 };
 
 /// Default maximum session duration of a role, as IAM's.
@@ -147,10 +148,22 @@ pub fn render(
             let mut attach: Vec<String> = spec.policies.iter().filter_map(policy_arn).collect();
             attach.extend(spec.aws_managed_policies.iter().map(aws_managed));
             let trust = substitute(&spec.trust, &spec.id)?;
+            let mut inline = Vec::new();
+            for policy in &spec.inline_policies {
+                inline.push(InlinePolicy {
+                    name: policy.name.clone(),
+                    document: substitute(&policy.document, &spec.id)?,
+                });
+            }
             if let Some(role) = roles.iter_mut().find(|r| r.id == spec.id) {
                 merge_list(&mut role.policy_arns, attach);
                 merge_statements(&mut role.trust, &trust);
                 role.instance_profile |= spec.instance_profile;
+                for policy in inline {
+                    if !role.inline_policies.iter().any(|p| p.name == policy.name) {
+                        role.inline_policies.push(policy);
+                    }
+                }
                 continue;
             }
             let name = match (&ctx.naming.role_name, roles.is_empty()) {
@@ -172,6 +185,7 @@ pub fn render(
                 policy_arns: attach,
                 instance_profile: spec.instance_profile,
                 tags: tags(&spec.id),
+                inline_policies: inline,
             });
         }
 

@@ -123,6 +123,15 @@ pub fn lint(desired: &Desired) -> Vec<Finding> {
             doc.push(Severity::Error, None, "size", e.to_string());
         }
         lint_statements(&mut doc, &role.trust, &desired.account);
+        for policy in &role.inline_policies {
+            let resource = format!("{} (inline in role {})", policy.name, role.name);
+            let mut doc = Doc {
+                resource: &resource,
+                kind: DocumentKind::Policy,
+                findings: &mut findings,
+            };
+            lint_statements(&mut doc, &policy.document, &desired.account);
+        }
     }
     findings.extend(escalation_findings(desired));
     findings
@@ -134,18 +143,25 @@ fn escalation_findings(desired: &Desired) -> Vec<Finding> {
     escalation::held(desired)
         .into_iter()
         .map(|held| {
+            let inline = desired
+                .roles
+                .iter()
+                .flat_map(|r| r.inline_policies.iter().map(move |p| (r, p)))
+                .find(|(r, p)| held.policy == format!("{} (inline in role {})", p.name, r.name))
+                .map(|(_, p)| &p.document);
             let document = desired
                 .policies
                 .iter()
                 .find(|p| p.name == held.policy)
-                .map(|p| &p.document);
+                .map(|p| &p.document)
+                .or(inline);
             let sid = document
                 .and_then(|d| statements(d).into_iter().nth(held.statement))
                 .and_then(|s| s["Sid"].as_str().map(str::to_owned))
                 .filter(|s| !s.is_empty());
             Finding {
                 severity: Severity::Security,
-                resource: held.policy.to_owned(),
+                resource: held.policy.clone(),
                 document: DocumentKind::Policy,
                 statement: Some(StatementRef {
                     index: held.statement,

@@ -83,7 +83,11 @@ fn intrinsic_functions_and_parameters_become_placeholders() {
                     {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess"},
                     "arn:aws:iam::999999999999:policy/Theirs"
                 ],
-                "Policies": [{"PolicyName": "x", "PolicyDocument": {}}]
+                "Policies": [{"PolicyName": "AcmeInline", "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket",
+                                   "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::${Bucket}"}}]}},
+                             {"PolicyDocument": {}}]
             }},
             "Profile": {"Type": "AWS::IAM::InstanceProfile", "Properties": {"Roles": [{"Ref": "Access"}]}},
             "ProdOnly": {"Type": "AWS::IAM::User", "Condition": "IsProd", "Properties": {}},
@@ -110,6 +114,11 @@ fn intrinsic_functions_and_parameters_become_placeholders() {
     assert_eq!(role.aws_managed_policies, ["ReadOnlyAccess"]);
     assert_eq!(role.max_session_duration, Some(7200));
     assert!(role.instance_profile);
+    assert_eq!(role.inline_policies[0].name, "AcmeInline");
+    assert_eq!(
+        role.inline_policies[0].document["Statement"][0]["Resource"],
+        "arn:${Partition}:s3:::${Bucket}"
+    );
     let bucket = &integration.parameters[0];
     assert_eq!(
         (bucket.name.as_str(), bucket.default.as_deref(), bucket.kind),
@@ -129,8 +138,8 @@ fn intrinsic_functions_and_parameters_become_placeholders() {
             "Transform",
             "Outputs",
             "Subnets",
-            "Access.Policies",
             "Access.ManagedPolicyArns",
+            "Access.Policies[1]",
             "ProdOnly",
             "Setup",
             "Custom"

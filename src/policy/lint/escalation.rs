@@ -241,8 +241,9 @@ pub struct Held<'a> {
     pub path: &'static EscalationPath,
     /// Role or user name.
     pub principal: &'a str,
-    /// Name of the policy and index of the statement granting the path's first action.
-    pub policy: &'a str,
+    /// Name of the policy (`NAME (inline in role R)` for an inline one) and index of the
+    /// statement granting the path's first action.
+    pub policy: String,
     pub statement: usize,
 }
 
@@ -251,26 +252,35 @@ pub fn held(desired: &Desired) -> Vec<Held<'_>> {
     let principals = desired
         .roles
         .iter()
-        .map(|r| (r.name.as_str(), &r.policy_arns))
+        .map(|r| (r.name.as_str(), &r.policy_arns, &r.inline_policies[..]))
         .chain(
             desired
                 .users
                 .iter()
-                .map(|u| (u.name.as_str(), &u.policy_arns)),
+                .map(|u| (u.name.as_str(), &u.policy_arns, &[][..])),
         );
     let mut found = Vec::new();
-    for (principal, arns) in principals {
-        // (policy name, statement index, statement) of every Allow the principal holds.
-        let allows: Vec<(&str, usize, Value)> = desired
+    for (principal, arns, inline) in principals {
+        // (policy name, document) of every policy the principal holds, inline ones included.
+        let documents = desired
             .policies
             .iter()
             .filter(|p| arns.contains(&p.arn))
-            .flat_map(|p| {
-                statements(&p.document)
+            .map(|p| (p.name.clone(), &p.document))
+            .chain(inline.iter().map(|p| {
+                (
+                    format!("{} (inline in role {principal})", p.name),
+                    &p.document,
+                )
+            }));
+        // (policy name, statement index, statement) of every Allow the principal holds.
+        let allows: Vec<(String, usize, Value)> = documents
+            .flat_map(|(name, document)| {
+                statements(document)
                     .into_iter()
                     .enumerate()
                     .filter(|(_, s)| s["Effect"] == "Allow")
-                    .map(move |(i, s)| (p.name.as_str(), i, s))
+                    .map(move |(i, s)| (name.clone(), i, s))
             })
             .collect();
         for path in PATHS {
@@ -281,7 +291,7 @@ pub fn held(desired: &Desired) -> Vec<Held<'_>> {
                     allows
                         .iter()
                         .find(|(_, _, s)| grants_unnamed(s, action))
-                        .map(|(policy, index, _)| (*policy, *index))
+                        .map(|(policy, index, _)| (policy.as_str(), *index))
                 })
                 .collect();
             if let [Some((policy, statement)), ..] = granting[..]
@@ -290,7 +300,7 @@ pub fn held(desired: &Desired) -> Vec<Held<'_>> {
                 found.push(Held {
                     path,
                     principal,
-                    policy,
+                    policy: policy.to_owned(),
                     statement,
                 });
             }

@@ -42,6 +42,7 @@ fn desired(policies: Vec<Value>, trusts: Vec<Value>) -> Desired {
                 policy_arns: vec![],
                 instance_profile: false,
                 tags: vec![],
+                inline_policies: vec![],
             })
             .collect(),
         users: vec![],
