@@ -510,11 +510,6 @@ pub(crate) fn import(
                 });
             }
             Kind::Role => {
-                unsupported("Path", "onboard puts every role under --path");
-                unsupported(
-                    "PermissionsBoundary",
-                    "pass --permissions-boundary ARN to apply instead",
-                );
                 let Some(trust) = properties.get("AssumeRolePolicyDocument").cloned() else {
                     push(
                         &mut skipped,
@@ -550,6 +545,13 @@ pub(crate) fn import(
                     instance_profile: false,
                     external_id: None,
                     inline_policies: inline_policies(id, properties.get("Policies"), &mut skipped),
+                    path: literal(id, "Path", properties.get("Path"), &mut skipped),
+                    permissions_boundary: literal(
+                        id,
+                        "PermissionsBoundary",
+                        properties.get("PermissionsBoundary"),
+                        &mut skipped,
+                    ),
                 });
             }
             Kind::User => {
@@ -688,6 +690,31 @@ pub(crate) fn import(
         )]),
     };
     Ok(Imported { catalog, skipped })
+}
+
+/// A string property carried as it is, when it depends on nothing but the account
+/// (`${AccountId}`, `${Partition}`); otherwise reported.
+fn literal(
+    id: &str,
+    property: &str,
+    value: Option<&Value>,
+    skipped: &mut Vec<Skipped>,
+) -> Option<String> {
+    let text = value?.as_str();
+    let placeholders = text.map(|t| super::placeholders(&Value::String(t.to_owned())));
+    match (text, placeholders) {
+        (Some(text), Some(found)) if found.iter().all(|p| p == "AccountId" || p == "Partition") => {
+            Some(text.to_owned())
+        }
+        _ => {
+            push(
+                skipped,
+                &format!("{id}.{property}"),
+                "it depends on a parameter: pass the value to apply with the matching flag".into(),
+            );
+            None
+        }
+    }
 }
 
 /// A role's `Policies` property: each `{PolicyName, PolicyDocument}` an inline policy.

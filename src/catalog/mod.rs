@@ -194,6 +194,13 @@ pub struct RoleSpec {
     /// Inline policies of the role: part of it, created, checked and removed with it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inline_policies: Vec<InlinePolicySpec>,
+    /// The role's IAM path (an imported template's `Path`), used unless `--path` names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The ARN of the role's permissions boundary (may use `${Partition}` and `${AccountId}`),
+    /// used unless `--permissions-boundary` names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<String>,
 }
 
 /// An inline policy of a catalog role.
@@ -489,6 +496,9 @@ impl VendorCatalog {
             }
             for role in &integration.roles {
                 let at = format!("{at}.roles.{}", role.id);
+                if let Some(Err(e)) = role.path.as_deref().map(crate::policy::limits::check_path) {
+                    return fail(format!("{at}.path: {e}"));
+                }
                 let uses = placeholders(&role.trust).iter().any(|p| p == "ExternalId");
                 match (&role.external_id, uses) {
                     (None, true) => {

@@ -170,18 +170,37 @@ pub fn render(
                 (Some(name), true) => ctx.naming.name(name),
                 _ => ctx.naming.name(&spec.name),
             };
+            // The catalog's own path and boundary (an imported template's) unless the flags
+            // name others.
+            let role_path = match (path.as_str(), &spec.path) {
+                ("/", Some(own)) => own.clone(),
+                _ => path.clone(),
+            };
+            let boundary = match (&ctx.permissions_boundary, &spec.permissions_boundary) {
+                (Some(flag), _) => Some(flag.clone()),
+                (None, Some(own)) => {
+                    Some(substitute_str(own, ctx).map_err(|message| Error::Catalog {
+                        vendor: catalog.vendor.clone(),
+                        message: format!("{}: {message}", spec.id),
+                    })?)
+                }
+                (None, None) => None,
+            };
             roles.push(DesiredRole {
-                arn: arn("role", &name),
+                arn: format!(
+                    "arn:{}:iam::{}:role{role_path}{name}",
+                    ctx.partition, ctx.account
+                ),
                 id: spec.id.clone(),
                 name,
-                path: path.clone(),
+                path: role_path,
                 description: spec.description.clone(),
                 trust,
                 max_session_duration: ctx
                     .max_session_duration
                     .or(spec.max_session_duration)
                     .unwrap_or(DEFAULT_MAX_SESSION),
-                permissions_boundary: ctx.permissions_boundary.clone(),
+                permissions_boundary: boundary,
                 policy_arns: attach,
                 instance_profile: spec.instance_profile,
                 tags: tags(&spec.id),

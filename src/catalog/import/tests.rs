@@ -76,6 +76,8 @@ fn intrinsic_functions_and_parameters_become_placeholders() {
             "Access": {"Type": "AWS::IAM::Role", "Properties": {
                 "RoleName": "AcmeAccess",
                 "MaxSessionDuration": 7200,
+                "Path": "/vendors/",
+                "PermissionsBoundary": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/VendorBoundary"},
                 "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
                     "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
                     "Action": "sts:AssumeRole"}]},
@@ -163,12 +165,26 @@ fn intrinsic_functions_and_parameters_become_placeholders() {
         "{note}"
     );
 
-    // The entry passes the catalog's validation.
-    parse(
+    // The entry passes the catalog's validation; the role keeps its path and boundary.
+    let catalog = parse(
         "imported",
         &serde_json::to_string(&imported.catalog).unwrap(),
     )
     .unwrap();
+    let mut ctx = RenderContext::new("123456789012", "aws", "us-east-1");
+    ctx.params = [("Bucket", "b-1"), ("Env", "dev")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let desired = render(&catalog, &catalog.select(&[], false).unwrap(), &ctx).unwrap();
+    assert_eq!(
+        desired.roles[0].arn,
+        "arn:aws:iam::123456789012:role/vendors/AcmeAccess"
+    );
+    assert_eq!(
+        desired.roles[0].permissions_boundary.as_deref(),
+        Some("arn:aws:iam::123456789012:policy/VendorBoundary")
+    );
 }
 
 #[test]
