@@ -46,19 +46,6 @@ pub async fn run(args: ExportArgs, _global: &GlobalArgs) -> anyhow::Result<ExitC
         needs_external_id,
     );
     let desired = target.render(&Export::context(&offline, &parameters))?;
-    if let Some(role) = desired.roles.iter().find(|r| !r.inline_policies.is_empty()) {
-        return Err(crate::error::Error::Usage(format!(
-            "export does not write inline policies yet (role {} has {}): use apply, or make them \
-             managed policies of the catalog entry",
-            role.name,
-            role.inline_policies
-                .iter()
-                .map(|p| p.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .into());
-    }
     let export = Export {
         desired,
         parameters,
