@@ -315,6 +315,11 @@ pub struct TeardownArgs {
     #[arg(long)]
     pub vendor: Option<String>,
 
+    /// Only remove what this integration of --vendor needs (repeatable): a role other
+    /// integrations still serve keeps their trust statements and policies.
+    #[arg(long = "integration", value_name = "NAME", requires = "vendor")]
+    pub integrations: Vec<String>,
+
     /// Do not ask for confirmation (required when stdin is not a terminal, and with --accounts or
     /// --organization).
     #[arg(long, short = 'y')]
@@ -369,6 +374,29 @@ pub enum CatalogCommand {
     List,
     /// Print the exact documents apply would create, rendered, without any AWS call.
     Show(ShowArgs),
+    /// Turn a vendor's CloudFormation template (YAML or JSON) into a catalog file.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CloudFormation template: YAML (short-form tags such as !Ref, !Sub, !GetAtt, !If
+    /// included) or JSON.
+    #[arg(value_name = "TEMPLATE")]
+    pub template: PathBuf,
+
+    /// Name of the vendor (lowercase letters, digits and '-'), recorded in the entry and in
+    /// the onboard:vendor tag of what apply --catalog-file creates from it.
+    #[arg(long)]
+    pub vendor: String,
+
+    /// Name of the integration in the catalog file.
+    #[arg(long, value_name = "NAME", default_value = "cloudformation")]
+    pub integration: String,
+
+    /// Write the catalog file here instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -109,6 +109,12 @@ pub enum Action {
         role: String,
         policy_name: String,
     },
+    /// Writes (creates or replaces) an inline policy of a role.
+    PutRolePolicy {
+        role: String,
+        policy_name: String,
+        document: Value,
+    },
     DeleteUserPolicy {
         user: String,
         policy_name: String,
@@ -209,6 +215,9 @@ impl Action {
                 format!("role {role} from instance profile {instance_profile}"),
             ),
             DeleteInstanceProfile { name } => ("delete", format!("instance profile {name}")),
+            PutRolePolicy {
+                role, policy_name, ..
+            } => ("put", format!("inline policy {policy_name} of role {role}")),
             DeleteRolePolicy { role, policy_name } => (
                 "delete",
                 format!("inline policy {policy_name} of role {role}"),
@@ -248,6 +257,7 @@ impl Action {
             | CreatePolicyVersion { .. }
             | CreateRole(_)
             | UpdateAssumeRolePolicy { .. }
+            | PutRolePolicy { .. }
             | UpdateRole { .. }
             | PutRolePermissionsBoundary { .. }
             | TagPolicy { .. }
@@ -281,6 +291,7 @@ impl Action {
             | AttachRolePolicy { role, .. }
             | DetachRolePolicy { role, .. }
             | DeleteRolePolicy { role, .. }
+            | PutRolePolicy { role, .. }
             | DeleteRole { role } => vec![("role", role)],
             AddRoleToInstanceProfile {
                 role,

@@ -106,6 +106,109 @@ fn bad_input_is_refused_before_any_aws_call() {
     assert!(env.role_names().is_empty() && env.policy_names().is_empty());
 }
 
+/// Region, Redshift user and S3 prefix parameters are checked before any AWS call.
+#[test]
+fn region_and_least_privilege_parameters_are_checked_before_any_aws_call() {
+    let env = Env::start();
+    let glue = [
+        "apply",
+        "--vendor",
+        "streamkap",
+        "--integration",
+        "glue",
+        "--param",
+        "database=lake",
+        "--param",
+        "bucket=cdc-bucket",
+        "--external-id",
+        "x-1",
+    ];
+    let with =
+        |extra: &[&'static str]| -> Vec<&str> { glue.iter().chain(extra).copied().collect() };
+    refused(
+        &env,
+        &with(&["--param", "region=mars"]),
+        "--param region=mars is not valid: use a region name such as us-east-1, eu-central-1 or us-gov-west-1",
+    );
+    refused(
+        &env,
+        &with(&["--param", "prefix=cdc"]),
+        "--param prefix=cdc is not valid: use a key prefix that ends with '/' and does not start with one, such as \
+         cdc/ or lake/orders/, in letters, digits and _.=+@/- (no IAM wildcards), at most 1024 characters",
+    );
+    refused(
+        &env,
+        &with(&["--region", "mars"]),
+        "the profile's region 'mars' is not valid for --param region: use a region name such as us-east-1, \
+         eu-central-1 or us-gov-west-1; pass --param region=NAME or --region NAME",
+    );
+    refused(
+        &env,
+        &[
+            "apply",
+            "--vendor",
+            "streamkap",
+            "--integration",
+            "redshift",
+            "--param",
+            "cluster=warehouse-1",
+            "--external-id",
+            "x-1",
+        ],
+        "vendor streamkap (redshift) needs --param db-user=VALUE: the database user Streamkap connects as \
+         (never an administrator)",
+    );
+    refused(
+        &env,
+        &[
+            "apply",
+            "--vendor",
+            "streamkap",
+            "--integration",
+            "s3",
+            "--param",
+            "bucket=cdc-bucket",
+            "--param",
+            "kms-key-arn=alias/aws/s3",
+            "--external-id",
+            "x-1",
+        ],
+        "--param kms-key-arn=alias/aws/s3 is not valid: use a key ARN such as \
+         arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    );
+}
+
+/// The vendor issues the external ID (Streamkap's connectors, Upsolver): without
+/// `--external-id`, apply and plan stop before any AWS call and say where the vendor shows it.
+#[test]
+fn a_vendor_issued_external_id_is_required_before_any_aws_call() {
+    let env = Env::start();
+    for command in ["apply", "plan"] {
+        refused(
+            &env,
+            &[
+                command,
+                "--vendor",
+                "streamkap",
+                "--integration",
+                "s3",
+                "--param",
+                "bucket=cdc-bucket",
+            ],
+            "vendor streamkap (s3) issues the external ID, so onboard cannot generate one: pass --external-id ID \
+             with the ID the vendor issues: Streamkap's app shows it during connector setup, and Streamkap support has it too",
+        );
+        refused(
+            &env,
+            &[command, "--vendor", "upsolver", "--param", "org-id=org42"],
+            "vendor upsolver (my-vpc) issues the external ID, so onboard cannot generate one: pass --external-id ID \
+             with the ID the vendor issues: Upsolver gives it to you (the page's <get_from_upsolver>); ask Upsolver \
+             for it",
+        );
+    }
+    assert!(env.role_names().is_empty() && env.policy_names().is_empty());
+}
+
 #[test]
 fn an_endpoint_that_does_not_answer_says_which_step_failed() {
     let env = Env::start();

@@ -241,7 +241,8 @@ impl Aws {
             .items()
             .send()
             .try_collect();
-        let (role, attached, profiles) = tokio::join!(role, attached, profiles);
+        let inline = self.inline_role_policies(name);
+        let (role, attached, profiles, inline) = tokio::join!(role, attached, profiles, inline);
         let role = match role {
             Ok(out) => out
                 .role
@@ -270,7 +271,49 @@ impl Aws {
                 .permissions_boundary()
                 .and_then(|b| b.permissions_boundary_arn())
                 .map(str::to_owned),
+            inline_policies: inline?,
         }))
+    }
+
+    /// A role's inline policies by name, documents decoded; none for a role that is gone.
+    async fn inline_role_policies(
+        &self,
+        role: &str,
+    ) -> Result<std::collections::BTreeMap<String, serde_json::Value>> {
+        let names: Vec<String> = match self
+            .iam
+            .list_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+        {
+            Ok(names) => names,
+            Err(err) if is_code(&err, "NoSuchEntity") => return Ok(Default::default()),
+            Err(err) => {
+                return Err(err).doing(|| format!("listing inline policies of role {role}"));
+            }
+        };
+        let reads = names.iter().map(|name| async move {
+            let out = self
+                .iam
+                .get_role_policy()
+                .role_name(role)
+                .policy_name(name)
+                .send()
+                .await
+                .doing(|| format!("reading inline policy {name} of role {role}"))?;
+            let document = decode(
+                || format!("decoding inline policy {name} of role {role}"),
+                Some(out.policy_document()),
+            )?;
+            Ok::<_, Error>((name.clone(), document))
+        });
+        futures_util::future::try_join_all(reads)
+            .await
+            .map(|pairs| pairs.into_iter().collect())
     }
 
     pub(super) async fn attached_role_policies(&self, role: &str) -> Result<Vec<String>> {

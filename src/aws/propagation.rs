@@ -337,6 +337,7 @@ pub(crate) fn depends_on(action: &Action) -> Vec<Entity> {
         | DeletePolicyVersion { policy_arn, .. }
         | DeletePolicy { policy_arn } => vec![policy(policy_arn)],
         UpdateAssumeRolePolicy { role: name, .. }
+        | PutRolePolicy { role: name, .. }
         | UpdateRole { role: name, .. }
         | TagRole { role: name, .. }
         | DeleteRolePolicy { role: name, .. }
@@ -403,6 +404,7 @@ pub(crate) fn outcome(action: &Action) -> Option<(Entity, bool)> {
         CreateAccessKey { .. }
         | CreatePolicyVersion { .. }
         | UpdateAssumeRolePolicy { .. }
+        | PutRolePolicy { .. }
         | UpdateRole { .. }
         | PutRolePermissionsBoundary { .. }
         | TagPolicy { .. }

@@ -9,6 +9,7 @@
 //! [`Desired`]: crate::state::Desired
 
 mod checks;
+pub(crate) mod import;
 mod params;
 pub(crate) mod render;
 
@@ -69,6 +70,14 @@ pub struct Integration {
     pub roles: Vec<RoleSpec>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<UserSpec>,
+    /// Why the vendor asks for the integration to be applied in a dedicated account (the
+    /// page's words), shown with the warning that it is administrator-equivalent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedicated_account: Option<String>,
+    /// What the entry does not carry from its source, and why (`catalog import` lists what it
+    /// left out of the template here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The vendor page an entry was transcribed from.
@@ -101,6 +110,64 @@ pub struct PolicySpec {
     pub note: Option<String>,
     /// The policy document, with `${...}` placeholders.
     pub document: Value,
+    /// Statements the document has only when a parameter is given, or only when it is not
+    /// (S3 prefix scoping, a KMS key), appended in this order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditional: Vec<ConditionalStatements>,
+}
+
+/// Statements added to a policy document when a parameter is given, or when it is not.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionalStatements {
+    pub when: ParamPresence,
+    pub statements: Vec<Value>,
+}
+
+/// Whether a parameter has a value: `{"given": "prefix"}` or `{"absent": "prefix"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ParamPresence {
+    Given(String),
+    Absent(String),
+}
+
+impl ParamPresence {
+    /// The parameter it is about.
+    pub fn parameter(&self) -> &str {
+        match self {
+            ParamPresence::Given(name) | ParamPresence::Absent(name) => name,
+        }
+    }
+
+    /// Whether it holds for these parameter values.
+    pub fn holds(&self, params: &BTreeMap<String, String>) -> bool {
+        match self {
+            ParamPresence::Given(name) => params.contains_key(name),
+            ParamPresence::Absent(name) => !params.contains_key(name),
+        }
+    }
+}
+
+impl PolicySpec {
+    /// The document with the conditional statements whose condition holds for `params`.
+    pub fn document_for(&self, params: &BTreeMap<String, String>) -> Value {
+        let mut document = self.document.clone();
+        let extra = self
+            .conditional
+            .iter()
+            .filter(|c| c.when.holds(params))
+            .flat_map(|c| c.statements.iter().cloned());
+        match &mut document["Statement"] {
+            Value::Array(statements) => statements.extend(extra),
+            single => {
+                let mut all = vec![single.take()];
+                all.extend(extra);
+                *single = Value::Array(all);
+            }
+        }
+        document
+    }
 }
 
 /// A role onboard creates.
@@ -123,6 +190,60 @@ pub struct RoleSpec {
     /// Also create an instance profile of the same name holding the role (for EC2).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub instance_profile: bool,
+    /// Who issues the external ID the trust policy requires (`${ExternalId}`); required exactly
+    /// when the trust policy uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<ExternalIdSpec>,
+    /// Inline policies of the role: part of it, created, checked and removed with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inline_policies: Vec<InlinePolicySpec>,
+    /// The role's IAM path (an imported template's `Path`), used unless `--path` names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The ARN of the role's permissions boundary (may use `${Partition}` and `${AccountId}`),
+    /// used unless `--permissions-boundary` names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<String>,
+}
+
+/// An inline policy of a catalog role.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InlinePolicySpec {
+    pub name: String,
+    /// The policy document, with `${...}` placeholders.
+    pub document: Value,
+}
+
+/// Who issues the external ID a trust policy requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExternalIdIssuer {
+    /// The vendor issues it (Streamkap's app, Upsolver): `--external-id` is required and onboard
+    /// never generates one, since a generated one could never match.
+    Vendor,
+    /// The customer chooses it: onboard generates one when `--external-id` is not given.
+    Customer,
+}
+
+impl std::fmt::Display for ExternalIdIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ExternalIdIssuer::Vendor => "vendor",
+            ExternalIdIssuer::Customer => "customer",
+        })
+    }
+}
+
+/// Who issues a role's external ID, and where the vendor shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalIdSpec {
+    pub issued_by: ExternalIdIssuer,
+    /// Where the vendor shows the ID ("the Streamkap app shows it during connector setup"):
+    /// required when the vendor issues it, shown when `--external-id` is missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<String>,
 }
 
 /// An IAM user onboard creates, for products that take an access key.
@@ -296,6 +417,55 @@ impl VendorCatalog {
                 }
                 known.insert(&param.name);
             }
+            let optional: BTreeSet<&str> = integration
+                .parameters
+                .iter()
+                .filter(|p| p.optional)
+                .map(|p| p.name.as_str())
+                .collect();
+            for policy in &integration.policies {
+                let at = format!("{at}.policies.{}", policy.id);
+                for group in &policy.conditional {
+                    let name = group.when.parameter();
+                    if !integration.parameters.iter().any(|p| p.name == name) {
+                        return fail(format!(
+                            "{at}.conditional: '{name}' is not a parameter of the integration"
+                        ));
+                    }
+                    let usable = |p: &String| {
+                        !optional.contains(p.as_str())
+                            || group.when == ParamPresence::Given(p.clone())
+                    };
+                    let group_doc = Value::Array(group.statements.clone());
+                    if let Some(p) = placeholders(&group_doc).iter().find(|p| !usable(p)) {
+                        return fail(format!(
+                            "{at}.conditional: statements used when {name} is {} use the optional parameter ${{{p}}}",
+                            match group.when {
+                                ParamPresence::Given(_) => "given",
+                                ParamPresence::Absent(_) => "absent",
+                            }
+                        ));
+                    }
+                    if let Some(unknown) = placeholders(&group_doc)
+                        .into_iter()
+                        .find(|p| !known.contains(p.as_str()))
+                    {
+                        return fail(format!(
+                            "{at}.conditional: placeholder ${{{unknown}}} is neither a parameter nor one of {}",
+                            BUILTIN_PLACEHOLDERS.join(", ")
+                        ));
+                    }
+                }
+                if let Some(p) = placeholders(&policy.document)
+                    .iter()
+                    .find(|p| optional.contains(p.as_str()))
+                {
+                    return fail(format!(
+                        "{at}: the document uses the optional parameter ${{{p}}}: use it only in \
+                         conditional statements given it"
+                    ));
+                }
+            }
             let documents = integration
                 .policies
                 .iter()
@@ -305,6 +475,20 @@ impl VendorCatalog {
                     .roles
                     .iter()
                     .map(|r| ("roles", &r.id, &r.trust, Document::Trust)),
+            );
+            let inline_ids: Vec<(String, &Value)> = integration
+                .roles
+                .iter()
+                .flat_map(|r| {
+                    r.inline_policies
+                        .iter()
+                        .map(move |p| (format!("{}.inline.{}", r.id, p.name), &p.document))
+                })
+                .collect();
+            let documents = documents.chain(
+                inline_ids
+                    .iter()
+                    .map(|(id, document)| ("roles", id, *document, Document::Policy)),
             );
             ids.clear();
             for (kind, id, document, document_kind) in documents {
@@ -344,6 +528,38 @@ impl VendorCatalog {
             for (kind, id, names) in managed {
                 if let Some(problem) = names.iter().find_map(|n| unknown_aws_managed_policy(n)) {
                     return fail(format!("{at}.{kind}.{id}: {problem}"));
+                }
+            }
+            for role in &integration.roles {
+                let at = format!("{at}.roles.{}", role.id);
+                if let Some(Err(e)) = role.path.as_deref().map(crate::policy::limits::check_path) {
+                    return fail(format!("{at}.path: {e}"));
+                }
+                let uses = placeholders(&role.trust).iter().any(|p| p == "ExternalId");
+                match (&role.external_id, uses) {
+                    (None, true) => {
+                        return fail(format!(
+                            "{at}: the trust policy uses ${{ExternalId}}: say who issues it with \
+                             \"external_id\": {{\"issued_by\": \"vendor\" or \"customer\"}}"
+                        ));
+                    }
+                    (Some(_), false) => {
+                        return fail(format!(
+                            "{at}: external_id is given but the trust policy does not use ${{ExternalId}}"
+                        ));
+                    }
+                    (
+                        Some(ExternalIdSpec {
+                            issued_by: ExternalIdIssuer::Vendor,
+                            shown: None,
+                        }),
+                        true,
+                    ) => {
+                        return fail(format!(
+                            "{at}: external_id.issued_by is vendor: say where the vendor shows it in external_id.shown"
+                        ));
+                    }
+                    (Some(_), true) | (None, false) => {}
                 }
             }
             let holders = integration
@@ -390,6 +606,7 @@ fn is_param_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn every_builtin_entry_loads_and_validates() {
@@ -485,6 +702,86 @@ mod tests {
             err.contains("placeholder ${bucket_name} is neither a parameter"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn every_trust_with_an_external_id_says_who_issues_it() {
+        let mut vendor_issued = 0;
+        for vendor in builtin_vendors() {
+            let catalog = load_builtin(vendor).unwrap();
+            for (name, integration) in &catalog.integrations {
+                for role in &integration.roles {
+                    let uses = placeholders(&role.trust).iter().any(|p| p == "ExternalId");
+                    assert_eq!(
+                        uses,
+                        role.external_id.is_some(),
+                        "{vendor} {name} {}",
+                        role.id
+                    );
+                    if let Some(spec) = &role.external_id
+                        && spec.issued_by == ExternalIdIssuer::Vendor
+                    {
+                        vendor_issued += 1;
+                        assert!(spec.shown.is_some(), "{vendor} {name}");
+                    }
+                }
+            }
+        }
+        // Streamkap's connectors (the app shows the ID) and Upsolver (<get_from_upsolver>).
+        assert!(vendor_issued >= 4, "{vendor_issued}");
+        let upsolver = load_builtin("upsolver").unwrap();
+        let role = &upsolver.integrations["my-vpc"].roles[0];
+        assert_eq!(
+            role.external_id.as_ref().unwrap().issued_by,
+            ExternalIdIssuer::Vendor
+        );
+    }
+
+    #[test]
+    fn a_trust_with_an_external_id_and_no_issuer_is_rejected() {
+        let mut entry = streamkap();
+        let role = &mut entry["integrations"]["s3"]["roles"][0];
+        role.as_object_mut().unwrap().remove("external_id");
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(
+            err.contains("integrations.s3.roles.StreamkapConnectorAccess: the trust policy uses ${ExternalId}: say who issues it"),
+            "{err}"
+        );
+        let mut entry = streamkap();
+        entry["integrations"]["s3"]["roles"][0]["external_id"] = json!({"issued_by": "vendor"});
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(err.contains("say where the vendor shows it"), "{err}");
+        let mut entry = streamkap();
+        entry["integrations"]["byoc"]["roles"][0]["external_id"] = json!({"issued_by": "customer"});
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(err.contains("does not use ${ExternalId}"), "{err}");
+    }
+
+    #[test]
+    fn optional_parameters_are_used_only_where_given() {
+        let mut entry = streamkap();
+        entry["integrations"]["s3"]["policies"][0]["document"]["Statement"][0]["Resource"] =
+            "arn:aws:s3:::${bucket}/${prefix}".into();
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(
+            err.contains("StreamkapS3Access: the document uses the optional parameter ${prefix}"),
+            "{err}"
+        );
+        let mut entry = streamkap();
+        entry["integrations"]["s3"]["policies"][0]["conditional"][1]["when"] =
+            json!({"absent": "prefix"});
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "statements used when prefix is absent use the optional parameter ${prefix}"
+            ),
+            "{err}"
+        );
+        let mut entry = streamkap();
+        entry["integrations"]["s3"]["policies"][0]["conditional"][0]["when"] =
+            json!({"given": "nope"});
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(err.contains("'nope' is not a parameter"), "{err}");
     }
 
     /// catalog/schema.json documents the format: every built-in entry and the example file

@@ -97,6 +97,7 @@ pub(super) struct Checked {
 /// real one) and lints the documents, refusing on errors.
 pub(super) fn check(args: &ChangeArgs) -> Result<Checked> {
     let target = Target::resolve(&args.target)?;
+    target.require_vendor_external_id(args.external_id.as_deref())?;
     let needs_external_id = target.needs_external_id();
     let offline = stand_in_context(
         &target,
@@ -173,15 +174,39 @@ pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::R
 /// Reads the caller and what exists in the account of `aws`, and plans. Makes no write call.
 pub(super) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Prepared> {
     let (target, needs_external_id) = (&checked.target, checked.needs_external_id);
-    let caller = aws.caller().await?;
-    // The flags were applied and checked offline; only the account, partition and region change.
+    // The flags were applied and checked offline; only the account, partition and region change
+    // (the region first: it is checked before any AWS call).
     let mut ctx = checked.offline.clone();
+    target.set_region(&mut ctx, aws.region())?;
+    let caller = aws.caller().await?;
     ctx.account = caller.account.clone();
     ctx.partition = caller.partition.clone();
-    ctx.region = aws.region().to_owned();
     ctx.external_id = checked.external_id.clone();
-    let named = target.render(&ctx)?;
-    let observed = observe_settled(&aws, &named).await?;
+    let mut named = target.render(&ctx)?;
+    let mut observed = observe_settled(&aws, &named).await?;
+
+    // A shared role keeps serving the integrations its tags record: plan the union, unless
+    // --exclusive asks for exactly the integrations named.
+    let widened = match checked.exclusive {
+        true => None,
+        false => target.accumulate(&observed)?,
+    };
+    let target = match &widened {
+        Some(widened) => {
+            tracing::info!(
+                "the role already serves {}: planning all of them (--exclusive plans only those named)",
+                widened.integration_names().join(", ")
+            );
+            let region = ctx.region.clone();
+            ctx.params = widened
+                .context(&ctx.account, &ctx.partition, &region)
+                .params;
+            named = widened.render(&ctx)?;
+            observed = observe_settled(&aws, &named).await?;
+            widened
+        }
+        None => target,
+    };
 
     // The external ID: the one given, else the one the roles already trust, else (for trust
     // policies that ask for one) a new one.

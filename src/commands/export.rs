@@ -24,7 +24,12 @@ pub async fn run(args: ExportArgs, _global: &GlobalArgs) -> anyhow::Result<ExitC
         args.external_id.as_deref(),
         &args.render,
     )?;
-    for spec in target.selected().iter().flat_map(|(_, i)| &i.parameters) {
+    let selected = target.selected();
+    let required = selected
+        .iter()
+        .flat_map(|(_, i)| &i.parameters)
+        .filter(|p| !p.optional);
+    for spec in required {
         offline
             .params
             .entry(spec.name.clone())

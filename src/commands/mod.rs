@@ -5,6 +5,7 @@ pub mod apply;
 pub mod catalog;
 pub mod completions;
 pub mod export;
+mod import;
 pub mod lint;
 pub mod man;
 mod offline;
@@ -12,6 +13,7 @@ pub mod plan;
 pub mod rotate_key;
 mod target;
 pub mod teardown;
+mod teardown_integration;
 pub mod verify;
 
 use std::sync::Mutex;

@@ -64,6 +64,19 @@ fn documents<'a>(action: &'a Action, observed: &'a Observed) -> Option<Documents
             Some((before, document, name))
         }
         Action::CreateRole(r) => Some((None, &r.trust, format!("trust policy of role {}", r.name))),
+        Action::PutRolePolicy {
+            role,
+            policy_name,
+            document,
+        } => {
+            let name = format!("inline policy {policy_name} of role {role}");
+            let found = observed
+                .roles
+                .get(role)
+                .and_then(Option::as_ref)
+                .and_then(|r| r.inline_policies.get(policy_name));
+            Some((found.map(|d| (d, format!("{name} in AWS"))), document, name))
+        }
         Action::UpdateAssumeRolePolicy { role, document } => {
             let name = format!("trust policy of role {role}");
             let found = observed.roles.get(role).and_then(Option::as_ref);

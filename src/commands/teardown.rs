@@ -73,6 +73,27 @@ pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<Exit
         .into());
     }
     let names = catalog_names(args.vendor.as_deref())?;
+    if let Some((catalog, removing)) = super::teardown_integration::check(&args)? {
+        if !args.yes {
+            return Err(Error::Usage(
+                "teardown --integration changes a shared role in two steps and asks no question: pass --yes"
+                    .into(),
+            )
+            .into());
+        }
+        if selection.is_some() {
+            return Err(Error::Usage(
+                "teardown --integration works in one account: leave out --accounts and --organization"
+                    .into(),
+            )
+            .into());
+        }
+        let aws = Aws::connect(global).await;
+        let (output, text) =
+            super::teardown_integration::teardown(&aws, &catalog, &removing, &names).await?;
+        emit(global.output, &output, &text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(selection) = selection {
         return run_in_accounts(&args, &selection, &names, global).await;
     }

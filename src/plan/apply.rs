@@ -168,6 +168,12 @@ pub fn plan_apply(desired: &Desired, observed: &Observed, options: ApplyOptions)
                 (None, found.attached.iter().map(String::as_str).collect())
             }
         };
+        let found_inline = observed
+            .roles
+            .get(&role.name)
+            .and_then(Option::as_ref)
+            .map(|r| &r.inline_policies);
+        inline_policies(&mut plan, role, found_inline, role_step, options);
         for arn in role
             .policy_arns
             .iter()
@@ -347,6 +353,48 @@ fn reconcile_keys(
 
 /// Managed policies attached to an owned role or user that the catalog does not name: detached
 /// with `--exclusive`, otherwise reported and left.
+/// Writes the role's inline policies that are missing or differ (after the role is created);
+/// an inline policy the catalog does not name is drift, deleted with --exclusive.
+fn inline_policies(
+    plan: &mut Plan,
+    role: &crate::state::DesiredRole,
+    found: Option<&std::collections::BTreeMap<String, serde_json::Value>>,
+    role_step: Option<usize>,
+    options: ApplyOptions,
+) {
+    for policy in &role.inline_policies {
+        let current = found.and_then(|f| f.get(&policy.name));
+        if current.is_some_and(|d| same_document(d, &policy.document)) {
+            continue;
+        }
+        let put = Action::PutRolePolicy {
+            role: role.name.clone(),
+            policy_name: policy.name.clone(),
+            document: policy.document.clone(),
+        };
+        plan.push(put, role_step.into_iter().collect());
+    }
+    let extra = found
+        .into_iter()
+        .flat_map(|f| f.keys())
+        .filter(|name| !role.inline_policies.iter().any(|p| &p.name == *name));
+    for name in extra {
+        if options.exclusive {
+            let delete = Action::DeleteRolePolicy {
+                role: role.name.clone(),
+                policy_name: name.clone(),
+            };
+            plan.push(delete, vec![]);
+        } else {
+            plan.drift.push(format!(
+                "role {} has inline policy {name}, which the catalog does not name: left in place \
+                 (--exclusive deletes it)",
+                role.name
+            ));
+        }
+    }
+}
+
 fn extra_attachments(
     plan: &mut Plan,
     kind: &str,

@@ -386,6 +386,46 @@ fn wanted_role<'a>(desired: &'a Desired, role: &ObservedRole) -> Option<&'a Desi
 }
 
 /// Trust policy, attachments and instance profile, compared with the catalog.
+/// The role's inline policies against the catalog's: each present with the same document, and
+/// none the catalog does not name.
+fn compare_inline(role: &ObservedRole, wanted: &crate::state::DesiredRole) -> Vec<Check> {
+    let mut checks = Vec::new();
+    for policy in &wanted.inline_policies {
+        let name = format!("inline policy {} matches the catalog", policy.name);
+        let (status, detail) = match role.inline_policies.get(&policy.name) {
+            Some(found) if same_document(found, &policy.document) => {
+                (Status::Pass, format!("role {} holds it", role.name))
+            }
+            Some(_) => (
+                Status::Fail,
+                "its document differs from the catalog's: apply repairs it".to_owned(),
+            ),
+            None => (
+                Status::Fail,
+                format!(
+                    "role {} has no inline policy {}: apply adds it",
+                    role.name, policy.name
+                ),
+            ),
+        };
+        checks.push(check(name, status, detail));
+    }
+    for name in role.inline_policies.keys() {
+        if !wanted.inline_policies.iter().any(|p| &p.name == name) {
+            checks.push(check(
+                format!("inline policy {name}"),
+                Status::Fail,
+                format!(
+                    "role {} has inline policy {name}, which the catalog does not name \
+                     (apply --exclusive deletes it)",
+                    role.name
+                ),
+            ));
+        }
+    }
+    checks
+}
+
 async fn compare_role(
     aws: &Aws,
     expected: &Expected<'_>,
@@ -436,6 +476,7 @@ async fn compare_role(
         };
         checks.push(check("instance profile", status, detail));
     }
+    checks.extend(compare_inline(role, wanted));
     let holder = format!("role {}", role.name);
     checks.extend(
         compare_attached(
