@@ -190,9 +190,9 @@ fn every_key_vendor_rotates_its_key_while_iam_propagates() {
             "--output",
             "json",
         ];
-        // Right after apply, every request naming the new key is refused: the rotation waits to
-        // deactivate and delete it. Then, after the window, again under a short one.
-        env.restart_propagation();
+        // As if the key had just been made, and every request naming it is refused: the rotation
+        // waits to deactivate and delete it. Then, after the window, again under a short one.
+        env.restart_propagation_of("key");
         env.propagation_rate(1000);
         for round in 0..2 {
             let run = env.onboard(&rotate);

@@ -190,12 +190,13 @@ impl Target {
             .flat_map(|(_, i)| &i.parameters)
             .map(|p| p.name.as_str())
             .collect();
-        let given: Vec<String> = recorded
+        // The parameters given now win over those the role records.
+        let mut merged: BTreeMap<&String, &String> = recorded
             .iter()
             .filter(|(k, _)| specs.contains(&k.as_str()))
-            .chain(&self.params)
-            .map(|(k, v)| format!("{k}={v}"))
             .collect();
+        merged.extend(&self.params);
+        let given: Vec<String> = merged.iter().map(|(k, v)| format!("{k}={v}")).collect();
         Self::build(
             self.catalog.clone(),
             &names,

@@ -41,14 +41,21 @@ impl Case {
     }
 }
 
-/// A valid value for each parameter a built-in integration takes. A new parameter fails here
-/// until it gets one.
+/// A valid value for each parameter a built-in integration takes, optional ones too (so that
+/// what they add is applied as well). A new parameter fails here until it gets one.
 fn value_for(parameter: &str) -> &'static str {
     match parameter {
         "bucket" => "cdc-bucket",
         "database" => "lake",
         "cluster" => "warehouse-1",
         "org-id" => "org42",
+        "prefix" => "cdc/",
+        "kms-key-arn" => {
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        }
+        "region" => "us-east-1",
+        "db-user" => "streamkap",
+        "db-name" => "dev",
         "trust-principal" => "arn:aws:iam::111122223333:role/kkp",
         other => panic!("tests/harness/cases.rs: give parameter {other} a value"),
     }

@@ -292,7 +292,13 @@ impl Env {
 
     /// Starts every propagation window again now, as if every change so far had just been made.
     pub fn restart_propagation(&self) {
-        self.proxy.restart_propagation();
+        self.proxy.restart_propagation(None);
+    }
+
+    /// As if only the entities of one `kind` (`role`, `policy`, `user`, `profile`, `key`) had
+    /// just been made: their windows start again now, every other window ends.
+    pub fn restart_propagation_of(&self, kind: &str) {
+        self.proxy.restart_propagation(Some(kind));
     }
 
     /// Ends every propagation window now, as if the test had waited them out.

@@ -233,14 +233,26 @@ impl Simulation {
         self.mode.per_thousand = per_thousand;
     }
 
-    /// Starts every window again now, as if every change so far had just been made: a test of
-    /// what comes "right after" does not depend on how long the run before it took.
-    pub fn restart(&mut self) {
+    /// Starts the windows again now, as if the changes had just been made, so that a test of
+    /// what comes "right after" does not depend on how long the run before it took. With a
+    /// `kind` (`role`, `policy`, `user`, `profile`, `key`), only that kind's windows start again
+    /// and every other window ends.
+    pub fn restart(&mut self, kind: Option<&str>) {
         let now = Instant::now();
+        let Some(kind) = kind else {
+            for at in self.created.values_mut().chain(self.deleted.values_mut()) {
+                *at = now;
+            }
+            for (_, _, at) in self.new_defaults.values_mut() {
+                *at = now;
+            }
+            return;
+        };
+        let prefix = format!("{kind}:");
+        self.created.retain(|key, _| key.starts_with(&prefix));
+        self.deleted.retain(|key, _| key.starts_with(&prefix));
+        self.new_defaults.clear();
         for at in self.created.values_mut().chain(self.deleted.values_mut()) {
-            *at = now;
-        }
-        for (_, _, at) in self.new_defaults.values_mut() {
             *at = now;
         }
     }

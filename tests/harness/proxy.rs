@@ -192,10 +192,10 @@ impl Proxy {
         }
     }
 
-    /// Starts every propagation window again now.
-    pub fn restart_propagation(&self) {
+    /// Starts the propagation windows (of entities of `kind` only) again now.
+    pub fn restart_propagation(&self, kind: Option<&str>) {
         if let Some(simulation) = self.state.lock().unwrap().propagation.as_mut() {
-            simulation.restart();
+            simulation.restart(kind);
         }
     }
 
