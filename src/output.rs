@@ -8,7 +8,8 @@ use crate::verification::{Status, Verification};
 /// Prints `value` as one JSON object, or `text` line by line.
 pub fn emit<T: Serialize>(format: OutputFormat, value: &T, text: &[String]) {
     match format {
-        OutputFormat::Json => {
+        // Only audit writes SARIF and Markdown; `run` refuses them for every other command.
+        OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Markdown => {
             println!(
                 "{}",
                 serde_json::to_string_pretty(value).expect("output serializes")

@@ -2,6 +2,7 @@
 //! observed state, executing single plan steps, and the sts calls behind verification.
 
 mod accounts;
+mod audit;
 mod converge;
 mod errors;
 mod execute;
@@ -17,6 +18,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls;
 
 pub use accounts::Organization;
+pub use audit::{AccountDetails, InlinePolicy, KeyUse, LastUse, RoleDetails, UserDetails};
 pub use sts::{AssumedCredentials, Caller};
 
 use crate::cli::GlobalArgs;
