@@ -52,9 +52,7 @@ impl Code {
             Code::PublicPrincipal => "The trust policy trusts every AWS principal (\"*\")",
             Code::Unused => "Third-party access not used for longer than --stale-days",
             Code::OldAccessKey => "An active access key older than --key-max-age",
-            Code::ThirdPartyAdministrator => {
-                "A third party holds administrator-equivalent access"
-            }
+            Code::ThirdPartyAdministrator => "A third party holds administrator-equivalent access",
             Code::Drift => "onboard's resource differs from the catalog",
             Code::Lint(_) => "A finding of onboard lint on a live policy document",
         }
@@ -208,15 +206,19 @@ pub fn findings(
             Some(vendor) => format!(
                 "if {vendor} no longer needs it, remove it with onboard teardown --vendor {vendor}"
             ),
-            None => format!("if the party no longer needs it, delete the {}", access.kind),
+            None => format!(
+                "if the party no longer needs it, delete the {}",
+                access.kind
+            ),
         };
         push(Severity::Warning, Code::Unused, message, Some(suggestion));
     }
     for key in access.access_keys.iter().filter(|k| k.active) {
         if key.age_days > i64::from(limits.key_max_age_days) {
-            let suggestion = access.managed_by.vendor().map(|vendor| {
-                format!("replace it with onboard rotate-key --vendor {vendor}")
-            });
+            let suggestion = access
+                .managed_by
+                .vendor()
+                .map(|vendor| format!("replace it with onboard rotate-key --vendor {vendor}"));
             push(
                 Severity::Security,
                 Code::OldAccessKey,

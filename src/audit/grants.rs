@@ -111,7 +111,7 @@ mod tests {
     fn services_are_summarized_by_level_and_deny_is_ignored() {
         let doc = json!({"Statement": [
             {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket", "s3:PutObject"], "Resource": "*"},
-            {"Effect": "Allow", "Action": "glue:Get*", "Resource": "*"},
+            {"Effect": "Allow", "Action": "glue:GetTable", "Resource": "*"},
             {"Effect": "Deny", "Action": "ec2:*", "Resource": "*"}]});
         let found: Vec<String> = services([&doc]).iter().map(ToString::to_string).collect();
         assert_eq!(found, ["glue:R", "s3:LRW"]);
@@ -120,7 +120,8 @@ mod tests {
     #[test]
     fn administrator_access_is_every_action_or_all_of_iam_on_every_resource() {
         let star = json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}});
-        let iam = json!({"Statement": [{"Effect": "Allow", "Action": ["IAM:*"], "Resource": ["*"]}]});
+        let iam =
+            json!({"Statement": [{"Effect": "Allow", "Action": ["IAM:*"], "Resource": ["*"]}]});
         let scoped = json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}});
         let conditioned = json!({"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*",
             "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}});

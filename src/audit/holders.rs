@@ -10,8 +10,8 @@ use crate::policy::limits::is_account_id;
 use crate::policy::trust::{AwsKind, AwsPrincipal, Principal, Request, evaluate};
 use crate::policy::{principal_account, statements, trusted_aws_principals};
 use crate::state::{
-    INTEGRATION_TAG, MANAGED_BY, MANAGED_BY_CLOUDFORMATION, MANAGED_BY_TERRAFORM, Tags,
-    VENDOR_TAG, is_owned,
+    INTEGRATION_TAG, MANAGED_BY, MANAGED_BY_CLOUDFORMATION, MANAGED_BY_TERRAFORM, Tags, VENDOR_TAG,
+    is_owned,
 };
 
 /// The account `*` is asked about: any account but the role's own.
@@ -22,7 +22,12 @@ const STACK_NAME_TAG: &str = "aws:cloudformation:stack-name";
 
 /// The principals outside `account` that `trust` lets assume the role, with whether each must
 /// pass an external ID; empty when only the account itself and services are trusted.
-pub fn holders(trust: &Value, account: &str, partition: &str, known: &KnownAccounts) -> Vec<Holder> {
+pub fn holders(
+    trust: &Value,
+    account: &str,
+    partition: &str,
+    known: &KnownAccounts,
+) -> Vec<Holder> {
     let candidates = external_id_values(trust);
     let mut principals = trusted_aws_principals(trust);
     principals.sort();
@@ -175,9 +180,7 @@ fn says_terraform(key: &str, value: &str) -> bool {
         .collect();
     let value = value.to_ascii_lowercase();
     match key.as_str() {
-        "managedby" | "provisionedby" | "createdby" | "provisioner" | "iac" => {
-            value == "terraform"
-        }
+        "managedby" | "provisionedby" | "createdby" | "provisioner" | "iac" => value == "terraform",
         "terraform" => value == "true",
         _ => false,
     }
@@ -199,7 +202,8 @@ mod tests {
     }
 
     fn allow(principal: Value, condition: Option<Value>) -> Value {
-        let mut statement = json!({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"});
+        let mut statement =
+            json!({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"});
         if let Some(condition) = condition {
             statement["Condition"] = condition;
         }
@@ -225,7 +229,11 @@ mod tests {
         assert_eq!(
             holders_of(trust.clone()),
             [
-                ("111122223333".to_owned(), HolderKind::Account, ExternalId::Required),
+                (
+                    "111122223333".to_owned(),
+                    HolderKind::Account,
+                    ExternalId::Required
+                ),
                 (
                     "arn:aws:iam::222233334444:role/deployer".to_owned(),
                     HolderKind::Role,
@@ -248,7 +256,11 @@ mod tests {
         let trust = json!({"Statement": [allow(json!("*"), None)]});
         assert_eq!(
             holders_of(trust),
-            [("*".to_owned(), HolderKind::Everyone, ExternalId::NotRequired)]
+            [(
+                "*".to_owned(),
+                HolderKind::Everyone,
+                ExternalId::NotRequired
+            )]
         );
         let trust = json!({"Statement": [allow(json!({"AWS": "*"}),
             Some(json!({"StringEquals": {"aws:PrincipalOrgID": "o-123"}})))]});

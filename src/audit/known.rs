@@ -125,7 +125,8 @@ mod tests {
             let entry = catalog::load_builtin(vendor).unwrap();
             for role in entry.integrations.values().flat_map(|i| &i.roles) {
                 for principal in trusted_aws_principals(&role.trust) {
-                    if let Some(account) = principal_account(&principal).filter(|a| is_account_id(a))
+                    if let Some(account) =
+                        principal_account(&principal).filter(|a| is_account_id(a))
                     {
                         assert!(known.name(account).is_some(), "{vendor}: {account}");
                     }
@@ -156,7 +157,10 @@ mod tests {
         let err = known
             .add_yaml("- name: X\n  accounts: ['12345']\n")
             .unwrap_err();
-        assert!(err.contains("'12345' (of X) is not an AWS account id"), "{err}");
+        assert!(
+            err.contains("'12345' (of X) is not an AWS account id"),
+            "{err}"
+        );
         let err = known.add_yaml("name: X\n").unwrap_err();
         assert!(err.contains("not a YAML list"), "{err}");
     }

@@ -24,7 +24,11 @@ fn grants(access: &Access) -> String {
         .iter()
         .map(|s| {
             let levels: Vec<String> = s.levels.iter().map(ToString::to_string).collect();
-            let service = if s.service == "*" { "all services" } else { &s.service };
+            let service = if s.service == "*" {
+                "all services"
+            } else {
+                &s.service
+            };
             format!("{service} ({})", levels.join(", "))
         })
         .collect::<Vec<_>>()
@@ -155,7 +159,9 @@ pub fn render(audit: &Audit) -> String {
         out.push_str("None.\n");
         return out;
     }
-    out.push_str("| Severity | Account | Resource | Finding | What to do |\n|---|---|---|---|---|\n");
+    out.push_str(
+        "| Severity | Account | Resource | Finding | What to do |\n|---|---|---|---|---|\n",
+    );
     for finding in &audit.findings {
         let _ = writeln!(
             out,

@@ -151,7 +151,11 @@ pub async fn audit_account(aws: &Aws, settings: &Settings) -> Result<(String, Ac
             known_as: Some(vendor),
             external_id: ExternalId::NotApplicable,
         };
-        let last_used = keys.iter().filter_map(|k| k.last_used.as_ref()).map(|u| u.at).max();
+        let last_used = keys
+            .iter()
+            .filter_map(|k| k.last_used.as_ref())
+            .map(|u| u.at)
+            .max();
         if matches!(holders::manager(&user.tags), Manager::Onboard { .. }) {
             user_drift_reads.push((candidates.len(), observed_user(user, &keys)));
         }
@@ -171,9 +175,11 @@ pub async fn audit_account(aws: &Aws, settings: &Settings) -> Result<(String, Ac
         user_keys.insert(&user.name, keys);
         drift.push(None);
     }
-    let user_drift = try_join_all(user_drift_reads.iter().map(|(_, user)| {
-        compare_user_with_catalog(aws, user, &account, &partition)
-    }))
+    let user_drift = try_join_all(
+        user_drift_reads
+            .iter()
+            .map(|(_, user)| compare_user_with_catalog(aws, user, &account, &partition)),
+    )
     .await?;
     for ((index, _), checks) in user_drift_reads.iter().zip(user_drift) {
         drift[*index] = failed(Some(checks));
@@ -183,7 +189,9 @@ pub async fn audit_account(aws: &Aws, settings: &Settings) -> Result<(String, Ac
     let mut access = Vec::new();
     let mut found = Vec::new();
     for (candidate, drift) in candidates.into_iter().zip(drift) {
-        let keys = user_keys.remove(candidate.name).filter(|_| candidate.user.is_some());
+        let keys = user_keys
+            .remove(candidate.name)
+            .filter(|_| candidate.user.is_some());
         let (entry, lint) = build(&candidate, &documents, &mut linted, keys, drift, settings);
         found.extend(findings::findings(
             &account,
@@ -399,7 +407,8 @@ impl Audit {
             }
         }
         findings.sort_by(|a, b| {
-            (a.severity, &a.account, a.kind, &a.name).cmp(&(b.severity, &b.account, b.kind, &b.name))
+            (a.severity, &a.account, a.kind, &a.name)
+                .cmp(&(b.severity, &b.account, b.kind, &b.name))
         });
         let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
         let summary = Summary {

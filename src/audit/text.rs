@@ -16,7 +16,10 @@ pub fn holder_label(holder: &Holder) -> String {
         HolderKind::Account => holder.account.clone().unwrap_or_default(),
         HolderKind::Role | HolderKind::User | HolderKind::Session => {
             let resource = holder.principal.splitn(6, ':').nth(5).unwrap_or_default();
-            format!("{}:{resource}", holder.account.as_deref().unwrap_or_default())
+            format!(
+                "{}:{resource}",
+                holder.account.as_deref().unwrap_or_default()
+            )
         }
     };
     match &holder.known_as {

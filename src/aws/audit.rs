@@ -120,7 +120,10 @@ impl Aws {
     /// Every page of iam:GetAccountAuthorizationDetails for roles, users and customer managed
     /// policies (AWS managed ones are read by [`Aws::policy_documents`] when attached).
     pub async fn account_details(&self) -> Result<AccountDetails> {
-        let doing = || "reading the account's roles, users and policies (iam:GetAccountAuthorizationDetails)".to_owned();
+        let doing = || {
+            "reading the account's roles, users and policies (iam:GetAccountAuthorizationDetails)"
+                .to_owned()
+        };
         let pages: Vec<_> = self
             .iam
             .get_account_authorization_details()
