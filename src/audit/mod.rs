@@ -429,7 +429,7 @@ impl Audit {
         }
     }
 
-    /// Whether a finding at `level` or more severe exists (`--fail-on`).
+    /// How many findings are at `level` or more severe (`--fail-on`).
     pub fn fails_at(&self, level: Severity) -> usize {
         self.findings.iter().filter(|f| f.severity <= level).count()
     }

@@ -92,8 +92,8 @@ impl fmt::Display for AccessKind {
 /// A party that can use a way in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Holder {
-    /// As the trust policy names it (an ARN, an account id or `*`), or the vendor's account
-    /// for a user.
+    /// As the trust policy names it (an ARN, an account id or `*`), or, for a user, the vendor
+    /// its access key was made for.
     pub principal: String,
     pub kind: HolderKind,
     /// The principal's account; `None` for `*`.
