@@ -355,9 +355,14 @@ fn role_external_id(holders: &[Holder], kind: AccessKind) -> ExternalId {
     }
 }
 
+/// lint's checks that an administrator-equivalent document fails by definition: the
+/// `third-party-administrator` finding says it once.
+const IMPLIED_BY_ADMINISTRATOR: &[&str] = &["write-on-any-resource", "pass-role-any-resource"];
+
 /// lint's findings on one live policy document. AWS's own documents are valid by definition:
 /// of theirs only the security findings count.
 fn lint_document(name: &str, arn: &str, document: &Value, aws_managed: bool) -> Vec<lint::Finding> {
+    let administrator = grants::administrator(&[], [document]);
     let desired = Desired {
         vendor: String::new(),
         integration: String::new(),
@@ -379,6 +384,7 @@ fn lint_document(name: &str, arn: &str, document: &Value, aws_managed: bool) -> 
     lint::lint(&desired)
         .into_iter()
         .filter(|f| !aws_managed || f.severity == Severity::Security)
+        .filter(|f| !(administrator && IMPLIED_BY_ADMINISTRATOR.contains(&f.code)))
         .collect()
 }
 
