@@ -440,3 +440,6 @@ impl Audit {
         self.findings.iter().filter(|f| f.severity <= level).count()
     }
 }
+
+#[cfg(test)]
+mod tests;
