@@ -5,11 +5,12 @@ use std::process::Command;
 
 use crate::harness::{Env, onboard_offline};
 
-const SUBCOMMANDS: [&str; 10] = [
+const SUBCOMMANDS: [&str; 11] = [
     "apply",
     "plan",
     "verify",
     "teardown",
+    "audit",
     "catalog",
     "rotate-key",
     "lint",
