@@ -446,6 +446,40 @@ fn audit_in_several_accounts_lists_each_accounts_own_roles() {
         lines.last().unwrap(),
         &"2 way(s) in across 2 account(s): 0 error(s), 0 security finding(s), 0 warning(s)"
     );
+
+    // An account that cannot be reached is a row of its own; the other is still audited.
+    env.fail_next(
+        "AssumeRole",
+        403,
+        "AccessDenied",
+        "not authorized to assume the role",
+    );
+    let run = env.onboard(&[
+        "audit",
+        "--accounts",
+        &accounts,
+        "--account-concurrency",
+        "1",
+    ]);
+    run.assert_code(1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(
+        lines[1].starts_with(&format!("{A}  FAILED  ")) && lines[1].contains("AccessDenied"),
+        "{}",
+        run.stdout
+    );
+    let row: Vec<&str> = lines[2].split_whitespace().take(4).collect();
+    assert_eq!(
+        row,
+        [B, "role", "VendorAccess", "444444444444"],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("1 of 2 accounts failed"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// Bad input is refused before any AWS call, with the bad value named.
