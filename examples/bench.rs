@@ -486,6 +486,7 @@ fn audit_bench(
     reset(moto);
     moto.organizations("CreateOrganization", r#"{"FeatureSet":"ALL"}"#);
     audit_roles(moto, "testing", ROLES_EACH);
+    let mut members = Vec::new();
     for i in 0..MEMBERS {
         let answer = moto.organizations(
             "CreateAccount",
@@ -499,8 +500,14 @@ fn audit_bench(
             .expect("an account id")
             .to_owned();
         audit_roles(moto, &key_in(moto, &account), ROLES_EACH);
+        members.push(account);
     }
     measure(format!("one account, {ROLES_EACH} roles"), &audit);
+    let one_member = ["audit", "--output", "json", "--accounts", &members[0]];
+    measure(
+        format!("--accounts with one member account, {ROLES_EACH} roles (through its role)"),
+        &one_member,
+    );
     let organization = ["audit", "--output", "json", "--organization"];
     measure(
         format!(
