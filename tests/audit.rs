@@ -435,6 +435,8 @@ fn audit_in_several_accounts_lists_each_accounts_own_roles() {
     let calls = env.take_calls();
     assert_eq!(Env::writes(&calls), Vec::<String>::new(), "{calls:?}");
     assert_eq!(count(&calls, "GetAccountAuthorizationDetails"), 2);
+    // Each account's id is known from the role assumed there: only the caller is asked who it is.
+    assert_eq!(count(&calls, "GetCallerIdentity"), 1, "{calls:?}");
 
     // The text table names both accounts, and --fail-on warning passes: nothing was found.
     let run = env.onboard(&["audit", "--accounts", &accounts, "--fail-on", "warning"]);

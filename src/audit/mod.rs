@@ -75,7 +75,13 @@ struct Candidate<'a> {
 
 /// Audits the account `aws` acts in.
 pub async fn audit_account(aws: &Aws, settings: &Settings) -> Result<(String, AccountResult)> {
-    let (caller, details) = tokio::join!(aws.caller(), aws.account_details());
+    let caller = async {
+        match aws.acting_as() {
+            Some(known) => Ok(known.clone()),
+            None => aws.caller().await,
+        }
+    };
+    let (caller, details) = tokio::join!(caller, aws.account_details());
     let (caller, details) = (caller?, details?);
     let account = caller.account.clone();
     let partition = caller.partition.clone();

@@ -58,6 +58,8 @@ pub struct Aws {
     sts: aws_sdk_sts::Client,
     retry: RetrySettings,
     concurrency: usize,
+    /// The account these clients act in, when they were made for it by [`Aws::in_account`].
+    account: Option<Caller>,
 }
 
 impl Aws {
@@ -104,7 +106,14 @@ impl Aws {
             config,
             retry,
             concurrency,
+            account: None,
         }
+    }
+
+    /// The account and role these clients act as, when [`Aws::in_account`] made them: known
+    /// without asking sts:GetCallerIdentity.
+    pub fn acting_as(&self) -> Option<&Caller> {
+        self.account.as_ref()
     }
 
     /// How many AWS requests may be in flight at once (`--concurrency`).
