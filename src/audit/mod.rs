@@ -369,23 +369,17 @@ const IMPLIED_BY_ADMINISTRATOR: &[&str] = &["write-on-any-resource", "pass-role-
 /// of theirs only the security findings count.
 fn lint_document(name: &str, arn: &str, document: &Value, aws_managed: bool) -> Vec<lint::Finding> {
     let administrator = grants::administrator(&[], [document]);
+    // Only the document matters to lint's policy checks; the rest stays empty.
     let desired = Desired {
-        vendor: String::new(),
-        integration: String::new(),
-        account: String::new(),
-        partition: String::new(),
-        external_id: None,
         policies: vec![DesiredPolicy {
             id: name.to_owned(),
             name: name.to_owned(),
             path: "/".to_owned(),
             arn: arn.to_owned(),
-            description: String::new(),
             document: document.clone(),
-            tags: Vec::new(),
+            ..DesiredPolicy::default()
         }],
-        roles: Vec::new(),
-        users: Vec::new(),
+        ..Desired::default()
     };
     lint::lint(&desired)
         .into_iter()
