@@ -302,6 +302,8 @@ fn build(
             false,
         ));
     }
+    // IAM lists attachments in the order they were made, which concurrent attaches leave open.
+    policies.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     let now = settings.limits.now;
     let access_keys = keys
         .unwrap_or_default()
@@ -361,6 +363,18 @@ fn role_external_id(holders: &[Holder], kind: AccessKind) -> ExternalId {
     }
 }
 
+/// The report's order of findings: most severe first, then by account, resource, code, message.
+fn finding_order(f: &Finding) -> (Severity, &str, AccessKind, &str, &str, &str) {
+    (
+        f.severity,
+        &f.account,
+        f.kind,
+        &f.name,
+        f.code.id(),
+        &f.message,
+    )
+}
+
 /// lint's checks that an administrator-equivalent document fails by definition: the
 /// `third-party-administrator` finding says it once.
 const IMPLIED_BY_ADMINISTRATOR: &[&str] = &["write-on-any-resource", "pass-role-any-resource"];
@@ -412,10 +426,7 @@ impl Audit {
                 }),
             }
         }
-        findings.sort_by(|a, b| {
-            (a.severity, &a.account, a.kind, &a.name)
-                .cmp(&(b.severity, &b.account, b.kind, &b.name))
-        });
+        findings.sort_by(|a, b| finding_order(a).cmp(&finding_order(b)));
         let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
         let summary = Summary {
             accounts: accounts.len(),
