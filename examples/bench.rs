@@ -7,6 +7,9 @@
 #[path = "../tests/harness/moto.rs"]
 mod moto;
 #[allow(dead_code)]
+#[path = "../tests/harness/propagation.rs"]
+mod propagation;
+#[allow(dead_code)]
 #[path = "../tests/harness/proxy.rs"]
 mod proxy;
 
@@ -251,6 +254,31 @@ fn main() {
     for row in &rows {
         println!("- {} / {}: {}", row.vendor, row.phase, row.detail);
     }
+
+    // IAM propagating for 2 s: every request that names a new entity is refused for 2 s after
+    // its creation. The wait should cost about the propagation itself, not long backoff sleeps.
+    let window = Duration::from_secs(2);
+    let mut samples = Vec::new();
+    for seed in 0..settings.runs as u64 {
+        reset(&moto);
+        proxy.propagation(Some(propagation::PropagationMode {
+            window,
+            per_thousand: 1000,
+            seed,
+        }));
+        let args = ["apply", "--vendor", "streamkap", "--no-verify"];
+        samples.push(timed(bin, &args, &endpoint, &home));
+        proxy.propagation(None);
+        proxy.take();
+    }
+    let propagating = median(samples);
+    println!(
+        "\nIAM propagating for {:.0} s (every request naming a new entity refused): streamkap byoc apply --no-verify \
+         from scratch: {:.3} s median, {:.3} s more than the propagation",
+        window.as_secs_f64(),
+        propagating.as_secs_f64(),
+        propagating.as_secs_f64() - window.as_secs_f64()
+    );
 
     // The aws CLI baseline: the Streamkap BYOC page's console steps as aws CLI calls.
     let aws = which("aws");

@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod checks;
+pub(crate) use checks::check_global;
+
 /// Onboard a SaaS vendor into your AWS account: create the IAM policies and the cross-account role
 /// the vendor asks for, verify them, hand back the role ARN, and remove everything again on teardown.
 #[derive(Debug, Parser)]
@@ -55,6 +58,28 @@ pub struct GlobalArgs {
         value_name = "MS"
     )]
     pub retry_initial_backoff_ms: u64,
+
+    /// Longest time, in seconds, that a run waits in all for IAM to propagate its changes (IAM
+    /// is eventually consistent: a new role may be unknown to some requests for seconds).
+    #[arg(
+        long,
+        global = true,
+        alias = "wait",
+        default_value_t = 120,
+        value_name = "SECONDS"
+    )]
+    pub propagation_timeout: u64,
+
+    /// Seconds a run that creates an access key may take to hand it over; an unrecorded key
+    /// younger than this may be another run's (tests shorten it).
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 120,
+        hide = true,
+        value_name = "SECONDS"
+    )]
+    pub key_grace_seconds: u64,
 
     /// Format of the results on stdout.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
@@ -297,11 +322,6 @@ pub struct VerifyArgs {
 /// How the sts:AssumeRole check behaves.
 #[derive(Debug, Clone, Args)]
 pub struct VerifyOptions {
-    /// Longest time to wait for IAM to propagate a new role when the caller is trusted and
-    /// sts:AssumeRole still answers AccessDenied.
-    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
-    pub wait: u64,
-
     /// Session name for sts:AssumeRole. Default: onboard-verify-<unix time>.
     #[arg(long, value_name = "NAME")]
     pub session_name: Option<String>,
@@ -312,6 +332,11 @@ pub struct TeardownArgs {
     /// Only remove what onboard created for this vendor.
     #[arg(long)]
     pub vendor: Option<String>,
+
+    /// Only remove what this integration of --vendor needs (repeatable): a role other
+    /// integrations still serve keeps their trust statements and policies.
+    #[arg(long = "integration", value_name = "NAME", requires = "vendor")]
+    pub integrations: Vec<String>,
 
     /// Do not ask for confirmation (required when stdin is not a terminal, and with --accounts or
     /// --organization).
@@ -367,6 +392,29 @@ pub enum CatalogCommand {
     List,
     /// Print the exact documents apply would create, rendered, without any AWS call.
     Show(ShowArgs),
+    /// Turn a vendor's CloudFormation template (YAML or JSON) into a catalog file.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CloudFormation template: YAML (short-form tags such as !Ref, !Sub, !GetAtt, !If
+    /// included) or JSON.
+    #[arg(value_name = "TEMPLATE")]
+    pub template: PathBuf,
+
+    /// Name of the vendor (lowercase letters, digits and '-'), recorded in the entry and in
+    /// the onboard:vendor tag of what apply --catalog-file creates from it.
+    #[arg(long)]
+    pub vendor: String,
+
+    /// Name of the integration in the catalog file.
+    #[arg(long, value_name = "NAME", default_value = "cloudformation")]
+    pub integration: String,
+
+    /// Write the catalog file here instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

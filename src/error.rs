@@ -30,13 +30,40 @@ pub enum Error {
 
     /// Some steps of a plan ran before one failed: says what was done.
     #[error(
-        "stopped after {done} of {total} steps had completed (run the same command again to finish)"
+        "stopped after {} of {total} steps had completed ({}): {}",
+        done.len(),
+        done.join(", "),
+        if matches!(**source, Error::Refused { .. }) {
+            "once the caller may do what was refused, run the same command again to finish, or onboard teardown to remove them"
+        } else {
+            "run the same command again to finish"
+        }
     )]
     Partial {
         #[source]
         source: Box<Error>,
-        done: usize,
+        /// What the completed steps did ("created role X"), in the order they completed.
+        done: Vec<String>,
         total: usize,
+    },
+
+    /// IAM refused a write (`AccessDenied`); never retried. `cause` is the likely reason.
+    #[error("{doing}: AccessDenied: {message} ({cause})")]
+    Refused {
+        doing: String,
+        message: String,
+        cause: RefusalCause,
+    },
+
+    /// IAM did not show a change within `--propagation-timeout`.
+    #[error(
+        "IAM did not propagate {what} within {timeout} s (raise --propagation-timeout if IAM is slow today)"
+    )]
+    NotPropagated {
+        what: String,
+        timeout: u64,
+        #[source]
+        source: Box<Error>,
     },
 
     /// Lint found errors in the documents apply or plan would write (exit code 2).
@@ -69,9 +96,40 @@ pub enum Error {
         interrupted: bool,
     },
 
-    /// Local I/O failed: the terminal, a key file, the random source.
-    #[error("{0}")]
+    /// Local I/O failed: the terminal, the random source.
+    #[error(transparent)]
     Io(#[from] std::io::Error),
+
+    /// A key file could not be written (said once: the I/O error is not a second cause).
+    #[error("writing key file {}: {error}", path.display())]
+    KeyFile {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
+
+    /// A new access key could not be handed over; it was deleted (or is left for the next run).
+    #[error("access key {key_id} of user {user} was not handed over, {deleted}: {why}")]
+    NotHandedOver {
+        user: String,
+        key_id: String,
+        deleted: String,
+        why: String,
+    },
+
+    /// Another run created an access key for the same user at the same time.
+    #[error(
+        "another onboard run created access key {other} for user {user} while this one created {mine}; \
+         the older key wins, so {other} is the other run's to hand over"
+    )]
+    KeyRace {
+        user: String,
+        mine: String,
+        other: String,
+    },
+
+    /// stdout could not take the results: a closed pipe (`| head -1`) or a full disk.
+    #[error("writing the results to stdout: {0}")]
+    Stdout(std::io::Error),
 }
 
 impl Error {
@@ -88,7 +146,10 @@ impl Error {
     pub fn aws_code(&self) -> Option<&str> {
         match self {
             Error::Aws { code, .. } => code.as_deref(),
-            Error::Partial { source, .. } => source.aws_code(),
+            Error::Partial { source, .. } | Error::NotPropagated { source, .. } => {
+                source.aws_code()
+            }
+            Error::Refused { .. } => Some("AccessDenied"),
             _ => None,
         }
     }
@@ -108,6 +169,19 @@ impl Error {
     }
 }
 
+/// Exit code of a run whose stdout was closed by its reader: 128 + SIGPIPE, what a shell
+/// reports for a program a closed pipe stopped.
+pub const CLOSED_PIPE_EXIT_CODE: u8 = 141;
+
+/// Whether the error is only that the reader of stdout went away (`onboard catalog list | head
+/// -1`): the program then exits quietly with [`CLOSED_PIPE_EXIT_CODE`].
+pub fn is_closed_stdout(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        matches!(e.downcast_ref::<Error>(), Some(Error::Stdout(io))
+            if io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Exit code for an error that reached `main`: the typed error's own code where there is one.
 pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
     let code = err
@@ -115,6 +189,51 @@ pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
         .find_map(|e| e.downcast_ref::<Error>())
         .map_or(1, Error::exit_code);
     ExitCode::from(code)
+}
+
+/// Why IAM refused a write, as far as AWS's message tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefusalCause {
+    /// "... with an explicit deny in a service control policy".
+    ServiceControlPolicy,
+    /// "... with an explicit deny in a permissions boundary" or "no permissions boundary allows":
+    /// the caller's own boundary.
+    CallerBoundary,
+    /// An explicit deny in an identity-based policy, on a create without a permissions
+    /// boundary: the account likely requires one on new roles and users.
+    RequiredBoundary,
+    /// "... because no identity-based policy allows the ACTION action", or an explicit deny in
+    /// an identity-based policy.
+    MissingPermission { action: String },
+    /// AWS's message says nothing more.
+    Unknown,
+}
+
+impl std::fmt::Display for RefusalCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RefusalCause::ServiceControlPolicy => f.write_str(
+                "a service control policy of your organization denies it: ask the organization's \
+                 administrators, or onboard into an account the policy allows",
+            ),
+            RefusalCause::CallerBoundary => f.write_str(
+                "the permissions boundary on your own identity does not allow it: use an identity \
+                 whose boundary allows it",
+            ),
+            RefusalCause::RequiredBoundary => f.write_str(
+                "the account likely requires a permissions boundary on new roles and users: pass \
+                 --permissions-boundary ARN with the boundary your administrators ask for",
+            ),
+            RefusalCause::MissingPermission { action } => write!(
+                f,
+                "your identity lacks the permission {action}: grant it, or use an identity that has it"
+            ),
+            RefusalCause::Unknown => f.write_str(
+                "a missing permission, a service control policy or a permissions boundary: AWS's \
+                 message does not say which",
+            ),
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -67,12 +67,15 @@ where
         });
     }
     if let Some(err) = failure {
+        // What was done, in the plan's order (completion order varies from run to run).
+        let mut done = completed.clone();
+        done.sort_unstable();
         return Err(if completed.is_empty() {
             err
         } else {
             Error::Partial {
                 source: Box::new(err),
-                done: completed.len(),
+                done: done.iter().map(|&i| steps[i].action.done()).collect(),
                 total: steps.len(),
             }
         });
@@ -185,7 +188,8 @@ mod tests {
         assert_eq!(ran.into_inner().unwrap(), ["a", "b"]);
         assert_eq!(err.aws_code(), Some("DeleteConflict"));
         assert!(
-            err.to_string().contains("1 of 3 steps had completed"),
+            err.to_string()
+                .contains("1 of 3 steps had completed (deleted role a)"),
             "{err}"
         );
     }

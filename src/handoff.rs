@@ -8,7 +8,12 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use crate::aws::Aws;
 use crate::error::{Error, Result};
+use crate::plan::Action;
+use crate::state::Tag;
+
+pub(crate) mod record;
 
 /// A secret access key. Its `Debug` never shows it; only [`NewAccessKey::secret`] does.
 #[derive(Clone, PartialEq, Eq)]
@@ -91,11 +96,36 @@ pub fn check_many(key_file: Option<&Path>, show_secret: bool, user: Option<&str>
     }
 }
 
-/// Where new keys go.
+/// Largest key file read back (to recognize a hand-over that was not recorded).
+const MAX_KEY_FILE: u64 = 64 * 1024;
+
+/// The user and access key id in an existing key file onboard wrote, if that is what `path`
+/// holds (a regular file, not a link).
+pub(crate) fn key_in_file(path: &Path) -> Option<(String, String)> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_KEY_FILE {
+        return None;
+    }
+    let key: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    Some((
+        key["UserName"].as_str()?.to_owned(),
+        key["AccessKeyId"].as_str()?.to_owned(),
+    ))
+}
+
+/// Where new keys go, and the keys handed over so far.
 #[derive(Debug)]
 pub struct Handoff {
     target: Option<Target>,
+    /// A `--key-file` that exists already and holds this (user, key id): the same command run
+    /// again after a run that wrote the file but was stopped before recording the key.
+    resuming: Option<(String, String)>,
+    /// This run's id in the pending tag it writes before creating a key.
+    run: String,
     delivered: Mutex<Vec<KeyReport>>,
+    /// Keys bound for stdout: handed over when the command writes them (see
+    /// [`Handoff::settle_stdout`]).
+    for_stdout: Mutex<Vec<NewAccessKey>>,
 }
 
 #[derive(Debug)]
@@ -113,9 +143,29 @@ struct KeyFile<'a> {
     secret_access_key: &'a str,
 }
 
+/// Refuses a `--key-file` path where anything is, a dangling symbolic link included: onboard
+/// writes key files only as new regular files.
+fn check_new_file(path: &Path) -> Result<()> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    let what = if meta.file_type().is_symlink() {
+        match std::fs::read_link(path) {
+            Ok(to) => format!("a symbolic link to {} is there", to.display()),
+            Err(_) => "a symbolic link is there".to_owned(),
+        }
+    } else {
+        "the file exists".to_owned()
+    };
+    Err(Error::Usage(format!(
+        "--key-file {}: {what}; onboard never overwrites a key file: name a new file",
+        path.display()
+    )))
+}
+
 impl Handoff {
-    /// From `--key-file` and `--show-secret`, checked before any write: the file must not exist
-    /// yet (onboard never overwrites one) and its folder must.
+    /// From `--key-file` and `--show-secret`, checked before any write: nothing may be at the
+    /// path yet (onboard never overwrites a file, nor follows a link) and its folder must exist.
     pub fn new(key_file: Option<&Path>, show_secret: bool) -> Result<Self> {
         let target = match (key_file, show_secret) {
             (Some(_), true) => {
@@ -124,12 +174,7 @@ impl Handoff {
                 ));
             }
             (Some(path), false) => {
-                if path.exists() {
-                    return Err(Error::Usage(format!(
-                        "--key-file {}: the file exists; onboard never overwrites a key file: name a new file",
-                        path.display()
-                    )));
-                }
+                check_new_file(path)?;
                 let folder = path
                     .parent()
                     .filter(|p| !p.as_os_str().is_empty())
@@ -146,10 +191,81 @@ impl Handoff {
             (None, true) => Some(Target::Stdout),
             (None, false) => None,
         };
+        let mut run = [0u8; 4];
+        getrandom::getrandom(&mut run).map_err(|e| {
+            Error::Io(std::io::Error::other(format!(
+                "no secure random source for a run id: {e}"
+            )))
+        })?;
         Ok(Handoff {
             target,
+            resuming: None,
+            run: run.iter().map(|b| format!("{b:02x}")).collect(),
             delivered: Mutex::new(Vec::new()),
+            for_stdout: Mutex::new(Vec::new()),
         })
+    }
+
+    /// As [`Handoff::new`], but an existing `--key-file` that holds a key onboard wrote is let
+    /// through, to be checked against the user's keys by [`Handoff::resume`].
+    pub fn new_or_resuming(key_file: Option<&Path>, show_secret: bool) -> Result<Self> {
+        let found = key_file.filter(|_| !show_secret).and_then(key_in_file);
+        let Some(found) = found else {
+            return Handoff::new(key_file, show_secret);
+        };
+        let mut handoff = Handoff::new(None, false)?;
+        handoff.target = key_file.map(|p| Target::File(p.to_owned()));
+        handoff.resuming = Some(found);
+        Ok(handoff)
+    }
+
+    /// For a `--key-file` that exists: when it holds a key of `user` that exists in AWS but
+    /// was never recorded (its run wrote the file, synced, and was stopped), records it as
+    /// handed over, since it was; returns whether it did. Any other existing file is refused,
+    /// as [`Handoff::new`] refuses it.
+    pub(crate) async fn resume(
+        &self,
+        aws: &Aws,
+        user: Option<&crate::state::ObservedUser>,
+    ) -> Result<bool> {
+        let Some((file_user, id)) = &self.resuming else {
+            return Ok(false);
+        };
+        let Some(Target::File(path)) = &self.target else {
+            return Ok(false);
+        };
+        let unrecorded = user.is_some_and(|u| {
+            &u.name == file_user
+                && u.access_keys.iter().any(|k| &k.id == id)
+                && !u.tags.contains_key(&record::record_tag(id))
+        });
+        if !unrecorded {
+            check_new_file(path)?;
+            return Ok(false);
+        }
+        tracing::warn!(
+            "{} holds access key {id} of user {file_user}, written by a run that was stopped before \
+             recording it: recording it as handed over",
+            path.display()
+        );
+        aws.execute(&Action::TagUser {
+            user: file_user.clone(),
+            tags: vec![Tag::new(
+                record::record_tag(id),
+                record::iso_time(unix_now()),
+            )],
+        })
+        .await?;
+        self.delivered
+            .lock()
+            .expect("not poisoned")
+            .push(KeyReport {
+                user: file_user.clone(),
+                access_key_id: id.clone(),
+                key_file: Some(path.clone()),
+                secret_access_key: None,
+            });
+        Ok(true)
     }
 
     /// Refuses, before any write, a plan that would create a key nobody receives.
@@ -163,29 +279,161 @@ impl Handoff {
         Ok(())
     }
 
-    /// Hands a new key over at once, so that a later failure cannot lose it.
-    pub fn deliver(&self, key: &NewAccessKey) -> Result<()> {
-        let mut report = KeyReport {
-            user: key.user.clone(),
-            access_key_id: key.access_key_id.clone(),
-            key_file: None,
-            secret_access_key: None,
-        };
+    /// Creates an access key for `user` and hands it over, so that it ends either handed over
+    /// and recorded, or deleted (see [`record`]): a pending tag first, the key, a check that no
+    /// other run created one meanwhile (the older key wins; the other run deletes its own), then
+    /// the 0600 file, synced, and the record. A key for stdout waits for
+    /// [`Handoff::settle_stdout`].
+    pub(crate) async fn create_and_deliver(&self, aws: &Aws, user: &str) -> Result<()> {
+        let before: Vec<String> = aws
+            .access_keys(user)
+            .await?
+            .into_iter()
+            .map(|k| k.id)
+            .collect();
+        let (pending, value) = record::pending_tag(&self.run, unix_now(), &before);
+        aws.execute(&Action::TagUser {
+            user: user.to_owned(),
+            tags: vec![Tag::new(pending.clone(), value)],
+        })
+        .await?;
+        let key = aws
+            .execute(&Action::CreateAccessKey {
+                user: user.to_owned(),
+            })
+            .await?
+            .expect("CreateAccessKey answers a key");
+        // Another run creating a key at the same time: the older key wins, in both runs.
+        let now_there = aws.access_keys(user).await?;
+        let rival = now_there
+            .iter()
+            .filter(|k| !before.contains(&k.id))
+            .min_by(|a, b| (a.created, &a.id).cmp(&(b.created, &b.id)));
+        if let Some(rival) = rival.filter(|k| k.id != key.access_key_id) {
+            let why = Error::KeyRace {
+                user: user.to_owned(),
+                mine: key.access_key_id.clone(),
+                other: rival.id.clone(),
+            };
+            return Err(self.discard(aws, &key, &pending, why).await);
+        }
         match &self.target {
             Some(Target::File(path)) => {
-                write_key_file(path, key)?;
+                if let Err(err) = write_key_file(path, &key) {
+                    return Err(self.discard(aws, &key, &pending, err).await);
+                }
+                if let Err(err) = self.record(aws, &key, &pending).await {
+                    let _ = std::fs::remove_file(path);
+                    return Err(self.discard(aws, &key, &pending, err).await);
+                }
                 tracing::info!(
                     "wrote access key {} to {}",
                     key.access_key_id,
                     path.display()
                 );
-                report.key_file = Some(path.clone());
+                self.delivered
+                    .lock()
+                    .expect("not poisoned")
+                    .push(KeyReport {
+                        user: key.user.clone(),
+                        access_key_id: key.access_key_id.clone(),
+                        key_file: Some(path.clone()),
+                        secret_access_key: None,
+                    });
             }
-            Some(Target::Stdout) => report.secret_access_key = Some(key.secret().to_owned()),
+            Some(Target::Stdout) => self.for_stdout.lock().expect("not poisoned").push(key),
             None => unreachable!("Handoff::require runs before any key is created"),
         }
-        self.delivered.lock().expect("not poisoned").push(report);
         Ok(())
+    }
+
+    /// Records `key` as handed over and removes this run's pending tag.
+    async fn record(&self, aws: &Aws, key: &NewAccessKey, pending: &str) -> Result<()> {
+        let at = record::iso_time(unix_now());
+        aws.execute(&Action::TagUser {
+            user: key.user.clone(),
+            tags: vec![Tag::new(record::record_tag(&key.access_key_id), at)],
+        })
+        .await?;
+        aws.execute(&Action::UntagUser {
+            user: key.user.clone(),
+            keys: vec![pending.to_owned()],
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes a key that was not handed over, and says why, and whether it is gone.
+    async fn discard(&self, aws: &Aws, key: &NewAccessKey, pending: &str, why: Error) -> Error {
+        let delete = Action::DeleteAccessKey {
+            user: key.user.clone(),
+            key_id: key.access_key_id.clone(),
+        };
+        let deleted = match aws.execute(&delete).await {
+            Ok(_) => {
+                let untag = Action::UntagUser {
+                    user: key.user.clone(),
+                    keys: vec![pending.to_owned()],
+                };
+                let _ = aws.execute(&untag).await;
+                "so it was deleted".to_owned()
+            }
+            Err(err) => format!(
+                "and deleting it failed too ({err}): the next onboard run for this vendor deletes it"
+            ),
+        };
+        Error::NotHandedOver {
+            user: key.user.clone(),
+            key_id: key.access_key_id.clone(),
+            deleted,
+            why: why.to_string(),
+        }
+    }
+
+    /// Keys waiting to be written to stdout, as the output shows them (with their secret).
+    pub fn for_stdout(&self) -> Vec<KeyReport> {
+        self.for_stdout
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .map(|key| KeyReport {
+                user: key.user.clone(),
+                access_key_id: key.access_key_id.clone(),
+                key_file: None,
+                secret_access_key: Some(key.secret().to_owned()),
+            })
+            .collect()
+    }
+
+    /// After the command wrote (`written` is `Ok`) or failed to write its output holding the
+    /// keys for stdout: records each as handed over, or deletes it and says so.
+    pub(crate) async fn settle_stdout(&self, aws: &Aws, written: Result<()>) -> Result<()> {
+        let keys = std::mem::take(&mut *self.for_stdout.lock().expect("not poisoned"));
+        let pending = format!("{}{}", record::PENDING_TAG_PREFIX, self.run);
+        let mut failure = written.err();
+        for key in keys {
+            let recorded = match failure.take() {
+                Some(err) => Err(err),
+                None => self.record(aws, &key, &pending).await,
+            };
+            match recorded {
+                Ok(()) => self
+                    .delivered
+                    .lock()
+                    .expect("not poisoned")
+                    .push(KeyReport {
+                        user: key.user.clone(),
+                        access_key_id: key.access_key_id.clone(),
+                        key_file: None,
+                        secret_access_key: Some(key.secret().to_owned()),
+                    }),
+                Err(err) => failure = Some(self.discard(aws, &key, &pending, err).await),
+            }
+        }
+        match failure {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
     }
 
     /// What was handed over, for the command's output.
@@ -194,6 +442,16 @@ impl Handoff {
     }
 }
 
+/// Seconds since the epoch.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Writes the key to a new file (never following a link, never replacing anything), mode 0600,
+/// and syncs the file and its folder, so that a key counts as handed over only once it is on
+/// disk. A file it created but could not fill is removed again.
 fn write_key_file(path: &Path, key: &NewAccessKey) -> Result<()> {
     let contents = KeyFile {
         user_name: &key.user,
@@ -206,14 +464,26 @@ fn write_key_file(path: &Path, key: &NewAccessKey) -> Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let context = |e: std::io::Error| {
-        std::io::Error::new(
-            e.kind(),
-            format!("writing key file {}: {e}", path.display()),
-        )
+    let failed = |error: std::io::Error| Error::KeyFile {
+        path: path.to_owned(),
+        error,
     };
-    let mut file = options.open(path).map_err(context)?;
-    file.write_all(text.as_bytes()).map_err(context)?;
+    let mut file = options.open(path).map_err(failed)?;
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| {
+            let folder = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            std::fs::File::open(folder)?.sync_all()
+        });
+    if let Err(error) = written {
+        drop(file);
+        let _ = std::fs::remove_file(path);
+        return Err(failed(error));
+    }
     Ok(())
 }
 
@@ -253,9 +523,9 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("key.json");
         let _ = std::fs::remove_file(&path);
-        let handoff = Handoff::new(Some(&path), false).unwrap();
+        Handoff::new(Some(&path), false).unwrap();
         let key = NewAccessKey::new("u".into(), "AKIA1".into(), "s3cr3t".into());
-        handoff.deliver(&key).unwrap();
+        write_key_file(&path, &key).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let written: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(written["SecretAccessKey"], "s3cr3t");

@@ -1,4 +1,4 @@
-//! Ctrl-C: while a plan executes, the calls in flight finish and no new one starts; anywhere else
+//! Ctrl-C (SIGINT) and SIGTERM alike: while a plan executes, the calls in flight finish and no new one starts; anywhere else
 //! the command stops at once (nothing is being written then).
 
 use std::sync::OnceLock;
@@ -11,12 +11,32 @@ static SIGNALS: OnceLock<watch::Receiver<u64>> = OnceLock::new();
 /// How many executors are running (they stop gracefully themselves).
 static EXECUTING: AtomicUsize = AtomicUsize::new(0);
 
-/// Starts listening for Ctrl-C (SIGINT). Call once, inside the runtime.
+/// Starts listening for Ctrl-C (SIGINT) and SIGTERM (what `kill`, systemd, Docker and CI
+/// runners send to stop a program). Call once, inside the runtime.
 pub fn install() {
     SIGNALS.get_or_init(|| {
         let (sender, receiver) = watch::channel(0);
+        #[cfg(unix)]
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         tokio::spawn(async move {
-            while tokio::signal::ctrl_c().await.is_ok() {
+            loop {
+                #[cfg(unix)]
+                let terminated = async {
+                    match term.as_mut() {
+                        Some(term) => term.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                #[cfg(not(unix))]
+                let terminated = std::future::pending::<Option<()>>();
+                let received = tokio::select! {
+                    ctrl_c = tokio::signal::ctrl_c() => ctrl_c.is_ok(),
+                    term = terminated => term.is_some(),
+                };
+                if !received {
+                    break;
+                }
                 sender.send_modify(|count| *count += 1);
             }
         });

@@ -74,6 +74,17 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         ))
         .into());
     }
+    // The commands that call AWS check its flags first; the others ignore them.
+    if matches!(
+        cli.command,
+        cli::Command::Apply(_)
+            | cli::Command::Plan(_)
+            | cli::Command::Verify(_)
+            | cli::Command::Teardown(_)
+            | cli::Command::RotateKey(_)
+    ) {
+        cli::check_global(global)?;
+    }
     match cli.command {
         cli::Command::Apply(args) => commands::apply::run(args, global).await,
         cli::Command::Plan(args) => commands::plan::run(args, global).await,

@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -8,8 +9,24 @@ async fn main() -> ExitCode {
     onboard::logging::init(cli.global.verbose);
     match onboard::run(cli).await {
         Ok(code) => code,
+        Err(err) if onboard::error::is_closed_stdout(&err) => {
+            ExitCode::from(onboard::error::CLOSED_PIPE_EXIT_CODE)
+        }
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // One line, whatever the causes hold (a value with a newline, an answer over several
+            // lines); stderr may be closed too: nothing is left to tell then.
+            let message: String = format!("{err:#}")
+                .chars()
+                .flat_map(|c| {
+                    let escaped: Vec<char> = if c.is_control() {
+                        c.escape_debug().collect()
+                    } else {
+                        vec![c]
+                    };
+                    escaped
+                })
+                .collect();
+            let _ = writeln!(std::io::stderr(), "error: {message}");
             onboard::exit_code_for(&err)
         }
     }

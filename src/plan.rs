@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use apply::{ApplyOptions, plan_apply};
-pub use rotation::plan_rotation;
+pub(crate) use rotation::{plan_retire, plan_rotation};
 pub use teardown::{
     Entity, Inventory, OwnedInstanceProfile, OwnedPolicy, OwnedRole, OwnedUser, plan_teardown,
 };
@@ -23,6 +23,9 @@ pub enum Action {
     CreatePolicyVersion {
         policy_arn: String,
         document: Value,
+        /// The versions the plan saw: another version with the same document that is not among
+        /// them was made by a run repairing the policy at the same time (see aws::versions).
+        known_versions: Vec<String>,
     },
     CreateRole(DesiredRole),
     UpdateAssumeRolePolicy {
@@ -52,6 +55,12 @@ pub enum Action {
     TagUser {
         user: String,
         tags: Vec<Tag>,
+    },
+    /// Removes tags from a user: the record of access keys that are gone, pending tags of runs
+    /// that are over.
+    UntagUser {
+        user: String,
+        keys: Vec<String>,
     },
     CreateInstanceProfile {
         name: String,
@@ -99,6 +108,12 @@ pub enum Action {
     DeleteRolePolicy {
         role: String,
         policy_name: String,
+    },
+    /// Writes (creates or replaces) an inline policy of a role.
+    PutRolePolicy {
+        role: String,
+        policy_name: String,
+        document: Value,
     },
     DeleteUserPolicy {
         user: String,
@@ -157,6 +172,7 @@ impl Action {
                 format!("instance profile {name} with {}", list(tags)),
             ),
             TagUser { user, tags } => ("tag", format!("user {user} with {}", list(tags))),
+            UntagUser { user, keys } => ("untag", format!("user {user}: {}", keys.join(", "))),
             CreateInstanceProfile { name, .. } => ("create", format!("instance profile {name}")),
             AddRoleToInstanceProfile {
                 role,
@@ -199,6 +215,9 @@ impl Action {
                 format!("role {role} from instance profile {instance_profile}"),
             ),
             DeleteInstanceProfile { name } => ("delete", format!("instance profile {name}")),
+            PutRolePolicy {
+                role, policy_name, ..
+            } => ("put", format!("inline policy {policy_name} of role {role}")),
             DeleteRolePolicy { role, policy_name } => (
                 "delete",
                 format!("inline policy {policy_name} of role {role}"),
@@ -215,6 +234,43 @@ impl Action {
             }
             DeleteRole { role } => ("delete", format!("role {role}")),
             DeleteUser { user } => ("delete", format!("user {user}")),
+        }
+    }
+
+    /// Whether the step takes something away (detach, remove, delete): done once it is gone.
+    pub fn is_removal(&self) -> bool {
+        use Action::*;
+        match self {
+            DetachRolePolicy { .. }
+            | DetachUserPolicy { .. }
+            | DeletePolicyVersion { .. }
+            | DeletePolicy { .. }
+            | RemoveRoleFromInstanceProfile { .. }
+            | DeleteInstanceProfile { .. }
+            | DeleteRolePolicy { .. }
+            | DeleteUserPolicy { .. }
+            | DeleteAccessKey { .. }
+            | UntagUser { .. }
+            | DeleteRole { .. }
+            | DeleteUser { .. } => true,
+            CreatePolicy(_)
+            | CreatePolicyVersion { .. }
+            | CreateRole(_)
+            | UpdateAssumeRolePolicy { .. }
+            | PutRolePolicy { .. }
+            | UpdateRole { .. }
+            | PutRolePermissionsBoundary { .. }
+            | TagPolicy { .. }
+            | TagRole { .. }
+            | TagInstanceProfile { .. }
+            | TagUser { .. }
+            | CreateInstanceProfile { .. }
+            | AddRoleToInstanceProfile { .. }
+            | AttachRolePolicy { .. }
+            | CreateUser(_)
+            | AttachUserPolicy { .. }
+            | CreateAccessKey { .. }
+            | DeactivateAccessKey { .. } => false,
         }
     }
 
@@ -235,6 +291,7 @@ impl Action {
             | AttachRolePolicy { role, .. }
             | DetachRolePolicy { role, .. }
             | DeleteRolePolicy { role, .. }
+            | PutRolePolicy { role, .. }
             | DeleteRole { role } => vec![("role", role)],
             AddRoleToInstanceProfile {
                 role,
@@ -253,6 +310,7 @@ impl Action {
             }
             CreateUser(u) => vec![("user", &u.name)],
             TagUser { user, .. }
+            | UntagUser { user, .. }
             | AttachUserPolicy { user, .. }
             | DetachUserPolicy { user, .. }
             | DeleteUserPolicy { user, .. }
@@ -268,6 +326,7 @@ impl Action {
         match self.words().0 {
             "add" => "attach",
             "remove" => "detach",
+            "untag" => "tag",
             "deactivate" => "update",
             verb => verb,
         }
@@ -284,6 +343,7 @@ impl Action {
         let (verb, object) = self.words();
         let stem = match verb {
             "tag" => "tagg",
+            "untag" => "untagg",
             _ => verb.strip_suffix('e').unwrap_or(verb),
         };
         format!("{stem}ing {object}")
@@ -294,6 +354,7 @@ impl Action {
         let (verb, object) = self.words();
         let past = match verb {
             "tag" => "tagged".to_owned(),
+            "untag" => "untagged".to_owned(),
             _ if verb.ends_with('e') => format!("{verb}d"),
             _ => format!("{verb}ed"),
         };
@@ -348,7 +409,7 @@ pub struct Plan {
 }
 
 impl Plan {
-    fn push(&mut self, action: Action, after: Vec<usize>) -> usize {
+    pub(crate) fn push(&mut self, action: Action, after: Vec<usize>) -> usize {
         debug_assert!(after.iter().all(|&i| i < self.steps.len()));
         self.steps.push(Step { action, after });
         self.steps.len() - 1

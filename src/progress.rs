@@ -26,6 +26,8 @@ struct State {
     done: usize,
     /// What the steps in flight are doing, oldest first.
     doing: Vec<String>,
+    /// Waits for IAM to propagate, with how long each has lasted, oldest first.
+    waiting: Vec<(String, f64)>,
     tick: usize,
 }
 
@@ -35,6 +37,7 @@ static STATE: Mutex<State> = Mutex::new(State {
     total: 0,
     done: 0,
     doing: Vec::new(),
+    waiting: Vec::new(),
     tick: 0,
 });
 
@@ -47,6 +50,10 @@ fn state() -> MutexGuard<'static, State> {
 impl State {
     fn line(&self) -> String {
         let spinner = SPINNER[self.tick % SPINNER.len()];
+        if let Some((label, seconds)) = self.waiting.first() {
+            let line = format!("{spinner} {label}: {seconds:.1} s");
+            return line.chars().take(MAX_WIDTH).collect();
+        }
         let doing = match self.doing.as_slice() {
             [] => String::new(),
             [one] => format!(" {one}"),
@@ -64,7 +71,7 @@ impl State {
     }
 
     fn draw(&mut self, out: &mut impl Write) {
-        if self.enabled && self.total > 0 {
+        if self.enabled && (self.total > 0 || !self.waiting.is_empty()) {
             let _ = write!(out, "{CLEAR_LINE}{}", self.line());
             let _ = out.flush();
             self.drawn = true;
@@ -105,6 +112,28 @@ pub fn ended(doing: &str, succeeded: bool) {
         state.done += 1;
     }
     state.redraw();
+}
+
+/// A wait for IAM to propagate ("waiting for IAM to propagate role X") has lasted `elapsed`;
+/// `None` when it is over. The line shows the oldest wait in place of the steps.
+pub fn waiting(label: &str, elapsed: Option<std::time::Duration>) {
+    let mut state = state();
+    let index = state.waiting.iter().position(|(l, _)| l == label);
+    match (index, elapsed) {
+        (Some(index), Some(elapsed)) => state.waiting[index].1 = elapsed.as_secs_f64(),
+        (None, Some(elapsed)) => state
+            .waiting
+            .push((label.to_owned(), elapsed.as_secs_f64())),
+        (Some(index), None) => {
+            state.waiting.remove(index);
+        }
+        (None, None) => {}
+    }
+    if state.waiting.is_empty() && state.total == 0 {
+        state.clear(&mut io::stderr().lock());
+    } else {
+        state.redraw();
+    }
 }
 
 /// Removes `steps` from the run (a plan finished or stopped) and clears the line once nothing
@@ -182,6 +211,12 @@ mod tests {
         assert_eq!(
             state_of(7, 2, &["creating policy A", "creating policy B"]).line(),
             "⠋ [2/7] creating policy A (and 1 more)"
+        );
+        let mut waiting = state_of(7, 2, &["attaching policy P to role R"]);
+        waiting.waiting = vec![("waiting for IAM to propagate role R".into(), 1.42)];
+        assert_eq!(
+            waiting.line(),
+            "⠋ waiting for IAM to propagate role R: 1.4 s"
         );
         let long = "x".repeat(300);
         assert_eq!(state_of(1, 0, &[&long]).line().chars().count(), MAX_WIDTH);

@@ -128,6 +128,16 @@ pub struct DesiredRole {
     /// Whether an instance profile of the same name holds the role.
     pub instance_profile: bool,
     pub tags: Vec<Tag>,
+    /// Inline policies the role holds, by name (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inline_policies: Vec<InlinePolicy>,
+}
+
+/// An inline policy: a name and a document, part of the role that holds it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InlinePolicy {
+    pub name: String,
+    pub document: Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -175,6 +185,8 @@ pub struct ObservedRole {
     pub instance_profiles: Vec<String>,
     pub max_session_duration: i32,
     pub permissions_boundary: Option<String>,
+    /// Inline policies by name, documents decoded.
+    pub inline_policies: BTreeMap<String, Value>,
 }
 
 /// An instance profile as read back from AWS.

@@ -231,3 +231,61 @@ fn apply_repairs_every_kind_of_drift_to_the_exact_catalog_state() {
     let run = env.onboard(&["plan", "--vendor", "streamkap", "--detailed-exitcode"]);
     run.assert_code(0);
 }
+
+/// Two drift repairs of the same policy at once: the one that read first is held while the other
+/// repairs; both succeed, and one version holds the catalog's document, as the default. With
+/// four versions already, the second create meets IAM's limit of five and is done all the same.
+#[test]
+fn two_drift_repairs_at_once_leave_one_new_version() {
+    for extra in [1, 3] {
+        let env = Env::start();
+        let apply = ["apply", "--vendor", "streamkap", "--no-verify"];
+        env.onboard(&apply).assert_code(0);
+        for index in 0..extra {
+            let set_default = if index + 1 == extra { "true" } else { "false" };
+            env.iam(&[
+                ("Action", "CreatePolicyVersion"),
+                ("PolicyArn", PROVISION_ARN),
+                ("PolicyDocument", EDITED),
+                ("SetAsDefault", set_default),
+            ]);
+        }
+        // The first run has read the drifted policy; its answer is held until the second run
+        // has repaired it.
+        env.hold_answer_of("ListPolicyVersions", 0);
+        let first = env.spawn_onboard(&apply);
+        env.wait_for_hold();
+        env.onboard(&apply).assert_code(0);
+        env.release();
+        let first = Env::finish(first);
+        first.assert_code(0);
+
+        // Besides v1, the first apply's, one version holds the catalog's document (the edited
+        // ones say EditedByHand), and it is the default.
+        let listing = env.iam(&[
+            ("Action", "ListPolicyVersions"),
+            ("PolicyArn", PROVISION_ARN),
+        ]);
+        let versions = xml_values(&listing, "VersionId");
+        let catalog: Vec<&String> = versions
+            .iter()
+            .filter(|v| {
+                let xml = env.iam(&[
+                    ("Action", "GetPolicyVersion"),
+                    ("PolicyArn", PROVISION_ARN),
+                    ("VersionId", v),
+                ]);
+                *v != "v1" && !xml.contains("EditedByHand")
+            })
+            .collect();
+        assert_eq!(catalog.len(), 1, "{extra}: {versions:?}");
+        let default = env.iam(&[("Action", "GetPolicy"), ("PolicyArn", PROVISION_ARN)]);
+        assert_eq!(
+            xml_values(&default, "DefaultVersionId"),
+            [catalog[0].clone()],
+            "{extra}"
+        );
+        let again = env.onboard(&apply);
+        assert!(again.stdout.contains("no changes"), "{}", again.stdout);
+    }
+}

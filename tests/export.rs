@@ -291,8 +291,8 @@ fn a_deployed_template_creates_what_apply_creates() {
         (
             "upsolver",
             "my-vpc",
-            &[("org-id", "org42")],
-            &[("OrgId", "org42")],
+            &[("org-id", "org42"), ("region", "us-east-1")],
+            &[("OrgId", "org42"), ("Region", "us-east-1")],
         ),
     ];
     for (vendor, integration, params, stack_params) in cases {

@@ -12,12 +12,21 @@ fn creates(calls: &[String]) -> usize {
 
 #[test]
 fn ctrl_c_during_apply_finishes_the_calls_in_flight_and_starts_no_other() {
+    interrupt_during_apply("INT");
+}
+
+#[test]
+fn sigterm_during_apply_is_handled_like_ctrl_c() {
+    interrupt_during_apply("TERM");
+}
+
+fn interrupt_during_apply(signal_name: &str) {
     let env = Env::start();
     env.delay(Duration::from_millis(300));
     let child = env.spawn_onboard(&["apply", "--vendor", "streamkap", "--no-verify"]);
     // The three creates run together; interrupt while they are in flight.
     env.wait_for_calls(|calls| creates(calls) == 3);
-    signal(&child, "INT");
+    signal(&child, signal_name);
     let run = Env::finish(child);
     env.delay(Duration::ZERO);
     assert_eq!(run.code, 130, "{}", run.stderr);
@@ -109,4 +118,21 @@ fn after_a_kill_at_any_point_apply_converges_and_teardown_leaves_nothing() {
         env.assert_empty();
         env.take_calls();
     }
+}
+
+#[test]
+fn sigterm_while_only_reading_stops_at_once() {
+    let env = Env::start();
+    env.delay(Duration::from_millis(500));
+    let child = env.spawn_onboard(&["apply", "--vendor", "streamkap", "--no-verify"]);
+    env.wait_for_calls(|calls| calls.iter().any(|c| c == "GetCallerIdentity"));
+    signal(&child, "TERM");
+    let run = Env::finish(child);
+    env.delay(Duration::ZERO);
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.trim(),
+        "error: interrupted while no change was being made: nothing is left half-done"
+    );
+    assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
 }

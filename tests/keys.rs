@@ -164,11 +164,22 @@ fn rotate_key_creates_the_new_key_first_then_removes_the_old_and_teardown_delete
             format!("created access key for user {USER}"),
             format!("deactivated access key {old_id} of user {USER}"),
             format!("deleted access key {old_id} of user {USER}"),
+            format!("untagged user {USER}: onboard:key:{old_id}"),
         ]
     );
+    // The pending tag, the key, its record (and the pending tag removed), then the old key and
+    // its record go.
     assert_eq!(
         Env::writes(&env.take_calls()),
-        ["CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey"]
+        [
+            "TagUser",
+            "CreateAccessKey",
+            "TagUser",
+            "UntagUser",
+            "UpdateAccessKey",
+            "DeleteAccessKey",
+            "UntagUser"
+        ]
     );
     assert_eq!(env.access_key_ids(USER), [new_id.as_str()]);
     assert!(!run.stdout.contains(&secret));

@@ -318,8 +318,11 @@ fn a_failed_write_names_the_step_and_the_next_apply_finishes_the_job() {
     assert_eq!(
         run.stderr.lines().last().unwrap_or_default(),
         format!(
-            "error: applying streamkap byoc: stopped after 2 of 5 steps had completed (run the same command again \
-             to finish): creating role StreamkapInstallAccess: AccessDenied: {message}"
+            "error: applying streamkap byoc: stopped after 2 of 5 steps had completed (created policy \
+             StreamkapProvisionAccess, created policy StreamkapDeprovisionAccess): once the caller may do what was \
+             refused, run the same command again to finish, or onboard teardown to remove them: creating role \
+             StreamkapInstallAccess: AccessDenied: {message} (your identity lacks the permission iam:CreateRole: grant \
+             it, or use an identity that has it)"
         )
     );
     assert!(run.stdout.is_empty());

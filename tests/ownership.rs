@@ -208,7 +208,8 @@ fn teardown_reads_the_account_again_after_a_delete_conflict() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("reading the account again"),
+        run.stderr
+            .contains("waiting for IAM to propagate the removals so far"),
         "{}",
         run.stderr
     );

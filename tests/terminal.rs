@@ -5,7 +5,7 @@ use std::process::Command;
 
 use crate::harness::{Env, onboard_offline};
 
-const SUBCOMMANDS: [&str; 11] = [
+pub(crate) const SUBCOMMANDS: [&str; 11] = [
     "apply",
     "plan",
     "verify",

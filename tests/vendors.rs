@@ -29,6 +29,8 @@ const CASES: &[(&str, &[&str])] = &[
             "glue",
             "--param",
             "database=lake",
+            "--param",
+            "bucket=cdc-bucket",
             "--external-id",
             "streamkap-ext-1",
         ],
@@ -42,6 +44,12 @@ const CASES: &[(&str, &[&str])] = &[
             "redshift",
             "--param",
             "cluster=warehouse-1",
+            "--param",
+            "db-user=streamkap_loader",
+            "--param",
+            "db-name=analytics",
+            "--param",
+            "region=eu-west-1",
             "--external-id",
             "streamkap-ext-1",
         ],
@@ -137,7 +145,15 @@ fn every_vendor_applies_verifies_reapplies_without_writes_and_tears_down_to_noth
             out.role_arns.len() + out.user_arns.len(),
             "{case}"
         );
-        let writes = Env::writes(&env.take_calls());
+        // A new access key's hand-over also writes its record on the user: the pending tag, the
+        // record, the pending tag removed.
+        let mut writes = Env::writes(&env.take_calls());
+        if !out.access_keys.is_empty() {
+            for record in ["TagUser", "TagUser", "UntagUser"] {
+                let index = writes.iter().position(|w| w == record);
+                writes.remove(index.unwrap_or_else(|| panic!("{case}: {record}: {writes:?}")));
+            }
+        }
         assert_eq!(
             writes.len(),
             out.changes.len(),
@@ -263,6 +279,8 @@ fn upsolver_creates_both_roles_with_the_server_role_in_an_instance_profile() {
         "upsolver",
         "--param",
         "org-id=org42",
+        "--external-id",
+        "upsolver-ext-1",
         "--output",
         "json",
         "--no-verify",
@@ -311,33 +329,15 @@ fn upsolver_creates_both_roles_with_the_server_role_in_an_instance_profile() {
         "{version}"
     );
 
-    // No external ID given: one is generated (64 hex characters) and both principals require it.
+    // The external ID Upsolver issued: both principals require it, none is generated.
     let id = out.external_id.expect("upsolver takes an external ID");
-    assert!(out.external_id_generated);
-    assert!(
-        id.len() >= 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
-        "{id}"
-    );
+    assert_eq!(id, "upsolver-ext-1");
+    assert!(!out.external_id_generated);
     let role = env.iam(&[
         ("Action", "GetRole"),
         ("RoleName", "UpsolverManagementRole"),
     ]);
     assert_eq!(role.matches(&id).count(), 2, "{role}");
-
-    // The next apply keeps that external ID instead of generating another.
-    let run = env.onboard(&[
-        "apply",
-        "--vendor",
-        "upsolver",
-        "--param",
-        "org-id=org42",
-        "--output",
-        "json",
-    ]);
-    run.assert_code(0);
-    let again: ApplyOutput = run.json();
-    assert_eq!(again.external_id.as_deref(), Some(id.as_str()));
-    assert!(!again.external_id_generated && !again.changed);
 }
 
 #[test]
@@ -401,4 +401,199 @@ fn missing_or_invalid_parameters_are_refused_before_any_aws_call() {
         assert_eq!(run.stderr.trim(), format!("error: {message}"), "{args:?}");
         assert_eq!(env.take_calls(), Vec::<String>::new(), "{args:?}");
     }
+}
+
+/// A resource's region is the profile's unless `--param region` names it: rendered into the
+/// Glue ARNs and recorded in the tags, where verify finds it again.
+#[test]
+fn the_resources_region_defaults_to_the_profiles_and_is_recorded_in_tags() {
+    let env = Env::start();
+    let apply = |extra: &[&str]| {
+        let mut args = vec![
+            "apply",
+            "--vendor",
+            "streamkap",
+            "--integration",
+            "glue",
+            "--param",
+            "database=lake",
+            "--param",
+            "bucket=cdc-bucket",
+            "--external-id",
+            "x-1",
+        ];
+        args.extend(extra);
+        env.onboard(&args)
+    };
+    let document = || {
+        let xml = env.iam(&[
+            ("Action", "GetPolicyVersion"),
+            (
+                "PolicyArn",
+                "arn:aws:iam::123456789012:policy/StreamkapGlueAccess",
+            ),
+            ("VersionId", "v1"),
+        ]);
+        percent_encoding::percent_decode_str(&xml)
+            .decode_utf8()
+            .unwrap()
+            .into_owned()
+    };
+    let run = apply(&["--region", "eu-west-2"]);
+    run.assert_code(0);
+    assert!(
+        document().contains("arn:aws:glue:eu-west-2:123456789012:database/lake"),
+        "{}",
+        document()
+    );
+    let tags = env.iam(&[
+        ("Action", "ListRoleTags"),
+        ("RoleName", "StreamkapConnectorAccess"),
+    ]);
+    assert!(
+        tags.contains("<Key>onboard:param:region</Key>\n        <Value>eu-west-2</Value>")
+            || tags.contains("<Key>onboard:param:region</Key><Value>eu-west-2</Value>"),
+        "{tags}"
+    );
+    let run = env.onboard(&[
+        "verify",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/StreamkapConnectorAccess",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    env.onboard(&["teardown", "--yes"]).assert_code(0);
+
+    // Named: the profile's region does not matter.
+    apply(&["--param", "region=ap-southeast-2"]).assert_code(0);
+    assert!(
+        document().contains("arn:aws:glue:ap-southeast-2:123456789012:catalog"),
+        "{}",
+        document()
+    );
+}
+
+/// Connectors added one at a time accumulate on the shared role: the second apply plans the
+/// union, verify checks it; teardown of one integration leaves the other working, and the role
+/// goes with the last one. `--exclusive` narrows the role to the integrations named, and plan
+/// shows the principal it removes.
+#[test]
+fn integrations_on_a_shared_role_accumulate_and_are_torn_down_one_at_a_time() {
+    const ROLE: &str = "StreamkapConnectorAccess";
+    const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/StreamkapConnectorAccess";
+    const ROOT: &str = "arn:aws:iam::300973880807:root";
+    const TENANT: &str = "arn:aws:iam::300973880807:role/kafkaConnectTenantAccessRole";
+    let env = Env::start();
+    let s3 = [
+        "--vendor",
+        "streamkap",
+        "--integration",
+        "s3",
+        "--param",
+        "bucket=cdc-bucket",
+        "--external-id",
+        "x-1",
+    ];
+    let glue = [
+        "--vendor",
+        "streamkap",
+        "--integration",
+        "glue",
+        "--param",
+        "database=lake",
+        "--param",
+        "bucket=cdc-bucket",
+        "--external-id",
+        "x-1",
+    ];
+    let with = |verb: &'static str, flags: &[&'static str], extra: &[&'static str]| {
+        let mut args = vec![verb];
+        args.extend(flags);
+        args.extend(extra);
+        env.onboard(&args)
+    };
+    let trust = || {
+        let role = env.iam(&[("Action", "GetRole"), ("RoleName", ROLE)]);
+        percent_encoding::percent_decode_str(&role)
+            .decode_utf8()
+            .unwrap()
+            .into_owned()
+    };
+    let attached = || env.iam(&[("Action", "ListAttachedRolePolicies"), ("RoleName", ROLE)]);
+    let verify = || env.onboard(&["verify", "--role-arn", ROLE_ARN]);
+
+    with("apply", &s3, &["--no-verify"]).assert_code(0);
+    // The Glue connector is added: plan shows the union, apply makes it.
+    let run = with("plan", &glue, &["--output", "json"]);
+    run.assert_code(0);
+    let plan: serde_json::Value = run.json();
+    assert_eq!(plan["integration"], "s3+glue", "{plan}");
+    let run = with("apply", &glue, &["--output", "json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let out: ApplyOutput = run.json();
+    assert_eq!(out.integration, "s3+glue");
+    assert!(out.verifications.iter().all(|v| v.passed));
+    let (t, a) = (trust(), attached());
+    assert!(t.contains(ROOT) && t.contains(TENANT), "{t}");
+    assert!(
+        a.contains("StreamkapS3Access") && a.contains("StreamkapGlueAccess"),
+        "{a}"
+    );
+    // Either connector's apply again: nothing to do.
+    env.take_calls();
+    with("apply", &s3, &["--no-verify"]).assert_code(0);
+    assert_eq!(Env::writes(&env.take_calls()), Vec::<String>::new());
+    let run = verify();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+
+    // --exclusive narrows to the integrations named: plan shows the principal going.
+    let run = with("plan", &s3, &["--exclusive", "--output", "json"]);
+    run.assert_code(0);
+    let plan: serde_json::Value = run.json();
+    let diffs: String = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["diff"].as_str())
+        .collect();
+    assert!(
+        diffs.contains(&format!("-  {TENANT}"))
+            || diffs
+                .lines()
+                .any(|l| l.starts_with('-') && l.contains(TENANT)),
+        "{plan}"
+    );
+
+    // Teardown of s3 only: its policy and its principal go, Glue keeps working.
+    let run = env.onboard(&[
+        "teardown",
+        "--vendor",
+        "streamkap",
+        "--integration",
+        "s3",
+        "--yes",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let (t, a) = (trust(), attached());
+    assert!(!t.contains(ROOT) && t.contains(TENANT), "{t}");
+    assert!(
+        !a.contains("StreamkapS3Access") && a.contains("StreamkapGlueAccess"),
+        "{a}"
+    );
+    assert!(!env.policy_names().contains(&"StreamkapS3Access".to_owned()));
+    let run = verify();
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+
+    // The last integration takes the role with it.
+    let run = env.onboard(&[
+        "teardown",
+        "--vendor",
+        "streamkap",
+        "--integration",
+        "glue",
+        "--yes",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    env.assert_empty();
 }

@@ -14,6 +14,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::catalog;
+use crate::catalog::checks::read_capped_bytes;
 use crate::error::{Error, Result};
 use crate::policy::limits::is_account_id;
 use crate::policy::{principal_account, trusted_aws_principals};
@@ -70,21 +71,14 @@ impl KnownAccounts {
     pub fn load_file(&mut self, path: &Path) -> Result<()> {
         let shown = path.display();
         let usage = |why: String| Error::Usage(format!("--known-accounts {shown}: {why}"));
-        let size = std::fs::metadata(path)
-            .map_err(|e| usage(format!("cannot read it ({e})")))?
-            .len();
-        if size > MAX_FILE {
-            return Err(usage(format!(
-                "{size} bytes is more than the {MAX_FILE} a list of accounts needs"
-            )));
-        }
-        let text =
-            std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read it ({e})")))?;
+        let bytes = read_capped_bytes(path, MAX_FILE, "lists of known accounts").map_err(usage)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| usage("it is not UTF-8 text: give a YAML file".into()))?;
         self.add_yaml(&text).map_err(usage)
     }
 
     fn add_yaml(&mut self, text: &str) -> Result<(), String> {
-        let entries: Vec<Entry> = serde_norway::from_str(text).map_err(|e| {
+        let entries: Vec<Entry> = yaml_serde::from_str(text).map_err(|e| {
             format!(
                 "not a YAML list of `- name: ...` / `accounts: [...]` entries as in \
                  known_aws_accounts ({e})"

@@ -27,10 +27,11 @@ use self::model::{
     Access, AccessKind, AccountAudit, Audit, ExternalId, Grants, Holder, HolderKind, KeyReport,
     Manager, PolicyKind, PolicyRef, Summary,
 };
-use crate::aws::{Aws, InlinePolicy, KeyUse, RoleDetails, UserDetails};
+use crate::aws::{Aws, KeyUse, RoleDetails, UserDetails};
 use crate::error::Result;
 use crate::plan::name_of;
 use crate::policy::lint::{self, Severity};
+use crate::state::InlinePolicy;
 use crate::state::{
     AccessKeyInfo, Desired, DesiredPolicy, ObservedRole, ObservedUser, VENDOR_TAG, is_aws_managed,
     is_owned_or_exported,
@@ -237,6 +238,11 @@ fn observed_role(role: &RoleDetails) -> ObservedRole {
         tags: role.tags.clone(),
         trust: role.trust.clone(),
         attached: role.attached.clone(),
+        inline_policies: role
+            .inline
+            .iter()
+            .map(|p| (p.name.clone(), p.document.clone()))
+            .collect(),
         instance_profiles: role.instance_profiles.clone(),
         // GetAccountAuthorizationDetails does not return it, and the catalog comparison does
         // not look at it.

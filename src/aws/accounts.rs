@@ -76,7 +76,12 @@ impl Aws {
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(creds.0))
             .build();
-        let mut aws = Aws::from_config(config, self.retry, self.concurrency);
+        let mut aws = Aws::from_config(
+            config,
+            self.retry,
+            self.concurrency,
+            self.propagation.for_another_account(),
+        );
         aws.account = Some(super::Caller {
             account: account.to_owned(),
             arn: format!("arn:{partition}:sts::{account}:assumed-role/{role_name}/{session}"),

@@ -16,17 +16,10 @@ use super::observe::tags_of;
 use crate::error::{Error, Result};
 use crate::plan::name_of;
 use crate::policy::decode_document;
-use crate::state::{AccessKeyInfo, Tags};
+use crate::state::{AccessKeyInfo, InlinePolicy, Tags};
 
 /// Items per page of GetAccountAuthorizationDetails: the most IAM returns at once.
 const DETAILS_PAGE_SIZE: i32 = 1000;
-
-/// A policy embedded in a role or user (an inline policy).
-#[derive(Debug, Clone, PartialEq)]
-pub struct InlinePolicy {
-    pub name: String,
-    pub document: Value,
-}
 
 /// When a role or key was last used, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,9 @@
 //! Executing a step so that it converges: the SDK retries throttling and 5xx; an answer lost
 //! after IAM acted is resolved by reading back (a retried create that meets `EntityAlreadyExists`
 //! adopts the resource when it is onboard's and matches; a retried delete that meets
-//! `NoSuchEntity` is done); calls that are not idempotent are never retried blindly. Nothing else
-//! is retried.
+//! `NoSuchEntity` is done); calls that are not idempotent are never retried blindly; an answer
+//! that means IAM has not propagated yet is waited out ([`super::propagation`] decides which).
+//! Nothing else is retried: `AccessDenied` on a write is explained, never retried.
 
 use std::time::Duration;
 
@@ -10,7 +11,8 @@ use aws_sdk_iam::config::retry::RetryConfig;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 
 use super::Aws;
-use super::errors::{Doing, aws_error};
+use super::errors::{Doing, aws_error, refusal};
+use super::propagation::{Attempt, Entity, NotYet, depends_on, outcome};
 use crate::error::{Error, Result};
 use crate::handoff::NewAccessKey;
 use crate::plan::Action;
@@ -41,30 +43,6 @@ fn is_transient<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
     }
 }
 
-/// Steps that take something away; done once it is gone.
-fn is_removal(action: &Action) -> bool {
-    matches!(
-        action,
-        Action::DetachRolePolicy { .. }
-            | Action::DetachUserPolicy { .. }
-            | Action::DeletePolicyVersion { .. }
-            | Action::DeletePolicy { .. }
-            | Action::RemoveRoleFromInstanceProfile { .. }
-            | Action::DeleteInstanceProfile { .. }
-            | Action::DeleteRolePolicy { .. }
-            | Action::DeleteUserPolicy { .. }
-            | Action::DeleteAccessKey { .. }
-            | Action::DeleteRole { .. }
-            | Action::DeleteUser { .. }
-    )
-}
-
-/// A just-created principal that IAM does not know yet.
-fn is_invalid_principal(err: &Error) -> bool {
-    err.aws_code() == Some("MalformedPolicyDocument")
-        && err.to_string().contains("Invalid principal")
-}
-
 impl Aws {
     fn backoff(&self, attempt: u32) -> Duration {
         self.retry
@@ -76,26 +54,77 @@ impl Aws {
     /// Makes the write call `action` stands for, converging as the module says; a new access key
     /// comes back (and only there) for the caller to hand over.
     pub async fn execute(&self, action: &Action) -> Result<Option<NewAccessKey>> {
-        let result = match action {
+        let result = self
+            .propagation
+            .until(|| async {
+                let result = self.execute_once(action).await;
+                let Err(err) = result else {
+                    return Attempt::Done(result);
+                };
+                match self.not_yet(action, &err).await {
+                    Ok(Some(reason)) => Attempt::NotYet(reason, err),
+                    Ok(None) => Attempt::Done(Err(err)),
+                    Err(read) => Attempt::Done(Err(read)),
+                }
+            })
+            .await;
+        match result {
+            Ok(key) => {
+                if let Some((entity, created)) = outcome(action) {
+                    if created {
+                        self.propagation.exists(entity);
+                    } else {
+                        self.propagation.deleted(entity);
+                    }
+                }
+                tracing::info!("{}", action.done());
+                Ok(key)
+            }
+            Err(err) => Err(refusal(action, err)),
+        }
+    }
+
+    /// The one attempt of a step.
+    async fn execute_once(&self, action: &Action) -> Result<Option<NewAccessKey>> {
+        match action {
             Action::CreatePolicyVersion {
                 policy_arn,
                 document,
+                known_versions,
             } => self
-                .create_policy_version(action, policy_arn, document)
+                .create_default_version(action, policy_arn, document, known_versions)
                 .await
                 .map(|()| None),
             Action::CreateAccessKey { user } => {
-                self.create_access_key(action, user).await.map(Some)
-            }
-            Action::CreateRole(_) | Action::UpdateAssumeRolePolicy { .. } => {
-                self.wait_for_principals(action).await.map(|()| None)
+                let key = self.create_access_key(action, user).await?;
+                self.propagation
+                    .exists(Entity::AccessKey(key.access_key_id.clone()));
+                Ok(Some(key))
             }
             _ => self.converge(action).await.map(|()| None),
-        };
-        if result.is_ok() {
-            tracing::info!("{}", action.done());
         }
-        result
+    }
+
+    /// Whether `err`, the answer to `action`, means IAM has not propagated yet. A `NoSuchEntity`
+    /// that may be about a policy the run knows nothing of (an AWS managed policy, a boundary)
+    /// is final when that policy does not exist.
+    async fn not_yet(&self, action: &Action, err: &Error) -> Result<Option<NotYet>> {
+        let Some(reason) = self.propagation.judge(action, err) else {
+            return Ok(None);
+        };
+        if let NotYet::Missing(_) = reason {
+            for dependency in depends_on(action) {
+                if let Entity::Policy(arn) = &dependency
+                    && self.propagation.judge_missing(&dependency).is_none()
+                {
+                    if !self.policy_exists(arn).await? {
+                        return Ok(None);
+                    }
+                    self.propagation.exists(dependency);
+                }
+            }
+        }
+        Ok(Some(reason))
     }
 
     /// One idempotent call (with the SDK's retry), and the answers a retry of an applied call
@@ -115,11 +144,17 @@ impl Aws {
                 .read_instance_profile(instance_profile)
                 .await?
                 .is_some_and(|p| p.roles.contains(role)),
-            (Some("NoSuchEntity"), _) if is_removal(action) => true,
+            (Some("NoSuchEntity"), _) if action.is_removal() => true,
             // Any other failure of a removal (a lost answer retried into an error, or an
             // emulator's 500) is done when the thing is gone.
-            _ if is_removal(action) => self.already_gone(action).await?,
-            (Some("EntityAlreadyExists"), _) => self.adoptable(action).await?,
+            _ if action.is_removal() => self.already_gone(action).await?,
+            // It exists, whatever a read just before said: read it back until IAM shows it.
+            (Some("EntityAlreadyExists"), _) => {
+                if let Some((entity, true)) = outcome(action) {
+                    self.propagation.exists(entity);
+                }
+                self.adoptable(action).await?
+            }
 
             _ => false,
         };
@@ -202,30 +237,6 @@ impl Aws {
         })
     }
 
-    /// A trust policy naming a principal created moments ago is refused as `MalformedPolicyDocument:
-    /// Invalid principal` until IAM knows it: retried with backoff for up to the principal wait.
-    async fn wait_for_principals(&self, action: &Action) -> Result<()> {
-        let mut waited = Duration::ZERO;
-        let mut attempt = 0;
-        loop {
-            match self.converge(action).await {
-                Err(err) if is_invalid_principal(&err) && waited < self.retry.principal_wait => {
-                    let pause = self
-                        .backoff(attempt)
-                        .min(self.retry.principal_wait - waited);
-                    tracing::warn!(
-                        "{}: {err}; waiting {pause:?} for IAM to know the principal",
-                        action.doing()
-                    );
-                    tokio::time::sleep(pause).await;
-                    waited += pause;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
-    }
-
     /// Sends a call that is not idempotent once per attempt, without the SDK's retry. After a
     /// transient failure it waits, then `settle` looks at what IAM holds: `Some` when the lost call
     /// took effect as wanted (done), `None` to send again.
@@ -261,13 +272,13 @@ impl Aws {
 
     /// CreatePolicyVersion is not idempotent (a blind retry adds a second version): after a
     /// transient failure onboard reads the policy, and is done when its default version already
-    /// holds the document.
-    async fn create_policy_version(
+    /// holds the document. The new default version's id comes back when IAM said it.
+    pub(super) async fn create_policy_version(
         &self,
         action: &Action,
         arn: &str,
         document: &serde_json::Value,
-    ) -> Result<()> {
+    ) -> Result<Option<String>> {
         let send = || async {
             self.iam
                 .create_policy_version()
@@ -278,13 +289,13 @@ impl Aws {
                 .config_override(no_retry())
                 .send()
                 .await
-                .map(drop)
+                .map(|out| out.policy_version.and_then(|v| v.version_id))
         };
         let settle = || async {
             let found = self.read_policy(arn).await?;
             Ok(found
                 .filter(|p| same_document(&p.document, document))
-                .map(drop))
+                .map(|p| Some(p.default_version_id)))
         };
         self.send_unretried(action, send, settle).await
     }

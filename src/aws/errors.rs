@@ -6,7 +6,8 @@ use std::fmt::Debug;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 
-use crate::error::Error;
+use crate::error::{Error, RefusalCause};
+use crate::plan::Action;
 
 /// Wraps an SDK error with what onboard was doing. A service error keeps its code and message;
 /// anything else (no connection, timeout, no credentials) keeps the whole cause chain.
@@ -64,7 +65,7 @@ fn causes<'a>(
 }
 
 /// "dispatch failure: io error: ... Connection refused": each cause's own message, once.
-fn cause_chain(err: &(dyn StdError + 'static)) -> String {
+pub(super) fn cause_chain(err: &(dyn StdError + 'static)) -> String {
     let mut messages: Vec<String> = Vec::new();
     for message in causes(err).map(ToString::to_string) {
         if !messages.iter().any(|m| m.contains(&message)) {
@@ -91,5 +92,106 @@ where
 {
     fn doing(self, what: impl FnOnce() -> String) -> Result<T, Error> {
         self.map_err(|err| aws_error(what(), err))
+    }
+}
+
+/// An `AccessDenied` answer to a write, explained; any other error as it is. Why IAM refused is
+/// only in AWS's message ("... with an explicit deny in a service control policy", "... because
+/// no identity-based policy allows the iam:CreateRole action"): AWS gives no code for it, so
+/// this is the one place that reads the message's text.
+pub(crate) fn refusal(action: &Action, err: Error) -> Error {
+    let Error::Aws {
+        doing,
+        code: Some(code),
+        message,
+    } = err
+    else {
+        return err;
+    };
+    if code != "AccessDenied" {
+        return Error::Aws {
+            doing,
+            code: Some(code),
+            message,
+        };
+    }
+    let creates_without_boundary = match action {
+        Action::CreateRole(role) => role.permissions_boundary.is_none(),
+        Action::CreateUser(_) => true,
+        _ => false,
+    };
+    let cause = if message.contains("service control policy") {
+        RefusalCause::ServiceControlPolicy
+    } else if message.contains("permissions boundary") {
+        RefusalCause::CallerBoundary
+    } else if message.contains("explicit deny in an identity-based policy")
+        && creates_without_boundary
+    {
+        RefusalCause::RequiredBoundary
+    } else if let Some(denied) = denied_action(&message) {
+        RefusalCause::MissingPermission { action: denied }
+    } else {
+        RefusalCause::Unknown
+    };
+    Error::Refused {
+        doing,
+        message,
+        cause,
+    }
+}
+
+/// The action in "... is not authorized to perform: iam:CreateRole on resource: ...".
+fn denied_action(message: &str) -> Option<String> {
+    let (_, rest) = message.split_once("not authorized to perform: ")?;
+    let action = rest.split_whitespace().next()?;
+    Some(action.trim_end_matches([',', '.']).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn denied(message: &str) -> Error {
+        Error::aws("creating role R", Some("AccessDenied"), message.to_owned())
+    }
+
+    fn delete_role() -> Action {
+        Action::DeleteRole { role: "R".into() }
+    }
+
+    /// AWS's messages, verbatim in form: which cause each one names.
+    #[test]
+    fn access_denied_names_its_likely_cause() {
+        let user = "User: arn:aws:iam::111122223333:user/alice is not authorized to perform: \
+                    iam:CreateRole on resource: arn:aws:iam::111122223333:role/R";
+        let cases = [
+            (
+                format!("{user} with an explicit deny in a service control policy"),
+                RefusalCause::ServiceControlPolicy,
+            ),
+            (
+                format!("{user} because no permissions boundary allows the iam:CreateRole action"),
+                RefusalCause::CallerBoundary,
+            ),
+            (
+                format!("{user} because no identity-based policy allows the iam:CreateRole action"),
+                RefusalCause::MissingPermission {
+                    action: "iam:CreateRole".into(),
+                },
+            ),
+            ("Access denied".to_owned(), RefusalCause::Unknown),
+        ];
+        for (message, cause) in cases {
+            let Error::Refused { cause: found, .. } = refusal(&delete_role(), denied(&message))
+            else {
+                panic!("not a refusal: {message}")
+            };
+            assert_eq!(found, cause, "{message}");
+        }
+        let other = refusal(
+            &delete_role(),
+            Error::aws("x", Some("NoSuchEntity"), "gone".into()),
+        );
+        assert_eq!(other.aws_code(), Some("NoSuchEntity"));
     }
 }

@@ -112,6 +112,14 @@ impl Aws {
                     .await
                     .doing(doing)?;
             }
+            Action::UntagUser { user, keys } => {
+                iam.untag_user()
+                    .user_name(user)
+                    .set_tag_keys(Some(keys.clone()))
+                    .send()
+                    .await
+                    .doing(doing)?;
+            }
             Action::CreateInstanceProfile { name, path, tags } => {
                 iam.create_instance_profile()
                     .instance_profile_name(name)
@@ -241,6 +249,14 @@ impl Aws {
                     .await
                     .doing(doing)?;
             }
+            Action::PutRolePolicy {
+                role,
+                policy_name,
+                document,
+            } => {
+                self.put_role_policy(role, policy_name, document, doing)
+                    .await?
+            }
             Action::DeleteRolePolicy { role, policy_name } => {
                 iam.delete_role_policy()
                     .role_name(role)
@@ -260,6 +276,27 @@ impl Aws {
                 unreachable!("not idempotent: run by Aws::execute without the SDK's retry")
             }
         }
+        Ok(())
+    }
+}
+
+impl Aws {
+    /// Writes an inline policy of a role (PutRolePolicy replaces one of the same name).
+    async fn put_role_policy(
+        &self,
+        role: &str,
+        policy_name: &str,
+        document: &serde_json::Value,
+        doing: impl Fn() -> String,
+    ) -> Result<()> {
+        self.iam
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(policy_name)
+            .policy_document(document.to_string())
+            .send()
+            .await
+            .doing(doing)?;
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use super::Aws;
 use super::errors::Doing;
 use super::observe::tags_of;
+use super::propagation::Entity as Visible;
 use crate::error::Result;
 use crate::plan::{
     Entity, Inventory, Kept, OwnedInstanceProfile, OwnedPolicy, OwnedRole, OwnedUser, name_of,
@@ -73,55 +74,97 @@ impl Aws {
         let users = users.doing(|| "listing users".to_owned())?;
         let profiles = profiles.doing(|| "listing instance profiles".to_owned())?;
 
-        let role_names = roles
+        // What a listing shows exists (IAM may not show it to the next read yet), except what
+        // this run deleted (a listing may show that for a while).
+        let listed = |entity: Visible| {
+            let deleted = self.propagation.was_deleted(&entity);
+            if !deleted {
+                self.propagation.exists(entity);
+            }
+            !deleted
+        };
+        let role_names: Vec<String> = roles
             .iter()
             .filter(|r| !AWS_ROLE_PATHS.iter().any(|p| r.path().starts_with(p)))
-            .map(|r| r.role_name().to_owned());
-        let roles = tags_of_each(self.concurrency, role_names, |name| async move {
-            let tags = self
-                .iam
-                .list_role_tags()
-                .role_name(&name)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await;
-            let tags = tags.doing(|| format!("listing tags of role {name}"))?;
-            Ok((name, tags_of(&tags)))
-        });
-        let policy_arns = policies.iter().filter_map(|p| p.arn().map(str::to_owned));
-        let policies = tags_of_each(self.concurrency, policy_arns, |arn| async move {
-            let tags = self
-                .iam
-                .list_policy_tags()
-                .policy_arn(&arn)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await;
-            let tags = tags.doing(|| format!("listing tags of policy {}", name_of(&arn)))?;
-            Ok((arn, tags_of(&tags)))
-        });
-        let user_names = users.iter().map(|u| u.user_name().to_owned());
-        let users = tags_of_each(self.concurrency, user_names, |name| async move {
-            let tags = self
-                .iam
-                .list_user_tags()
-                .user_name(&name)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await;
-            let tags = tags.doing(|| format!("listing tags of user {name}"))?;
-            Ok((name, tags_of(&tags)))
-        });
+            .map(|r| r.role_name().to_owned())
+            .filter(|name| listed(Visible::Role(name.clone())))
+            .collect();
+        let roles = tags_of_each(
+            self.concurrency,
+            role_names.into_iter(),
+            |name| async move {
+                let entity = Visible::Role(name.clone());
+                let tags = self.read_of_known(entity, || async {
+                    self.iam
+                        .list_role_tags()
+                        .role_name(&name)
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .try_collect()
+                        .await
+                        .doing(|| format!("listing tags of role {name}"))
+                });
+                Ok((name.clone(), tags_of(&tags.await?)))
+            },
+        );
+        let policy_arns: Vec<String> = policies
+            .iter()
+            .filter_map(|p| p.arn().map(str::to_owned))
+            .filter(|arn| listed(Visible::Policy(arn.clone())))
+            .collect();
+        let policies = tags_of_each(
+            self.concurrency,
+            policy_arns.into_iter(),
+            |arn| async move {
+                let entity = Visible::Policy(arn.clone());
+                let tags = self.read_of_known(entity, || async {
+                    self.iam
+                        .list_policy_tags()
+                        .policy_arn(&arn)
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .try_collect()
+                        .await
+                        .doing(|| format!("listing tags of policy {}", name_of(&arn)))
+                });
+                Ok((arn.clone(), tags_of(&tags.await?)))
+            },
+        );
+        let user_names: Vec<String> = users
+            .iter()
+            .map(|u| u.user_name().to_owned())
+            .filter(|name| listed(Visible::User(name.clone())))
+            .collect();
+        let users = tags_of_each(
+            self.concurrency,
+            user_names.into_iter(),
+            |name| async move {
+                let entity = Visible::User(name.clone());
+                let tags = self.read_of_known(entity, || async {
+                    self.iam
+                        .list_user_tags()
+                        .user_name(&name)
+                        .into_paginator()
+                        .items()
+                        .send()
+                        .try_collect()
+                        .await
+                        .doing(|| format!("listing tags of user {name}"))
+                });
+                Ok((name.clone(), tags_of(&tags.await?)))
+            },
+        );
         // Instance profile tags come from GetInstanceProfile, which every IAM implementation
         // answers with tags; the profile's roles come with the listing.
         let profile_roles: BTreeMap<String, Vec<String>> = profiles
             .iter()
+            .filter(|p| {
+                listed(Visible::InstanceProfile(
+                    p.instance_profile_name().to_owned(),
+                ))
+            })
             .map(|p| {
                 let roles = p.roles().iter().map(|r| r.role_name().to_owned()).collect();
                 (p.instance_profile_name().to_owned(), roles)
@@ -129,14 +172,17 @@ impl Aws {
             .collect();
         let profile_names = profile_roles.keys().cloned();
         let profiles = tags_of_each(self.concurrency, profile_names, |name| async move {
-            let out = self
-                .iam
-                .get_instance_profile()
-                .instance_profile_name(&name)
-                .send()
-                .await;
-            let out = out.doing(|| format!("reading instance profile {name}"))?;
+            let entity = Visible::InstanceProfile(name.clone());
+            let out = self.read_of_known(entity, || async {
+                self.iam
+                    .get_instance_profile()
+                    .instance_profile_name(&name)
+                    .send()
+                    .await
+                    .doing(|| format!("reading instance profile {name}"))
+            });
             let tags = out
+                .await?
                 .instance_profile
                 .map(|p| tags_of(p.tags()))
                 .unwrap_or_default();
@@ -170,23 +216,24 @@ impl Aws {
 
         let owned_profiles: BTreeSet<&str> = profiles.iter().map(|(n, _)| n.as_str()).collect();
         let roles = try_join_all(roles.into_iter().map(|(name, tags)| {
-            let instance_profiles = profile_roles
+            let instance_profiles: Vec<(String, bool)> = profile_roles
                 .iter()
                 .filter(|(_, roles)| roles.contains(&name))
                 .map(|(profile, _)| (profile.clone(), owned_profiles.contains(profile.as_str())))
                 .collect();
-            self.owned_role(name, tags, instance_profiles)
+            let entity = Visible::Role(name.clone());
+            self.read_of_known(entity, move || {
+                self.owned_role(name.clone(), tags.clone(), instance_profiles.clone())
+            })
         }));
-        let policies = try_join_all(
-            policies
-                .into_iter()
-                .map(|(arn, tags)| self.owned_policy(arn, tags)),
-        );
-        let users = try_join_all(
-            users
-                .into_iter()
-                .map(|(name, tags)| self.owned_user(name, tags)),
-        );
+        let policies = try_join_all(policies.into_iter().map(|(arn, tags)| {
+            let entity = Visible::Policy(arn.clone());
+            self.read_of_known(entity, move || self.owned_policy(arn.clone(), tags.clone()))
+        }));
+        let users = try_join_all(users.into_iter().map(|(name, tags)| {
+            let entity = Visible::User(name.clone());
+            self.read_of_known(entity, move || self.owned_user(name.clone(), tags.clone()))
+        }));
         let (roles, policies, users) = tokio::try_join!(roles, policies, users)?;
         inventory.roles = roles;
         inventory.policies = policies;

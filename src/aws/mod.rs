@@ -9,7 +9,9 @@ mod execute;
 mod inventory;
 mod limit;
 mod observe;
+mod propagation;
 mod sts;
+mod versions;
 
 use std::time::Duration;
 
@@ -18,7 +20,9 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls;
 
 pub use accounts::Organization;
-pub use audit::{AccountDetails, InlinePolicy, KeyUse, LastUse, RoleDetails, UserDetails};
+pub use audit::{AccountDetails, KeyUse, LastUse, RoleDetails, UserDetails};
+pub(crate) use propagation::{Attempt, NotYet, Propagation};
+pub use propagation::{DEFAULT_TIMEOUT as DEFAULT_PROPAGATION_TIMEOUT, Waits};
 pub use sts::{AssumedCredentials, Caller};
 
 use crate::cli::GlobalArgs;
@@ -28,13 +32,15 @@ use crate::cli::GlobalArgs;
 const FALLBACK_REGION: &str = "us-east-1";
 
 /// How onboard retries: the SDK's standard retry for throttling and 5xx, onboard's own loops
-/// for calls that are not idempotent and for principals IAM does not know yet.
+/// for calls that are not idempotent, and [`propagation`] for what IAM has not propagated yet.
 #[derive(Debug, Clone, Copy)]
 pub struct RetrySettings {
     pub max_attempts: u32,
     pub initial_backoff: Duration,
-    /// How long a trust policy naming a just-created principal is retried.
-    pub principal_wait: Duration,
+    /// The deadline of all propagation waits of a run (`--propagation-timeout`).
+    pub propagation_timeout: Duration,
+    /// How long a run creating an access key may take to hand it over (see handoff::record).
+    pub key_grace: Duration,
 }
 
 impl RetrySettings {
@@ -42,13 +48,11 @@ impl RetrySettings {
         RetrySettings {
             max_attempts: global.max_attempts.max(1),
             initial_backoff: Duration::from_millis(global.retry_initial_backoff_ms),
-            principal_wait: Duration::from_secs(PRINCIPAL_WAIT_SECONDS),
+            propagation_timeout: Duration::from_secs(global.propagation_timeout),
+            key_grace: Duration::from_secs(global.key_grace_seconds),
         }
     }
 }
-
-/// How long a just-created principal may take to be known to IAM.
-const PRINCIPAL_WAIT_SECONDS: u64 = 120;
 
 /// Clients for the services onboard uses, sharing one configuration.
 #[derive(Debug, Clone)]
@@ -60,6 +64,8 @@ pub struct Aws {
     concurrency: usize,
     /// The account these clients act in, when they were made for it by [`Aws::in_account`].
     account: Option<Caller>,
+    /// What this run knows exists, and its waits for IAM to propagate.
+    propagation: std::sync::Arc<Propagation>,
 }
 
 impl Aws {
@@ -95,11 +101,17 @@ impl Aws {
                 .region(Region::new(FALLBACK_REGION))
                 .build();
         }
-        Self::from_config(config, retry, global.concurrency.into())
+        let propagation = Propagation::new(retry.propagation_timeout, jitter_seed());
+        Self::from_config(config, retry, global.concurrency.into(), propagation)
     }
 
     /// Clients for an already loaded configuration.
-    pub fn from_config(config: SdkConfig, retry: RetrySettings, concurrency: usize) -> Self {
+    pub(crate) fn from_config(
+        config: SdkConfig,
+        retry: RetrySettings,
+        concurrency: usize,
+        propagation: Propagation,
+    ) -> Self {
         Aws {
             iam: aws_sdk_iam::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),
@@ -107,6 +119,7 @@ impl Aws {
             retry,
             concurrency,
             account: None,
+            propagation: std::sync::Arc::new(propagation),
         }
     }
 
@@ -116,13 +129,40 @@ impl Aws {
         self.account.as_ref()
     }
 
+    /// This run's knowledge of what exists and its waits for propagation.
+    pub(crate) fn propagation(&self) -> &Propagation {
+        &self.propagation
+    }
+
+    /// How long this run (in this account) waited for IAM to propagate.
+    pub fn waits(&self) -> Waits {
+        self.propagation.waits()
+    }
+
     /// How many AWS requests may be in flight at once (`--concurrency`).
     pub fn concurrency(&self) -> usize {
         self.concurrency
+    }
+
+    /// How long a run creating an access key may take to hand it over.
+    pub fn key_grace(&self) -> Duration {
+        self.retry.key_grace
     }
 
     /// The region the STS client uses.
     pub fn region(&self) -> &str {
         self.config.region().map_or(FALLBACK_REGION, Region::as_ref)
     }
+}
+
+/// A seed for the jitter of propagation waits; only spreads retries, so the clock will do when
+/// the system's random source does not answer.
+fn jitter_seed() -> u64 {
+    let mut bytes = [0u8; 8];
+    if getrandom::getrandom(&mut bytes).is_ok() {
+        return u64::from_le_bytes(bytes);
+    }
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64)
 }

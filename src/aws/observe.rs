@@ -6,6 +6,7 @@ use futures_util::future::try_join_all;
 
 use super::Aws;
 use super::errors::{Doing, is_code};
+use super::propagation::{Attempt, Entity, NotYet};
 use crate::error::{Error, Result};
 use crate::plan::name_of;
 use crate::policy::decode_document;
@@ -78,8 +79,86 @@ impl Aws {
         })
     }
 
+    /// `read` (`None`: IAM answered `NoSuchEntity`), made again while its answer contradicts what
+    /// this run knows of `entity` (see [`super::propagation`]): missing though it exists, or
+    /// `stale`. What it finds, the run knows exists.
+    pub(super) async fn read_known<T, F, Fut>(
+        &self,
+        entity: Entity,
+        read: F,
+        stale: impl Fn(&T) -> Option<NotYet>,
+    ) -> Result<Option<T>>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Option<T>>>,
+    {
+        let propagation = &self.propagation;
+        let found = propagation
+            .until(|| async {
+                let (reason, err) = match read().await {
+                    Ok(Some(found)) => match stale(&found) {
+                        Some(reason) => {
+                            let err = Error::aws(
+                                format!("reading {entity}"),
+                                None,
+                                format!("IAM still shows what was there before: {reason}"),
+                            );
+                            (Some(reason), err)
+                        }
+                        None => return Attempt::Done(Ok(Some(found))),
+                    },
+                    Ok(None) => {
+                        let err = Error::aws(
+                            format!("reading {entity}"),
+                            Some("NoSuchEntity"),
+                            "not found".into(),
+                        );
+                        match propagation.judge_missing(&entity) {
+                            None => return Attempt::Done(Ok(None)),
+                            reason => (reason, err),
+                        }
+                    }
+                    Err(err) if err.aws_code() == Some("NoSuchEntity") => {
+                        (propagation.judge_missing(&entity), err)
+                    }
+                    Err(err) => return Attempt::Done(Err(err)),
+                };
+                match reason {
+                    Some(reason) => Attempt::NotYet(reason, err),
+                    None => Attempt::Done(Err(err)),
+                }
+            })
+            .await?;
+        if found.is_some() {
+            propagation.exists(entity);
+        }
+        Ok(found)
+    }
+
+    /// `read`, made again while it answers `NoSuchEntity` for an entity this run knows exists.
+    pub(super) async fn read_of_known<T, F, Fut>(&self, entity: Entity, read: F) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let propagation = &self.propagation;
+        propagation
+            .until(|| async {
+                match read().await {
+                    Err(err) if err.aws_code() == Some("NoSuchEntity") => {
+                        match propagation.judge_missing(&entity) {
+                            Some(reason) => Attempt::NotYet(reason, err),
+                            None => Attempt::Done(Err(err)),
+                        }
+                    }
+                    other => Attempt::Done(other),
+                }
+            })
+            .await
+    }
+
     /// Whether a managed policy exists (one GetPolicy call).
-    async fn policy_exists(&self, arn: &str) -> Result<bool> {
+    pub(super) async fn policy_exists(&self, arn: &str) -> Result<bool> {
         match self.iam.get_policy().policy_arn(arn).send().await {
             Ok(_) => Ok(true),
             Err(err) if is_code(&err, "NoSuchEntity") => Ok(false),
@@ -89,6 +168,18 @@ impl Aws {
 
     /// A managed policy with its tags and default version's document; `None` if there is none.
     pub async fn read_policy(&self, arn: &str) -> Result<Option<ObservedPolicy>> {
+        self.read_known(
+            Entity::Policy(arn.to_owned()),
+            || self.read_policy_once(arn),
+            |found| {
+                self.propagation
+                    .judge_default(arn, &found.default_version_id)
+            },
+        )
+        .await
+    }
+
+    async fn read_policy_once(&self, arn: &str) -> Result<Option<ObservedPolicy>> {
         let name = name_of(arn);
         let policy = match self.iam.get_policy().policy_arn(arn).send().await {
             Ok(out) => out
@@ -97,6 +188,7 @@ impl Aws {
             Err(err) if is_code(&err, "NoSuchEntity") => return Ok(None),
             Err(err) => return Err(err).doing(|| format!("reading policy {name}")),
         };
+        self.propagation.exists(Entity::Policy(arn.to_owned()));
         let version_id = policy.default_version_id().unwrap_or("v1").to_owned();
         let version = self
             .iam
@@ -133,6 +225,12 @@ impl Aws {
     /// A role with its tags, decoded trust policy, attached policies and instance profiles;
     /// `None` if there is none.
     pub async fn read_role(&self, name: &str) -> Result<Option<ObservedRole>> {
+        let entity = Entity::Role(name.to_owned());
+        self.read_known(entity, || self.read_role_once(name), |_| None)
+            .await
+    }
+
+    async fn read_role_once(&self, name: &str) -> Result<Option<ObservedRole>> {
         let role = self.iam.get_role().role_name(name).send();
         let attached = self.attached_role_policies(name);
         let profiles = self
@@ -143,7 +241,8 @@ impl Aws {
             .items()
             .send()
             .try_collect();
-        let (role, attached, profiles) = tokio::join!(role, attached, profiles);
+        let inline = self.inline_role_policies(name);
+        let (role, attached, profiles, inline) = tokio::join!(role, attached, profiles, inline);
         let role = match role {
             Ok(out) => out
                 .role
@@ -151,6 +250,7 @@ impl Aws {
             Err(err) if is_code(&err, "NoSuchEntity") => return Ok(None),
             Err(err) => return Err(err).doing(|| format!("reading role {name}")),
         };
+        self.propagation.exists(Entity::Role(name.to_owned()));
         let trust = decode(
             || format!("decoding the trust policy of role {name}"),
             role.assume_role_policy_document(),
@@ -171,7 +271,49 @@ impl Aws {
                 .permissions_boundary()
                 .and_then(|b| b.permissions_boundary_arn())
                 .map(str::to_owned),
+            inline_policies: inline?,
         }))
+    }
+
+    /// A role's inline policies by name, documents decoded; none for a role that is gone.
+    async fn inline_role_policies(
+        &self,
+        role: &str,
+    ) -> Result<std::collections::BTreeMap<String, serde_json::Value>> {
+        let names: Vec<String> = match self
+            .iam
+            .list_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+        {
+            Ok(names) => names,
+            Err(err) if is_code(&err, "NoSuchEntity") => return Ok(Default::default()),
+            Err(err) => {
+                return Err(err).doing(|| format!("listing inline policies of role {role}"));
+            }
+        };
+        let reads = names.iter().map(|name| async move {
+            let out = self
+                .iam
+                .get_role_policy()
+                .role_name(role)
+                .policy_name(name)
+                .send()
+                .await
+                .doing(|| format!("reading inline policy {name} of role {role}"))?;
+            let document = decode(
+                || format!("decoding inline policy {name} of role {role}"),
+                Some(out.policy_document()),
+            )?;
+            Ok::<_, Error>((name.clone(), document))
+        });
+        futures_util::future::try_join_all(reads)
+            .await
+            .map(|pairs| pairs.into_iter().collect())
     }
 
     pub(super) async fn attached_role_policies(&self, role: &str) -> Result<Vec<String>> {
@@ -193,6 +335,15 @@ impl Aws {
 
     /// An instance profile with its tags and roles; `None` if there is none.
     pub async fn read_instance_profile(
+        &self,
+        name: &str,
+    ) -> Result<Option<ObservedInstanceProfile>> {
+        let entity = Entity::InstanceProfile(name.to_owned());
+        self.read_known(entity, || self.read_instance_profile_once(name), |_| None)
+            .await
+    }
+
+    async fn read_instance_profile_once(
         &self,
         name: &str,
     ) -> Result<Option<ObservedInstanceProfile>> {
@@ -223,9 +374,15 @@ impl Aws {
 
     /// A user with its tags, attached policies and access keys; `None` if there is none.
     pub async fn read_user(&self, name: &str) -> Result<Option<ObservedUser>> {
+        let entity = Entity::User(name.to_owned());
+        self.read_known(entity, || self.read_user_once(name), |_| None)
+            .await
+    }
+
+    async fn read_user_once(&self, name: &str) -> Result<Option<ObservedUser>> {
         let user = self.iam.get_user().user_name(name).send();
         let attached = self.attached_user_policies(name);
-        let keys = self.access_keys(name);
+        let keys = self.list_access_keys(name);
         let (user, attached, keys) = tokio::join!(user, attached, keys);
         let user = match user {
             Ok(out) => out
@@ -234,6 +391,7 @@ impl Aws {
             Err(err) if is_code(&err, "NoSuchEntity") => return Ok(None),
             Err(err) => return Err(err).doing(|| format!("reading user {name}")),
         };
+        self.propagation.exists(Entity::User(name.to_owned()));
         Ok(Some(ObservedUser {
             name: name.to_owned(),
             arn: user.arn().to_owned(),
@@ -260,8 +418,18 @@ impl Aws {
             .collect())
     }
 
-    /// The user's access keys, oldest first.
+    /// The user's access keys, oldest first, waiting while IAM does not show a user this run
+    /// knows exists.
     pub async fn access_keys(&self, user: &str) -> Result<Vec<AccessKeyInfo>> {
+        self.read_of_known(Entity::User(user.to_owned()), || {
+            self.list_access_keys(user)
+        })
+        .await
+    }
+
+    /// The user's access keys, oldest first, but those this run deleted (a listing may show them
+    /// for a while).
+    async fn list_access_keys(&self, user: &str) -> Result<Vec<AccessKeyInfo>> {
         let keys = self
             .iam
             .list_access_keys()
@@ -280,6 +448,11 @@ impl Aws {
                 created: k.create_date().map_or(0, |d| d.secs()),
             })
             .collect();
+        keys.retain(|k| {
+            !self
+                .propagation
+                .was_deleted(&Entity::AccessKey(k.id.clone()))
+        });
         keys.sort_by_key(|k| k.created);
         Ok(keys)
     }

@@ -8,6 +8,8 @@
 //!
 //! [`Desired`]: crate::state::Desired
 
+pub(crate) mod checks;
+pub(crate) mod import;
 mod params;
 pub(crate) mod render;
 
@@ -20,7 +22,9 @@ use serde_json::Value;
 pub use params::{ParamKind, ParamSpec, known_params, parse_param, resolve_params};
 pub use render::{Naming, RenderContext, placeholders, render, uses_external_id};
 
+use self::checks::Document;
 use crate::error::{Error, Result};
+use crate::policy::managed::unknown_aws_managed_policy;
 
 /// Built-in catalog files, by vendor name.
 const BUILTIN: &[(&str, &str)] = &[
@@ -66,6 +70,14 @@ pub struct Integration {
     pub roles: Vec<RoleSpec>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub users: Vec<UserSpec>,
+    /// Why the vendor asks for the integration to be applied in a dedicated account (the
+    /// page's words), shown with the warning that it is administrator-equivalent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dedicated_account: Option<String>,
+    /// What the entry does not carry from its source, and why (`catalog import` lists what it
+    /// left out of the template here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The vendor page an entry was transcribed from.
@@ -98,6 +110,64 @@ pub struct PolicySpec {
     pub note: Option<String>,
     /// The policy document, with `${...}` placeholders.
     pub document: Value,
+    /// Statements the document has only when a parameter is given, or only when it is not
+    /// (S3 prefix scoping, a KMS key), appended in this order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditional: Vec<ConditionalStatements>,
+}
+
+/// Statements added to a policy document when a parameter is given, or when it is not.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionalStatements {
+    pub when: ParamPresence,
+    pub statements: Vec<Value>,
+}
+
+/// Whether a parameter has a value: `{"given": "prefix"}` or `{"absent": "prefix"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ParamPresence {
+    Given(String),
+    Absent(String),
+}
+
+impl ParamPresence {
+    /// The parameter it is about.
+    pub fn parameter(&self) -> &str {
+        match self {
+            ParamPresence::Given(name) | ParamPresence::Absent(name) => name,
+        }
+    }
+
+    /// Whether it holds for these parameter values.
+    pub fn holds(&self, params: &BTreeMap<String, String>) -> bool {
+        match self {
+            ParamPresence::Given(name) => params.contains_key(name),
+            ParamPresence::Absent(name) => !params.contains_key(name),
+        }
+    }
+}
+
+impl PolicySpec {
+    /// The document with the conditional statements whose condition holds for `params`.
+    pub fn document_for(&self, params: &BTreeMap<String, String>) -> Value {
+        let mut document = self.document.clone();
+        let extra = self
+            .conditional
+            .iter()
+            .filter(|c| c.when.holds(params))
+            .flat_map(|c| c.statements.iter().cloned());
+        match &mut document["Statement"] {
+            Value::Array(statements) => statements.extend(extra),
+            single => {
+                let mut all = vec![single.take()];
+                all.extend(extra);
+                *single = Value::Array(all);
+            }
+        }
+        document
+    }
 }
 
 /// A role onboard creates.
@@ -120,6 +190,60 @@ pub struct RoleSpec {
     /// Also create an instance profile of the same name holding the role (for EC2).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub instance_profile: bool,
+    /// Who issues the external ID the trust policy requires (`${ExternalId}`); required exactly
+    /// when the trust policy uses it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<ExternalIdSpec>,
+    /// Inline policies of the role: part of it, created, checked and removed with it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inline_policies: Vec<InlinePolicySpec>,
+    /// The role's IAM path (an imported template's `Path`), used unless `--path` names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The ARN of the role's permissions boundary (may use `${Partition}` and `${AccountId}`),
+    /// used unless `--permissions-boundary` names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<String>,
+}
+
+/// An inline policy of a catalog role.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InlinePolicySpec {
+    pub name: String,
+    /// The policy document, with `${...}` placeholders.
+    pub document: Value,
+}
+
+/// Who issues the external ID a trust policy requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExternalIdIssuer {
+    /// The vendor issues it (Streamkap's app, Upsolver): `--external-id` is required and onboard
+    /// never generates one, since a generated one could never match.
+    Vendor,
+    /// The customer chooses it: onboard generates one when `--external-id` is not given.
+    Customer,
+}
+
+impl std::fmt::Display for ExternalIdIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ExternalIdIssuer::Vendor => "vendor",
+            ExternalIdIssuer::Customer => "customer",
+        })
+    }
+}
+
+/// Who issues a role's external ID, and where the vendor shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalIdSpec {
+    pub issued_by: ExternalIdIssuer,
+    /// Where the vendor shows the ID ("the Streamkap app shows it during connector setup"):
+    /// required when the vendor issues it, shown when `--external-id` is missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<String>,
 }
 
 /// An IAM user onboard creates, for products that take an access key.
@@ -161,14 +285,7 @@ pub fn load_builtin(vendor: &str) -> Result<VendorCatalog> {
 pub fn load_file(path: &Path) -> Result<VendorCatalog> {
     let shown = path.display();
     let usage = |message: String| Error::Usage(format!("catalog file {shown}: {message}"));
-    let meta = std::fs::metadata(path).map_err(|e| usage(format!("cannot read it: {e}")))?;
-    if meta.len() > MAX_CATALOG_FILE {
-        return Err(usage(format!(
-            "it is {} bytes; onboard reads catalog files of at most {MAX_CATALOG_FILE} bytes",
-            meta.len()
-        )));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read it: {e}")))?;
+    let text = checks::read_capped(path, MAX_CATALOG_FILE).map_err(usage)?;
     parse(&shown.to_string(), &text).map_err(|e| match e {
         Error::Catalog { message, .. } => usage(message),
         other => other,
@@ -177,6 +294,10 @@ pub fn load_file(path: &Path) -> Result<VendorCatalog> {
 
 /// Parses and validates a catalog file's text; errors name the field at fault.
 pub fn parse(origin: &str, text: &str) -> Result<VendorCatalog> {
+    checks::unique_keys(text).map_err(|message| Error::Catalog {
+        vendor: origin.to_owned(),
+        message,
+    })?;
     let deserializer = &mut serde_json::Deserializer::from_str(text);
     let catalog: VendorCatalog = serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
@@ -255,6 +376,13 @@ impl VendorCatalog {
                 message,
             })
         };
+        if !is_vendor_name(&self.vendor) {
+            return fail(format!(
+                "vendor '{}' is not a vendor name: use lowercase letters, digits and '-', \
+                 starting with a letter or digit (catalog/schema.json)",
+                self.vendor
+            ));
+        }
         for (field, name) in [
             ("default_integration", Some(&self.default_integration)),
             (
@@ -280,16 +408,90 @@ impl VendorCatalog {
                         param.name
                     ));
                 }
+                if !is_param_name(&param.name) {
+                    return fail(format!(
+                        "{at}.parameters: '{}' is not a parameter name: use letters, digits, '_' \
+                         and '-'",
+                        param.name
+                    ));
+                }
                 known.insert(&param.name);
+            }
+            let optional: BTreeSet<&str> = integration
+                .parameters
+                .iter()
+                .filter(|p| p.optional)
+                .map(|p| p.name.as_str())
+                .collect();
+            for policy in &integration.policies {
+                let at = format!("{at}.policies.{}", policy.id);
+                for group in &policy.conditional {
+                    let name = group.when.parameter();
+                    if !integration.parameters.iter().any(|p| p.name == name) {
+                        return fail(format!(
+                            "{at}.conditional: '{name}' is not a parameter of the integration"
+                        ));
+                    }
+                    let usable = |p: &String| {
+                        !optional.contains(p.as_str())
+                            || group.when == ParamPresence::Given(p.clone())
+                    };
+                    let group_doc = Value::Array(group.statements.clone());
+                    if let Some(p) = placeholders(&group_doc).iter().find(|p| !usable(p)) {
+                        return fail(format!(
+                            "{at}.conditional: statements used when {name} is {} use the optional parameter ${{{p}}}",
+                            match group.when {
+                                ParamPresence::Given(_) => "given",
+                                ParamPresence::Absent(_) => "absent",
+                            }
+                        ));
+                    }
+                    if let Some(unknown) = placeholders(&group_doc)
+                        .into_iter()
+                        .find(|p| !known.contains(p.as_str()))
+                    {
+                        return fail(format!(
+                            "{at}.conditional: placeholder ${{{unknown}}} is neither a parameter nor one of {}",
+                            BUILTIN_PLACEHOLDERS.join(", ")
+                        ));
+                    }
+                }
+                if let Some(p) = placeholders(&policy.document)
+                    .iter()
+                    .find(|p| optional.contains(p.as_str()))
+                {
+                    return fail(format!(
+                        "{at}: the document uses the optional parameter ${{{p}}}: use it only in \
+                         conditional statements given it"
+                    ));
+                }
             }
             let documents = integration
                 .policies
                 .iter()
-                .map(|p| ("policies", &p.id, &p.document));
-            let documents =
-                documents.chain(integration.roles.iter().map(|r| ("roles", &r.id, &r.trust)));
+                .map(|p| ("policies", &p.id, &p.document, Document::Policy));
+            let documents = documents.chain(
+                integration
+                    .roles
+                    .iter()
+                    .map(|r| ("roles", &r.id, &r.trust, Document::Trust)),
+            );
+            let inline_ids: Vec<(String, &Value)> = integration
+                .roles
+                .iter()
+                .flat_map(|r| {
+                    r.inline_policies
+                        .iter()
+                        .map(move |p| (format!("{}.inline.{}", r.id, p.name), &p.document))
+                })
+                .collect();
+            let documents = documents.chain(
+                inline_ids
+                    .iter()
+                    .map(|(id, document)| ("roles", id, *document, Document::Policy)),
+            );
             ids.clear();
-            for (kind, id, document) in documents {
+            for (kind, id, document, document_kind) in documents {
                 let at = format!("{at}.{kind}.{id}");
                 if !ids.insert(id.as_str()) {
                     return fail(format!("{at}: id '{id}' is used twice"));
@@ -300,6 +502,9 @@ impl VendorCatalog {
                 {
                     return fail(format!("{at}: the document has no Statement"));
                 }
+                if let Some(problem) = checks::document_problem(document_kind, document) {
+                    return fail(format!("{at}: {document_kind}: {problem}"));
+                }
                 if let Some(unknown) = placeholders(document)
                     .into_iter()
                     .find(|p| !known.contains(p.as_str()))
@@ -308,6 +513,53 @@ impl VendorCatalog {
                         "{at}: placeholder ${{{unknown}}} is neither a parameter nor one of {}",
                         BUILTIN_PLACEHOLDERS.join(", ")
                     ));
+                }
+            }
+            let managed = integration
+                .roles
+                .iter()
+                .map(|r| ("roles", &r.id, &r.aws_managed_policies));
+            let managed = managed.chain(
+                integration
+                    .users
+                    .iter()
+                    .map(|u| ("users", &u.id, &u.aws_managed_policies)),
+            );
+            for (kind, id, names) in managed {
+                if let Some(problem) = names.iter().find_map(|n| unknown_aws_managed_policy(n)) {
+                    return fail(format!("{at}.{kind}.{id}: {problem}"));
+                }
+            }
+            for role in &integration.roles {
+                let at = format!("{at}.roles.{}", role.id);
+                if let Some(Err(e)) = role.path.as_deref().map(crate::policy::limits::check_path) {
+                    return fail(format!("{at}.path: {e}"));
+                }
+                let uses = placeholders(&role.trust).iter().any(|p| p == "ExternalId");
+                match (&role.external_id, uses) {
+                    (None, true) => {
+                        return fail(format!(
+                            "{at}: the trust policy uses ${{ExternalId}}: say who issues it with \
+                             \"external_id\": {{\"issued_by\": \"vendor\" or \"customer\"}}"
+                        ));
+                    }
+                    (Some(_), false) => {
+                        return fail(format!(
+                            "{at}: external_id is given but the trust policy does not use ${{ExternalId}}"
+                        ));
+                    }
+                    (
+                        Some(ExternalIdSpec {
+                            issued_by: ExternalIdIssuer::Vendor,
+                            shown: None,
+                        }),
+                        true,
+                    ) => {
+                        return fail(format!(
+                            "{at}: external_id.issued_by is vendor: say where the vendor shows it in external_id.shown"
+                        ));
+                    }
+                    (Some(_), true) | (None, false) => {}
                 }
             }
             let holders = integration
@@ -335,9 +587,26 @@ impl VendorCatalog {
     }
 }
 
+/// A vendor name as the schema allows it: `^[a-z0-9][a-z0-9-]*$`.
+fn is_vendor_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// A parameter name as the schema allows it: `^[A-Za-z0-9_-]+$`.
+fn is_param_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn every_builtin_entry_loads_and_validates() {
@@ -433,6 +702,86 @@ mod tests {
             err.contains("placeholder ${bucket_name} is neither a parameter"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn every_trust_with_an_external_id_says_who_issues_it() {
+        let mut vendor_issued = 0;
+        for vendor in builtin_vendors() {
+            let catalog = load_builtin(vendor).unwrap();
+            for (name, integration) in &catalog.integrations {
+                for role in &integration.roles {
+                    let uses = placeholders(&role.trust).iter().any(|p| p == "ExternalId");
+                    assert_eq!(
+                        uses,
+                        role.external_id.is_some(),
+                        "{vendor} {name} {}",
+                        role.id
+                    );
+                    if let Some(spec) = &role.external_id
+                        && spec.issued_by == ExternalIdIssuer::Vendor
+                    {
+                        vendor_issued += 1;
+                        assert!(spec.shown.is_some(), "{vendor} {name}");
+                    }
+                }
+            }
+        }
+        // Streamkap's connectors (the app shows the ID) and Upsolver (<get_from_upsolver>).
+        assert!(vendor_issued >= 4, "{vendor_issued}");
+        let upsolver = load_builtin("upsolver").unwrap();
+        let role = &upsolver.integrations["my-vpc"].roles[0];
+        assert_eq!(
+            role.external_id.as_ref().unwrap().issued_by,
+            ExternalIdIssuer::Vendor
+        );
+    }
+
+    #[test]
+    fn a_trust_with_an_external_id_and_no_issuer_is_rejected() {
+        let mut entry = streamkap();
+        let role = &mut entry["integrations"]["s3"]["roles"][0];
+        role.as_object_mut().unwrap().remove("external_id");
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(
+            err.contains("integrations.s3.roles.StreamkapConnectorAccess: the trust policy uses ${ExternalId}: say who issues it"),
+            "{err}"
+        );
+        let mut entry = streamkap();
+        entry["integrations"]["s3"]["roles"][0]["external_id"] = json!({"issued_by": "vendor"});
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(err.contains("say where the vendor shows it"), "{err}");
+        let mut entry = streamkap();
+        entry["integrations"]["byoc"]["roles"][0]["external_id"] = json!({"issued_by": "customer"});
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(err.contains("does not use ${ExternalId}"), "{err}");
+    }
+
+    #[test]
+    fn optional_parameters_are_used_only_where_given() {
+        let mut entry = streamkap();
+        entry["integrations"]["s3"]["policies"][0]["document"]["Statement"][0]["Resource"] =
+            "arn:aws:s3:::${bucket}/${prefix}".into();
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(
+            err.contains("StreamkapS3Access: the document uses the optional parameter ${prefix}"),
+            "{err}"
+        );
+        let mut entry = streamkap();
+        entry["integrations"]["s3"]["policies"][0]["conditional"][1]["when"] =
+            json!({"absent": "prefix"});
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "statements used when prefix is absent use the optional parameter ${prefix}"
+            ),
+            "{err}"
+        );
+        let mut entry = streamkap();
+        entry["integrations"]["s3"]["policies"][0]["conditional"][0]["when"] =
+            json!({"given": "nope"});
+        let err = parse("test", &entry.to_string()).unwrap_err().to_string();
+        assert!(err.contains("'nope' is not a parameter"), "{err}");
     }
 
     /// catalog/schema.json documents the format: every built-in entry and the example file

@@ -25,6 +25,39 @@ pub enum ParamKind {
     PrincipalArn,
     /// Letters, digits, `-` and `_`, 1 to 64 characters.
     Identifier,
+    /// An AWS region name (`us-east-1`). Without a value and without a default it is the
+    /// profile's region (`--region`, `AWS_REGION`, the profile), as the SDK resolves it.
+    Region,
+    /// A key prefix in an S3 bucket, ending with `/` (`cdc/orders/`).
+    S3Prefix,
+    /// The ARN of a KMS key (`arn:aws:kms:REGION:ACCOUNT:key/ID`).
+    KmsKeyArn,
+    /// A Redshift database user name.
+    RedshiftDbUser,
+    /// A Redshift database name.
+    RedshiftDatabase,
+    /// Any text of 1 to 4096 printable characters: a CloudFormation template's `String`
+    /// parameter, imported as it is (its `AllowedValues` become `allowed_values`).
+    Text,
+}
+
+impl std::fmt::Display for ParamKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ParamKind::S3Bucket => "s3-bucket",
+            ParamKind::GlueDatabase => "glue-database",
+            ParamKind::RedshiftCluster => "redshift-cluster",
+            ParamKind::AccountId => "account-id",
+            ParamKind::PrincipalArn => "principal-arn",
+            ParamKind::Identifier => "identifier",
+            ParamKind::Region => "region",
+            ParamKind::S3Prefix => "s3-prefix",
+            ParamKind::KmsKeyArn => "kms-key-arn",
+            ParamKind::RedshiftDbUser => "redshift-db-user",
+            ParamKind::RedshiftDatabase => "redshift-database",
+            ParamKind::Text => "text",
+        })
+    }
 }
 
 /// A parameter of a catalog integration.
@@ -35,9 +68,29 @@ pub struct ParamSpec {
     pub name: String,
     pub description: String,
     pub kind: ParamKind,
-    /// Value when none is given; without a default the parameter is required.
+    /// Value when none is given; without a default the parameter is required (unless it is
+    /// optional, or a region, which defaults to the profile's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
+    /// The parameter may be left out: it has no value then, and only the policies' `conditional`
+    /// statements that ask for it given use it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
+    /// The only values accepted, when given (a template parameter's `AllowedValues`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_values: Vec<String>,
+}
+
+impl ParamSpec {
+    /// Whether a value must be given: no default, not optional, not a region (the profile's).
+    pub fn required(&self) -> bool {
+        self.default.is_none() && !self.optional && self.kind != ParamKind::Region
+    }
+
+    /// Whether the profile's region is its value when none is given.
+    pub fn defaults_to_region(&self) -> bool {
+        self.default.is_none() && self.kind == ParamKind::Region
+    }
 }
 
 impl ParamKind {
@@ -83,6 +136,33 @@ impl ParamKind {
             ParamKind::Identifier => (!(1..=64).contains(&len)
                 || !all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
             .then_some("use 1 to 64 letters, digits, '-' and '_'"),
+            ParamKind::Region => (!is_region(value))
+                .then_some("use a region name such as us-east-1, eu-central-1 or us-gov-west-1"),
+            ParamKind::S3Prefix => (!(2..=1024).contains(&len)
+                || value.starts_with('/')
+                || !value.ends_with('/')
+                || value.contains("//")
+                || !all(|c| c.is_ascii_alphanumeric() || "_.=+@/-".contains(c)))
+            .then_some(
+                "use a key prefix that ends with '/' and does not start with one, such as cdc/ or \
+                 lake/orders/, in letters, digits and _.=+@/- (no IAM wildcards), at most 1024 characters",
+            ),
+            ParamKind::KmsKeyArn => (!is_kms_key_arn(value))
+                .then_some("use a key ARN such as arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
+            ParamKind::RedshiftDbUser => (!(1..=128).contains(&len)
+                || !value.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                || !all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+            .then_some(
+                "Redshift user names are 1 to 128 letters, digits, '_' and '$', starting with a letter or '_'",
+            ),
+            ParamKind::RedshiftDatabase => (!(1..=64).contains(&len)
+                || !value.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                || !all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+            .then_some(
+                "Redshift database names are 1 to 64 letters, digits, '_' and '$', starting with a letter or '_'",
+            ),
+            ParamKind::Text => (!(1..=4096).contains(&len) || value.chars().any(char::is_control))
+                .then_some("use 1 to 4096 characters, without control characters"),
         }
     }
 }
@@ -102,6 +182,14 @@ impl ParamKind {
                 "^arn:aws[a-z-]*:iam::[0-9]{12}:(root|(role|user)/[A-Za-z0-9+=,.@_/-]+)$"
             }
             ParamKind::Identifier => "^[A-Za-z0-9_-]{1,64}$",
+            ParamKind::Region => "^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$",
+            ParamKind::S3Prefix => "^[A-Za-z0-9_.=+@-][A-Za-z0-9_.=+@/-]{0,1022}/$",
+            ParamKind::KmsKeyArn => {
+                "^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:key/[A-Za-z0-9-]{1,128}$"
+            }
+            ParamKind::RedshiftDbUser => "^[A-Za-z_][A-Za-z0-9_$]{0,127}$",
+            ParamKind::RedshiftDatabase => "^[A-Za-z_][A-Za-z0-9_$]{0,63}$",
+            ParamKind::Text => "^.+$",
         }
     }
 }
@@ -126,7 +214,10 @@ pub fn resolve_params(
 ) -> Result<BTreeMap<String, String>> {
     let values = known_params(vendor, selected, given)?;
     let specs = selected.iter().flat_map(|(_, i)| &i.parameters);
-    if let Some(spec) = specs.into_iter().find(|p| !values.contains_key(&p.name)) {
+    if let Some(spec) = specs
+        .into_iter()
+        .find(|p| p.required() && !values.contains_key(&p.name))
+    {
         return Err(Error::Usage(format!(
             "vendor {vendor} ({}) needs --param {}=VALUE: {}",
             integration_names(selected),
@@ -184,9 +275,49 @@ pub fn known_params(
                 spec.name
             )));
         }
+        if !spec.allowed_values.is_empty() && !spec.allowed_values.contains(&value) {
+            return Err(Error::Usage(format!(
+                "--param {}={value} is not valid: use one of {}",
+                spec.name,
+                spec.allowed_values.join(", ")
+            )));
+        }
         values.insert(spec.name.clone(), value);
     }
     Ok(values)
+}
+
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-4`: two letters, words, a number.
+fn is_region(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('-').collect();
+    let [first, middle @ .., last] = parts.as_slice() else {
+        return false;
+    };
+    first.len() == 2
+        && first.chars().all(|c| c.is_ascii_lowercase())
+        && !middle.is_empty()
+        && middle
+            .iter()
+            .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase()))
+        && (1..=2).contains(&last.len())
+        && last.chars().all(|c| c.is_ascii_digit())
+}
+
+/// `arn:PARTITION:kms:REGION:ACCOUNT:key/ID` (a key, not an alias).
+fn is_kms_key_arn(value: &str) -> bool {
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts[..] else {
+        return false;
+    };
+    arn == "arn"
+        && partition.starts_with("aws")
+        && service == "kms"
+        && is_region(region)
+        && is_account_id(account)
+        && resource.strip_prefix("key/").is_some_and(|id| {
+            (1..=128).contains(&id.len())
+                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
 }
 
 /// `arn:PARTITION:iam::ACCOUNT:root`, `...:role/NAME` or `...:user/NAME`.
@@ -262,5 +393,60 @@ mod tests {
         assert!(PrincipalArn.problem("123456789012").is_some());
         assert_eq!(Identifier.problem("org-42_x"), None);
         assert!(Identifier.problem("a b").is_some());
+    }
+
+    #[test]
+    fn regions_prefixes_keys_and_redshift_names_are_checked() {
+        for good in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-4",
+            "cn-north-1",
+        ] {
+            assert_eq!(Region.problem(good), None, "{good}");
+        }
+        for bad in [
+            "us-east",
+            "US-EAST-1",
+            "useast1",
+            "us-east-1a",
+            "-east-1",
+            "u-east-1",
+            "*",
+        ] {
+            assert!(Region.problem(bad).is_some(), "{bad}");
+        }
+        for good in ["cdc/", "lake/orders/", "a=b/"] {
+            assert_eq!(S3Prefix.problem(good), None, "{good}");
+        }
+        for bad in [
+            "cdc",
+            "/cdc/",
+            "c*/",
+            "c?/",
+            "${aws:username}/",
+            "a//b/",
+            "/",
+            "a b/",
+        ] {
+            assert!(S3Prefix.problem(bad).is_some(), "{bad}");
+        }
+        let key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        assert_eq!(KmsKeyArn.problem(key), None);
+        for bad in [
+            "arn:aws:kms:us-east-1:123456789012:alias/s3",
+            "arn:aws:kms:us-east-1:123456789012:key/*",
+            "arn:aws:s3:us-east-1:123456789012:key/abc",
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+        ] {
+            assert!(KmsKeyArn.problem(bad).is_some(), "{bad}");
+        }
+        assert_eq!(RedshiftDbUser.problem("streamkap_loader"), None);
+        for bad in ["*", "a-b", "1abc", "", "admin*"] {
+            assert!(RedshiftDbUser.problem(bad).is_some(), "{bad}");
+        }
+        assert_eq!(RedshiftDatabase.problem("dev"), None);
+        assert!(RedshiftDatabase.problem("d*").is_some());
     }
 }

@@ -8,7 +8,8 @@ use super::{Integration, VendorCatalog};
 use crate::error::{Error, Result};
 use crate::policy::{canonical, external_ids, require_external_id};
 use crate::state::{
-    Desired, DesiredPolicy, DesiredRole, DesiredUser, INTEGRATION_SEPARATOR, Tag, ownership_tags,
+    Desired, DesiredPolicy, DesiredRole, DesiredUser, INTEGRATION_SEPARATOR, InlinePolicy, Tag,
+    ownership_tags,
 };
 
 /// Default maximum session duration of a role, as IAM's.
@@ -25,6 +26,14 @@ pub struct Naming {
 }
 
 impl Naming {
+    /// The catalog's own names under path `/`.
+    pub fn catalog() -> Self {
+        Naming {
+            path: "/".to_owned(),
+            ..Naming::default()
+        }
+    }
+
     pub fn name(&self, base: &str) -> String {
         format!("{}{base}{}", self.prefix, self.suffix)
     }
@@ -129,7 +138,7 @@ pub fn render(
                 name,
                 path: path.clone(),
                 description: spec.description.clone(),
-                document: substitute(&spec.document, &spec.id)?,
+                document: substitute(&spec.document_for(&ctx.params), &spec.id)?,
                 tags: tags(&spec.id),
             });
         }
@@ -139,31 +148,63 @@ pub fn render(
             let mut attach: Vec<String> = spec.policies.iter().filter_map(policy_arn).collect();
             attach.extend(spec.aws_managed_policies.iter().map(aws_managed));
             let trust = substitute(&spec.trust, &spec.id)?;
+            let mut inline = Vec::new();
+            for policy in &spec.inline_policies {
+                inline.push(InlinePolicy {
+                    name: policy.name.clone(),
+                    document: substitute(&policy.document, &spec.id)?,
+                });
+            }
             if let Some(role) = roles.iter_mut().find(|r| r.id == spec.id) {
                 merge_list(&mut role.policy_arns, attach);
                 merge_statements(&mut role.trust, &trust);
                 role.instance_profile |= spec.instance_profile;
+                for policy in inline {
+                    if !role.inline_policies.iter().any(|p| p.name == policy.name) {
+                        role.inline_policies.push(policy);
+                    }
+                }
                 continue;
             }
             let name = match (&ctx.naming.role_name, roles.is_empty()) {
                 (Some(name), true) => ctx.naming.name(name),
                 _ => ctx.naming.name(&spec.name),
             };
+            // The catalog's own path and boundary (an imported template's) unless the flags
+            // name others.
+            let role_path = match (path.as_str(), &spec.path) {
+                ("/", Some(own)) => own.clone(),
+                _ => path.clone(),
+            };
+            let boundary = match (&ctx.permissions_boundary, &spec.permissions_boundary) {
+                (Some(flag), _) => Some(flag.clone()),
+                (None, Some(own)) => {
+                    Some(substitute_str(own, ctx).map_err(|message| Error::Catalog {
+                        vendor: catalog.vendor.clone(),
+                        message: format!("{}: {message}", spec.id),
+                    })?)
+                }
+                (None, None) => None,
+            };
             roles.push(DesiredRole {
-                arn: arn("role", &name),
+                arn: format!(
+                    "arn:{}:iam::{}:role{role_path}{name}",
+                    ctx.partition, ctx.account
+                ),
                 id: spec.id.clone(),
                 name,
-                path: path.clone(),
+                path: role_path,
                 description: spec.description.clone(),
                 trust,
                 max_session_duration: ctx
                     .max_session_duration
                     .or(spec.max_session_duration)
                     .unwrap_or(DEFAULT_MAX_SESSION),
-                permissions_boundary: ctx.permissions_boundary.clone(),
+                permissions_boundary: boundary,
                 policy_arns: attach,
                 instance_profile: spec.instance_profile,
                 tags: tags(&spec.id),
+                inline_policies: inline,
             });
         }
 

@@ -221,7 +221,7 @@ pub(super) fn finish<T: Serialize>(
             failed,
         },
         &table(last_column, outcomes),
-    );
+    )?;
     if failed == 0 {
         return Ok(());
     }

@@ -12,11 +12,11 @@ use super::offline::{
     GENERATED_EXTERNAL_ID_BYTES, STAND_IN_ACCOUNT, render_valid, stand_in_context,
 };
 use super::target::Target;
-use crate::aws::Aws;
-use crate::aws::Caller;
+use crate::aws::{Aws, Caller, Waits};
 use crate::catalog::RenderContext;
-use crate::cli::{ApplyArgs, ChangeArgs, GlobalArgs, OutputFormat};
+use crate::cli::{ApplyArgs, ChangeArgs, GlobalArgs};
 use crate::error::{Error, Result};
+use crate::handoff::record::reconcile;
 use crate::handoff::{Handoff, KeyReport, account_key_file, check_many, key_lines};
 use crate::output::{emit, verification_lines};
 use crate::plan::{ApplyOptions, Plan, Present, plan_apply};
@@ -53,6 +53,8 @@ pub struct ApplyOutput {
     /// Owned resources that differ from the catalog and were left as they are.
     pub drift: Vec<String>,
     pub verifications: Vec<Verification>,
+    /// How long the run waited for IAM to propagate.
+    pub waits: Waits,
 }
 
 /// A new external ID from the operating system's cryptographically secure generator.
@@ -95,6 +97,7 @@ pub(super) struct Checked {
 /// real one) and lints the documents, refusing on errors.
 pub(super) fn check(args: &ChangeArgs) -> Result<Checked> {
     let target = Target::resolve(&args.target)?;
+    target.require_vendor_external_id(args.external_id.as_deref())?;
     let needs_external_id = target.needs_external_id();
     let offline = stand_in_context(
         &target,
@@ -117,6 +120,50 @@ pub(super) fn check(args: &ChangeArgs) -> Result<Checked> {
     })
 }
 
+/// How often a run waiting for another run's key hand-over reads the user again, in seconds.
+pub(super) const KEY_POLL_SECONDS: u64 = 2;
+
+/// Seconds since the epoch.
+pub(super) fn unix_now() -> i64 {
+    secs(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default(),
+    )
+}
+
+fn secs(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// What exists, read once no other run may still be handing an access key of the vendor's user
+/// over: while one may (its pending tag is younger than the grace), waits for it to finish or
+/// to run out of time, then reads again.
+async fn observe_settled(aws: &Aws, named: &Desired) -> anyhow::Result<Observed> {
+    let grace = secs(aws.key_grace());
+    loop {
+        let observed = aws.observe(named).await?;
+        let wait_until = named
+            .users
+            .iter()
+            .filter(|u| u.access_key)
+            .filter_map(|u| observed.users.get(&u.name)?.as_ref())
+            .filter_map(|u| reconcile(&u.tags, &u.access_keys, unix_now(), grace).wait_until)
+            .max();
+        let Some(until) = wait_until else {
+            return Ok(observed);
+        };
+        let pause = u64::try_from(until - unix_now()).unwrap_or(0).max(1);
+        tracing::warn!(
+            "another onboard run is creating an access key for the vendor's user (or was killed \
+             doing so): waiting up to {pause} s for it to hand the key over, or for its key to count as \
+             never handed over"
+        );
+        // Read again every few seconds: the other run may finish well before the grace ends.
+        tokio::time::sleep(std::time::Duration::from_secs(pause.min(KEY_POLL_SECONDS))).await;
+    }
+}
+
 /// Checks every flag offline, then reads the caller and what exists, and plans; when the plan
 /// writes anything, lint's warnings go to the log. Makes no write call.
 pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::Result<Prepared> {
@@ -127,15 +174,39 @@ pub(super) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::R
 /// Reads the caller and what exists in the account of `aws`, and plans. Makes no write call.
 pub(super) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Prepared> {
     let (target, needs_external_id) = (&checked.target, checked.needs_external_id);
-    let caller = aws.caller().await?;
-    // The flags were applied and checked offline; only the account, partition and region change.
+    // The flags were applied and checked offline; only the account, partition and region change
+    // (the region first: it is checked before any AWS call).
     let mut ctx = checked.offline.clone();
+    target.set_region(&mut ctx, aws.region())?;
+    let caller = aws.caller().await?;
     ctx.account = caller.account.clone();
     ctx.partition = caller.partition.clone();
-    ctx.region = aws.region().to_owned();
     ctx.external_id = checked.external_id.clone();
-    let named = target.render(&ctx)?;
-    let observed = aws.observe(&named).await?;
+    let mut named = target.render(&ctx)?;
+    let mut observed = observe_settled(&aws, &named).await?;
+
+    // A shared role keeps serving the integrations its tags record: plan the union, unless
+    // --exclusive asks for exactly the integrations named.
+    let widened = match checked.exclusive {
+        true => None,
+        false => target.accumulate(&observed)?,
+    };
+    let target = match &widened {
+        Some(widened) => {
+            tracing::info!(
+                "the role already serves {}: planning all of them (--exclusive plans only those named)",
+                widened.integration_names().join(", ")
+            );
+            let region = ctx.region.clone();
+            ctx.params = widened
+                .context(&ctx.account, &ctx.partition, &region)
+                .params;
+            named = widened.render(&ctx)?;
+            observed = observe_settled(&aws, &named).await?;
+            widened
+        }
+        None => target,
+    };
 
     // The external ID: the one given, else the one the roles already trust, else (for trust
     // policies that ask for one) a new one.
@@ -173,6 +244,8 @@ pub(super) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Pr
     check_desired(&desired)?;
     let options = ApplyOptions {
         exclusive: checked.exclusive,
+        now: unix_now(),
+        key_grace: secs(aws.key_grace()),
     };
     let plan = plan_apply(&desired, &observed, options)?;
     // Lint's warnings, when the plan is going to write something.
@@ -196,11 +269,28 @@ pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     if let Some(selection) = Selection::check(&args.accounts)? {
         return run_in_accounts(&args, &selection, &settings, global).await;
     }
-    let handoff = Handoff::new(args.key.key_file.as_deref(), args.key.show_secret)?;
-    let prepared = prepare(&args.change, global).await?;
-    let output = Some(global.output);
-    let applied = apply_prepared(prepared, &args, &handoff, &settings, output).await?;
-    emit(global.output, &applied.output, &applied.text);
+    let handoff = Handoff::new_or_resuming(args.key.key_file.as_deref(), args.key.show_secret)?;
+    let mut prepared = prepare(&args.change, global).await?;
+    // The same command again after a run that wrote the key file but did not record the key.
+    let user = prepared
+        .desired
+        .users
+        .iter()
+        .find(|u| u.access_key)
+        .and_then(|u| prepared.observed.users.get(&u.name)?.as_ref());
+    if handoff.resume(&prepared.aws, user).await? {
+        prepared = prepare(&args.change, global).await?;
+    }
+    let aws = prepared.aws.clone();
+    let applied = match apply_prepared(prepared, &args, &handoff, &settings).await {
+        Ok(applied) => applied,
+        // A late failure still shows the keys handed over (and hands over those for stdout).
+        Err(err) => return Err(super::announce_keys(&aws, &handoff, global.output, err).await),
+    };
+    // A key for stdout is handed over by this output: recorded once it is written, deleted if
+    // it cannot be.
+    let written = emit(global.output, &applied.output, &applied.text);
+    handoff.settle_stdout(&aws, written).await?;
     applied.verified()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -228,7 +318,7 @@ async fn run_in_accounts(
         let prepared = prepare_in(checked, aws).await?;
         let path = key_file.map(|p| account_key_file(p, &prepared.caller.account));
         let handoff = Handoff::new(path.as_deref(), false)?;
-        let applied = apply_prepared(prepared, args, &handoff, settings, None)
+        let applied = apply_prepared(prepared, args, &handoff, settings)
             .await
             .map_err(|err| match key_lines(&handoff.delivered()).as_slice() {
                 [] => err,
@@ -303,7 +393,6 @@ async fn apply_prepared(
     args: &ApplyArgs,
     handoff: &Handoff,
     settings: &AssumeSettings,
-    announce: Option<OutputFormat>,
 ) -> anyhow::Result<Applied> {
     let Prepared {
         aws,
@@ -323,10 +412,12 @@ async fn apply_prepared(
         handoff.require(user)?;
     }
 
-    let (changes, access_keys) = super::execute_plan(&aws, &plan, handoff, announce)
+    let changes = super::execute_plan(&aws, &plan, handoff)
         .await
         .into_result()
         .with_context(|| format!("applying {} {}", desired.vendor, desired.integration))?;
+    let mut access_keys = handoff.delivered();
+    access_keys.extend(handoff.for_stdout());
 
     // Every role and user is verified at once.
     let mut verifications = Vec::new();
@@ -335,6 +426,12 @@ async fn apply_prepared(
         let expected = Expected::Applied(&desired, &reads);
         let mut settings = settings.clone();
         settings.external_id = desired.external_id.clone();
+        let handing_over: Vec<String> = handoff
+            .for_stdout()
+            .into_iter()
+            .map(|k| k.access_key_id)
+            .collect();
+        let handing_over = &handing_over;
         let (expected, settings, aws, caller) = (&expected, &settings, &aws, &caller);
         let roles = try_join_all(
             desired
@@ -346,7 +443,7 @@ async fn apply_prepared(
             desired
                 .users
                 .iter()
-                .map(|user| verify_user(aws, &user.name, &user.arn, expected)),
+                .map(|user| verify_user(aws, &user.name, &user.arn, expected, handing_over)),
         );
         let (roles, users) = tokio::try_join!(roles, users)?;
         verifications.extend(roles.into_iter().chain(users));
@@ -397,6 +494,7 @@ async fn apply_prepared(
         already_present: plan.present,
         drift: plan.drift,
         verifications,
+        waits: aws.waits(),
     };
     Ok(Applied {
         output,

@@ -72,12 +72,12 @@ pub async fn run(args: AuditArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     // Through `emit`, as every command prints, so a closed stdout behaves alike everywhere.
     match global.output {
         OutputFormat::Text | OutputFormat::Json => {
-            emit(global.output, &audit, &[audit.to_string()]);
+            emit(global.output, &audit, &[audit.to_string()])?;
         }
-        OutputFormat::Sarif => emit(OutputFormat::Json, &Sarif::new(&audit), &[]),
+        OutputFormat::Sarif => emit(OutputFormat::Json, &Sarif::new(&audit), &[])?,
         OutputFormat::Markdown => {
             let report = markdown::render(&audit);
-            emit(OutputFormat::Text, &(), &[report.trim_end().to_owned()]);
+            emit(OutputFormat::Text, &(), &[report.trim_end().to_owned()])?;
         }
     }
     let failed = audit.summary.failed_accounts;

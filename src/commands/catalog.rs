@@ -11,6 +11,8 @@ use crate::cli::{CatalogCommand, GlobalArgs, ShowArgs};
 use crate::error::Result;
 use crate::output::emit;
 use crate::policy::limits::check_external_id;
+use crate::policy::lint;
+use crate::state::Desired;
 
 /// One vendor in `catalog list --output json`.
 #[derive(Debug, Serialize)]
@@ -33,6 +35,7 @@ pub async fn run(command: CatalogCommand, global: &GlobalArgs) -> anyhow::Result
     match command {
         CatalogCommand::List => list(global)?,
         CatalogCommand::Show(args) => show(args, global)?,
+        CatalogCommand::Import(args) => super::import::run(args)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -51,9 +54,13 @@ fn list(global: &GlobalArgs) -> Result<()> {
                 .iter()
                 .map(|p| p.name.clone())
                 .collect();
-            let params = parameters
+            let params = integration
+                .parameters
                 .iter()
-                .map(|p| format!(" --param {p}=..."))
+                .map(|p| match p.required() {
+                    true => format!(" --param {}=...", p.name),
+                    false => format!(" [--param {}=...]", p.name),
+                })
                 .collect::<String>();
             let marker = if default { " (default)" } else { "" };
             text.push(format!(
@@ -74,7 +81,7 @@ fn list(global: &GlobalArgs) -> Result<()> {
             integrations,
         });
     }
-    emit(global.output, &listing, &text);
+    emit(global.output, &listing, &text)?;
     Ok(())
 }
 
@@ -102,8 +109,30 @@ fn show(args: ShowArgs, global: &GlobalArgs) -> Result<()> {
     ctx.external_id = args.external_id.clone();
     ctx.added_external_id = args.external_id.clone();
     let desired = target.render(&ctx)?;
+    let dedicated_account = target
+        .selected()
+        .iter()
+        .find_map(|(_, i)| i.dedicated_account.clone());
+    let administrator_equivalent: Vec<AdministratorEquivalent> =
+        lint::administrator_equivalent(&desired)
+            .into_iter()
+            .map(|(principal, paths)| AdministratorEquivalent { principal, paths })
+            .collect();
 
     let mut text = Vec::new();
+    for admin in &administrator_equivalent {
+        text.push(format!(
+            "# WARNING: ADMINISTRATOR-EQUIVALENT: {} can make itself administrator of the account \
+             ({}; `onboard lint` names the statements)",
+            admin.principal,
+            admin.paths.join(", ")
+        ));
+    }
+    if let (false, Some(why)) = (administrator_equivalent.is_empty(), &dedicated_account) {
+        text.push(format!(
+            "# Apply it in a dedicated account, as the vendor asks: {why}"
+        ));
+    }
     for policy in &desired.policies {
         text.push(format!("# policy {} ({})", policy.name, policy.arn));
         text.push(json(&policy.document));
@@ -133,6 +162,32 @@ fn show(args: ShowArgs, global: &GlobalArgs) -> Result<()> {
             ));
         }
     }
-    emit(global.output, &desired, &text);
+    let output = ShowOutput {
+        desired,
+        dedicated_account: dedicated_account.filter(|_| !administrator_equivalent.is_empty()),
+        administrator_equivalent,
+    };
+    emit(global.output, &output, &text)?;
     Ok(())
+}
+
+/// What `catalog show --output json` prints: the rendered desired state, and who in it is
+/// administrator-equivalent.
+#[derive(Debug, Serialize)]
+pub(crate) struct ShowOutput {
+    #[serde(flatten)]
+    pub desired: Desired,
+    /// Roles and users holding a known path to administrator (absent when none does).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub administrator_equivalent: Vec<AdministratorEquivalent>,
+    /// Why the vendor asks for a dedicated account, for an administrator-equivalent integration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dedicated_account: Option<String>,
+}
+
+/// A role or user that can make itself administrator, and the published paths it holds.
+#[derive(Debug, Serialize)]
+pub(crate) struct AdministratorEquivalent {
+    pub principal: String,
+    pub paths: Vec<String>,
 }

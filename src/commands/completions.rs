@@ -5,10 +5,14 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionsArgs};
+use crate::output::write_stdout;
 
 pub fn run(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
     let mut command = Cli::command();
     let name = command.get_name().to_owned();
-    clap_complete::generate(args.shell, &mut command, name, &mut std::io::stdout());
+    // clap_complete panics when its writer fails: generate in memory, write fallibly.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, name, &mut script);
+    write_stdout(&script)?;
     Ok(ExitCode::SUCCESS)
 }

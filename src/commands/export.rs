@@ -24,7 +24,12 @@ pub async fn run(args: ExportArgs, _global: &GlobalArgs) -> anyhow::Result<ExitC
         args.external_id.as_deref(),
         &args.render,
     )?;
-    for spec in target.selected().iter().flat_map(|(_, i)| &i.parameters) {
+    let selected = target.selected();
+    let required = selected
+        .iter()
+        .flat_map(|(_, i)| &i.parameters)
+        .filter(|p| !p.optional);
+    for spec in required {
         offline
             .params
             .entry(spec.name.clone())
@@ -60,7 +65,7 @@ pub async fn run(args: ExportArgs, _global: &GlobalArgs) -> anyhow::Result<ExitC
             std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
             tracing::info!("wrote {}", path.display());
         }
-        None => print!("{text}"),
+        None => crate::output::write_stdout(text.as_bytes())?,
     }
     Ok(ExitCode::SUCCESS)
 }

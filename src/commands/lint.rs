@@ -31,7 +31,7 @@ pub async fn run(args: LintArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         "{} {}: {} error(s), {} security warning(s), {} warning(s)",
         output.vendor, output.integration, output.errors, output.security_warnings, output.warnings
     ));
-    emit(global.output, &output, &text);
+    emit(global.output, &output, &text)?;
     Ok(if output.errors > 0 {
         ExitCode::FAILURE
     } else {

@@ -1,12 +1,12 @@
 //! `onboard man`: the man page, generated from the clap definitions (the same text as `--help`).
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::CommandFactory;
 
 use crate::cli::{Cli, ManArgs};
+use crate::output::write_stdout;
 
 pub fn run(args: ManArgs) -> anyhow::Result<ExitCode> {
     let command = Cli::command();
@@ -18,9 +18,7 @@ pub fn run(args: ManArgs) -> anyhow::Result<ExitCode> {
         None => {
             let mut page = Vec::new();
             clap_mangen::Man::new(command).render(&mut page)?;
-            std::io::stdout()
-                .write_all(&page)
-                .context("writing the man page to stdout")?;
+            write_stdout(&page)?;
         }
     }
     Ok(ExitCode::SUCCESS)

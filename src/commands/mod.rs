@@ -6,6 +6,7 @@ pub mod audit;
 pub mod catalog;
 pub mod completions;
 pub mod export;
+mod import;
 pub mod lint;
 pub mod man;
 mod offline;
@@ -13,6 +14,7 @@ pub mod plan;
 pub mod rotate_key;
 mod target;
 pub mod teardown;
+mod teardown_integration;
 pub mod verify;
 
 use std::sync::Mutex;
@@ -22,10 +24,10 @@ use crate::aws::Aws;
 use crate::cli::{OutputFormat, VerifyOptions};
 use crate::error::{Error, Result};
 use crate::executor::execute;
-use crate::handoff::{Handoff, KeyReport, key_lines};
+use crate::handoff::{Handoff, key_lines};
 use crate::output::emit;
-use crate::plan::Plan;
-use crate::policy::limits::{check_external_id, check_name};
+use crate::plan::{Action, Plan};
+use crate::policy::limits::{check_external_id, check_session_name};
 use crate::progress;
 use crate::verification::AssumeSettings;
 
@@ -44,11 +46,10 @@ fn assume_settings(options: &VerifyOptions, external_id: Option<String>) -> Resu
             format!("onboard-verify-{}", now.as_secs())
         }
     };
-    check_name("session", &session_name, 64)?;
+    check_session_name(&session_name)?;
     Ok(AssumeSettings {
         session_name,
         external_id,
-        wait: std::time::Duration::from_secs(options.wait),
     })
 }
 
@@ -56,30 +57,21 @@ fn assume_settings(options: &VerifyOptions, external_id: Option<String>) -> Resu
 struct Executed {
     /// The changes made ("created role X"), in the order they completed.
     changes: Vec<String>,
-    /// The access keys handed over.
-    keys: Vec<KeyReport>,
     failure: Option<Error>,
 }
 
 impl Executed {
-    fn into_result(self) -> Result<(Vec<String>, Vec<KeyReport>)> {
+    fn into_result(self) -> Result<Vec<String>> {
         match self.failure {
             Some(err) => Err(err),
-            None => Ok((self.changes, self.keys)),
+            None => Ok(self.changes),
         }
     }
 }
 
-/// Executes `plan`, handing every new access key over the moment it exists. On failure the keys
-/// already handed over are printed in the `announce` format before anything else, so none is
-/// lost unseen; `None` leaves that to the caller (apply in many accounts names them in the
-/// account's error).
-async fn execute_plan(
-    aws: &Aws,
-    plan: &Plan,
-    handoff: &Handoff,
-    announce: Option<OutputFormat>,
-) -> Executed {
+/// Executes `plan`; a new access key is created and handed over by `handoff` (to its file at
+/// once, recorded; or kept for stdout, which the command writes and then settles).
+async fn execute_plan(aws: &Aws, plan: &Plan, handoff: &Handoff) -> Executed {
     let changes = Mutex::new(Vec::new());
     progress::add_steps(plan.steps.len());
     let result = execute(plan, aws.concurrency(), |action| {
@@ -87,13 +79,10 @@ async fn execute_plan(
         async move {
             let doing = action.doing();
             progress::started(doing.clone());
-            let result: Result<()> = async {
-                if let Some(key) = aws.execute(action).await? {
-                    handoff.deliver(&key)?;
-                }
-                Ok(())
-            }
-            .await;
+            let result: Result<()> = match action {
+                Action::CreateAccessKey { user } => handoff.create_and_deliver(aws, user).await,
+                _ => aws.execute(action).await.map(drop),
+            };
             progress::ended(&doing, result.is_ok());
             result?;
             changes.lock().expect("not poisoned").push(action.done());
@@ -103,17 +92,32 @@ async fn execute_plan(
     .await;
     let changes = changes.into_inner().expect("not poisoned");
     progress::finish(plan.steps.len(), changes.len());
-    let keys = handoff.delivered();
-    if let Some(output) = announce.filter(|_| result.is_err() && !keys.is_empty()) {
-        emit(
-            output,
-            &serde_json::json!({ "access_keys": keys }),
-            &key_lines(&keys),
-        );
-    }
     Executed {
         changes,
-        keys,
         failure: result.err(),
+    }
+}
+
+/// Prints the keys handed over (or waiting for stdout) before a command fails, so that none is
+/// lost unseen, and settles the ones for stdout; `failure` stays the error to report.
+async fn announce_keys(
+    aws: &Aws,
+    handoff: &Handoff,
+    output: OutputFormat,
+    failure: anyhow::Error,
+) -> anyhow::Error {
+    let mut keys = handoff.delivered();
+    keys.extend(handoff.for_stdout());
+    if keys.is_empty() {
+        return failure;
+    }
+    let written = emit(
+        output,
+        &serde_json::json!({ "access_keys": keys }),
+        &key_lines(&keys),
+    );
+    match handoff.settle_stdout(aws, written).await {
+        Ok(()) => failure,
+        Err(err) => failure.context(err.to_string()),
     }
 }

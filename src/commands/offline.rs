@@ -9,7 +9,7 @@ use crate::policy::limits::{
     check_desired, check_external_id, check_max_session_duration, check_policy_arn, parse_tag,
 };
 use crate::policy::lint::{lint, refuse_errors};
-use crate::state::Desired;
+use crate::state::{Desired, Tag};
 
 /// Account the documents are rendered for when no real one is known.
 pub(super) const STAND_IN_ACCOUNT: &str = "000000000000";
@@ -52,11 +52,24 @@ pub(super) fn configure(ctx: &mut RenderContext, flags: &RenderFlags) -> Result<
     }
     ctx.permissions_boundary = flags.permissions_boundary.clone();
     ctx.max_session_duration = flags.max_session_duration;
-    ctx.tags = flags
+    let tags: Vec<Tag> = flags
         .tags
         .iter()
         .map(|t| parse_tag(t))
         .collect::<Result<_>>()?;
+    // IAM tag keys ignore case: `Team` and `team` are one key, which IAM refuses twice.
+    for (index, tag) in tags.iter().enumerate() {
+        if let Some(earlier) = tags[..index]
+            .iter()
+            .find(|t| t.key.eq_ignore_ascii_case(&tag.key))
+        {
+            return Err(Error::Usage(format!(
+                "--tag key '{}' is given twice ({}={} and {}={}; IAM tag keys ignore case): give it once",
+                tag.key, earlier.key, earlier.value, tag.key, tag.value
+            )));
+        }
+    }
+    ctx.tags = tags;
     Ok(())
 }
 

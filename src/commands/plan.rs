@@ -51,6 +51,7 @@ fn documents<'a>(action: &'a Action, observed: &'a Observed) -> Option<Documents
         Action::CreatePolicyVersion {
             policy_arn,
             document,
+            ..
         } => {
             let name = format!("policy {}", name_of(policy_arn));
             let found = observed.policies.get(policy_arn).and_then(Option::as_ref);
@@ -63,6 +64,19 @@ fn documents<'a>(action: &'a Action, observed: &'a Observed) -> Option<Documents
             Some((before, document, name))
         }
         Action::CreateRole(r) => Some((None, &r.trust, format!("trust policy of role {}", r.name))),
+        Action::PutRolePolicy {
+            role,
+            policy_name,
+            document,
+        } => {
+            let name = format!("inline policy {policy_name} of role {role}");
+            let found = observed
+                .roles
+                .get(role)
+                .and_then(Option::as_ref)
+                .and_then(|r| r.inline_policies.get(policy_name));
+            Some((found.map(|d| (d, format!("{name} in AWS"))), document, name))
+        }
         Action::UpdateAssumeRolePolicy { role, document } => {
             let name = format!("trust policy of role {role}");
             let found = observed.roles.get(role).and_then(Option::as_ref);
@@ -95,7 +109,7 @@ pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode
         return run_in_accounts(&args, &selection, global).await;
     }
     let (output, text) = planned(prepare(&args.change, global).await?);
-    emit(global.output, &output, &text);
+    emit(global.output, &output, &text)?;
     Ok(exit_code(&args, output.pending))
 }
 

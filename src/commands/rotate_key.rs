@@ -1,19 +1,22 @@
-//! `onboard rotate-key`: a new access key for a vendor's user, handed over before the old one is
-//! deactivated and deleted.
+//! `onboard rotate-key`: a new access key for a vendor's user, handed over (and recorded as
+//! such) before the old one is deactivated and deleted. After a rotation stopped between the two,
+//! the same command finishes it: the newest handed-over key stays, the others go.
 
 use std::process::ExitCode;
 
 use serde::Serialize;
 
+use super::apply::KEY_POLL_SECONDS;
 use super::offline::STAND_IN_ACCOUNT;
 use super::target::Target;
-use crate::aws::Aws;
-use crate::cli::{GlobalArgs, RotateKeyArgs};
+use crate::aws::{Aws, Waits};
+use crate::cli::{GlobalArgs, OutputFormat, RotateKeyArgs};
 use crate::error::Error;
-use crate::handoff::{Handoff, KeyReport, key_lines};
-use crate::output::emit;
-use crate::plan::plan_rotation;
-use crate::state::{VENDOR_TAG, is_owned_or_exported};
+use crate::handoff::record::{KeyState, Reconciled, reconcile, record_tag};
+use crate::handoff::{Handoff, KeyReport, key_in_file, key_lines};
+use crate::output::{emit, write_stdout};
+use crate::plan::{Action, Plan, plan_retire, plan_rotation};
+use crate::state::{AccessKeyInfo, ObservedUser, VENDOR_TAG, is_owned_or_exported};
 
 /// What `rotate-key --output json` prints.
 #[derive(Debug, Serialize)]
@@ -22,11 +25,34 @@ pub struct RotateOutput {
     pub access_keys: Vec<KeyReport>,
     /// The write calls made, in order.
     pub changes: Vec<String>,
+    /// How long the run waited for IAM to propagate.
+    pub waits: Waits,
+}
+
+/// Reads the user once no other run may still be handing one of its keys over.
+async fn read_settled(aws: &Aws, name: &str) -> anyhow::Result<Option<(ObservedUser, Reconciled)>> {
+    let grace = i64::try_from(aws.key_grace().as_secs()).unwrap_or(i64::MAX);
+    loop {
+        let Some(found) = aws.read_user(name).await? else {
+            return Ok(None);
+        };
+        let now = super::apply::unix_now();
+        let reconciled = reconcile(&found.tags, &found.access_keys, now, grace);
+        let Some(until) = reconciled.wait_until else {
+            return Ok(Some((found, reconciled)));
+        };
+        let pause = u64::try_from(until - now).unwrap_or(0).max(1);
+        tracing::warn!(
+            "another onboard run is creating an access key for user {name} (or was killed doing so): \
+             waiting up to {pause} s for it to hand the key over, or for its key to count as never handed over"
+        );
+        // Read again every few seconds: the other run may finish well before the grace ends.
+        tokio::time::sleep(std::time::Duration::from_secs(pause.min(KEY_POLL_SECONDS))).await;
+    }
 }
 
 pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let target = Target::resolve(&args.target)?;
-    let handoff = Handoff::new(args.key.key_file.as_deref(), args.key.show_secret)?;
     let desired = target.render(&target.context(STAND_IN_ACCOUNT, "aws", "us-east-1"))?;
     let Some(user) = desired.users.iter().find(|u| u.access_key) else {
         return Err(Error::Usage(format!(
@@ -35,30 +61,216 @@ pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<Exi
         ))
         .into());
     };
-    handoff.require(&user.name)?;
+    let name = user.name.clone();
+    // The same command again, after a rotation that wrote its key file and was stopped before
+    // it removed the old key: finish it.
+    let finishing = args
+        .key
+        .key_file
+        .as_deref()
+        .and_then(key_in_file)
+        .filter(|(user, _)| *user == name)
+        .map(|(_, id)| id);
+    let handoff = match &finishing {
+        Some(_) => Handoff::new(None, false)?,
+        None => {
+            let handoff = Handoff::new(args.key.key_file.as_deref(), args.key.show_secret)?;
+            handoff.require(&name)?;
+            handoff
+        }
+    };
 
     let aws = Aws::connect(global).await;
-    let Some(found) = aws.read_user(&user.name).await? else {
-        anyhow::bail!("user {} does not exist: run onboard apply first", user.name);
+    let Some((found, reconciled)) = read_settled(&aws, &name).await? else {
+        anyhow::bail!("user {name} does not exist: run onboard apply first");
     };
     if !is_owned_or_exported(&found.tags) || found.tags.get(VENDOR_TAG) != Some(&desired.vendor) {
         return Err(Error::NotOwned {
             kind: "user",
-            name: user.name.clone(),
+            name: name.clone(),
         }
         .into());
     }
-    let plan = plan_rotation(&user.name, &found.access_keys)?;
-    let (changes, access_keys) = super::execute_plan(&aws, &plan, &handoff, Some(global.output))
+    let mut changes = Vec::new();
+
+    // Keys onboard created and never handed over go first, with the record's stale tags.
+    let cleanup = cleanup_plan(&name, &reconciled);
+    changes.extend(
+        super::execute_plan(&aws, &cleanup, &handoff)
+            .await
+            .into_result()?,
+    );
+    let keys: Vec<(AccessKeyInfo, KeyState)> = reconciled
+        .keys
+        .iter()
+        .filter(|(k, _)| !reconciled.delete.contains(&k.id))
+        .cloned()
+        .collect();
+
+    // A rotation that handed its key over and stopped: the newest handed-over key stays.
+    let handed = reconciled.handed_over();
+    let kept = match &finishing {
+        // Only the newest handed-over key, with older keys left to remove, is a rotation to
+        // finish; any other existing file is refused as ever.
+        Some(id) => {
+            let newest = handed.last().is_some_and(|(k, _)| &k.id == id);
+            if !newest || keys.len() < 2 {
+                Handoff::new(args.key.key_file.as_deref(), args.key.show_secret)?;
+            }
+            Some(id.clone())
+        }
+        None if handed.len() >= 2 => handed.last().map(|(k, _)| k.id.clone()),
+        None => None,
+    };
+    if let Some(kept) = kept {
+        let at = handed
+            .iter()
+            .find(|(k, _)| k.id == kept)
+            .map_or("", |(_, at)| at);
+        tracing::warn!(
+            "finishing an earlier rotation: access key {kept} of user {name} was handed over at {at}; \
+             the others go"
+        );
+        let old: Vec<&AccessKeyInfo> = keys
+            .iter()
+            .map(|(k, _)| k)
+            .filter(|k| k.id != kept)
+            .collect();
+        let retire = plan_retire(&name, &old);
+        changes.extend(
+            super::execute_plan(&aws, &retire, &handoff)
+                .await
+                .into_result()?,
+        );
+        let mut text = changes.clone();
+        text.push(format!(
+            "access key {kept} of user {name} (handed over at {at}) is the user's only key"
+        ));
+        let output = RotateOutput {
+            user: name,
+            access_keys: Vec::new(),
+            changes,
+            waits: aws.waits(),
+        };
+        emit(global.output, &output, &text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let rotation = plan_rotation(&name, &keys)?;
+    if let Err(err) = super::execute_plan(&aws, &rotation.create, &handoff)
         .await
-        .into_result()?;
-    let mut text = changes.clone();
-    text.extend(key_lines(&access_keys));
+        .into_result()
+    {
+        return Err(super::announce_keys(&aws, &handoff, global.output, err.into()).await);
+    }
+    changes.push(format!("created access key for user {name}"));
+    let mut access_keys = handoff.delivered();
+    access_keys.extend(handoff.for_stdout());
+    // The new key reaches stdout (when it goes there) before any old key is touched.
+    let head = RotateOutput {
+        user: name.clone(),
+        access_keys: access_keys.clone(),
+        changes: Vec::new(),
+        waits: Waits::default(),
+    };
+    let prefix = json_prefix(&head);
+    let streamed = !handoff.for_stdout().is_empty();
+    if streamed {
+        let written = match global.output {
+            // Only audit writes SARIF and Markdown; `run` refuses them for every other command.
+            OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Markdown => {
+                write_stdout(prefix.as_bytes())
+            }
+            OutputFormat::Text => {
+                write_stdout(format!("{}\n", key_lines(&access_keys).join("\n")).as_bytes())
+            }
+        };
+        handoff.settle_stdout(&aws, written).await?;
+    }
+    let new_key = access_keys
+        .first()
+        .map(|k| k.access_key_id.clone())
+        .unwrap_or_default();
+
+    let retired = super::execute_plan(&aws, &rotation.retire, &handoff).await;
+    changes.extend(retired.changes.iter().cloned());
     let output = RotateOutput {
-        user: user.name.clone(),
+        user: name.clone(),
         access_keys,
         changes,
+        waits: aws.waits(),
     };
-    emit(global.output, &output, &text);
+    let mut text = output.changes.clone();
+    if !streamed {
+        text.extend(key_lines(&output.access_keys));
+    }
+    match (global.output, streamed) {
+        (OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Markdown, true) => {
+            let full = serde_json::to_string_pretty(&output).expect("output serializes");
+            let rest = full.strip_prefix(&prefix).unwrap_or(&full);
+            write_stdout(format!("{rest}\n").as_bytes())?;
+        }
+        (OutputFormat::Text, true) => {
+            text.retain(|line| !line.starts_with("access key "));
+            emit(global.output, &output, &text)?;
+        }
+        (_, false) => emit(global.output, &output, &text)?,
+    }
+    if let Some(err) = retired.failure {
+        let at = where_key_went(&output.access_keys);
+        return Err(anyhow::Error::from(err).context(format!(
+            "the new access key {new_key} of user {name} was handed over{at}, but the old key \
+             could not be removed: run the same command again to finish (it keeps {new_key} and \
+             removes the others)"
+        )));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where a key handed over went, for messages.
+fn where_key_went(keys: &[KeyReport]) -> String {
+    match keys.first().and_then(|k| k.key_file.as_ref()) {
+        Some(path) => format!(" (written to {})", path.display()),
+        None => " (printed on stdout)".to_owned(),
+    }
+}
+
+/// The pretty JSON of `head` up to where `changes` begins, so that the new key is written
+/// (and so handed over) before the old ones are removed, and the whole is still one object.
+fn json_prefix(head: &RotateOutput) -> String {
+    let text = serde_json::to_string_pretty(head).expect("output serializes");
+    match text.find(",\n  \"changes\"") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// Deletes the keys onboard created and never handed over, and removes stale record tags.
+fn cleanup_plan(user: &str, reconciled: &Reconciled) -> Plan {
+    let mut plan = Plan::default();
+    let deleted: Vec<usize> = reconciled
+        .delete
+        .iter()
+        .map(|id| {
+            let delete = Action::DeleteAccessKey {
+                user: user.to_owned(),
+                key_id: id.clone(),
+            };
+            plan.push(delete, vec![])
+        })
+        .collect();
+    let mut untag = reconciled.untag.clone();
+    untag.extend(reconciled.delete.iter().map(|id| record_tag(id)));
+    untag.sort();
+    untag.dedup();
+    if !untag.is_empty() {
+        plan.push(
+            Action::UntagUser {
+                user: user.to_owned(),
+                keys: untag,
+            },
+            deleted,
+        );
+    }
+    plan
 }

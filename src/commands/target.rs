@@ -5,13 +5,16 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::catalog::{
-    CatalogSource, Integration, Naming, RenderContext, VendorCatalog, known_params, parse_param,
-    render, resolve_params, uses_external_id,
+    CatalogSource, ExternalIdIssuer, Integration, Naming, ParamKind, RenderContext, VendorCatalog,
+    known_params, parse_param, render, resolve_params, uses_external_id,
 };
 use crate::cli::TargetArgs;
 use crate::error::{Error, Result};
 use crate::policy::limits::check_path;
-use crate::state::Desired;
+use crate::state::{
+    Desired, INTEGRATION_SEPARATOR, INTEGRATION_TAG, Observed, VENDOR_TAG, is_owned,
+    params_from_tags,
+};
 
 /// Name of the parameter `--trust-principal` sets.
 const TRUST_PRINCIPAL_PARAM: &str = "trust-principal";
@@ -52,6 +55,16 @@ impl Target {
         )
     }
 
+    /// The `integrations` of `catalog` with these `NAME=VALUE` parameters and names.
+    pub fn for_integrations(
+        catalog: VendorCatalog,
+        integrations: &[String],
+        params: &[String],
+        naming: Naming,
+    ) -> Result<Self> {
+        Self::build(catalog, integrations, params, None, naming, true)
+    }
+
     /// The entry with the catalog's own names under path `/`, from `--vendor` or
     /// `--catalog-file`: what `catalog show` and `lint` look at.
     pub fn with_catalog_names(
@@ -89,6 +102,27 @@ impl Target {
             .map(|p| parse_param(p))
             .collect::<Result<Vec<_>>>()?;
         let selected = catalog.select(integrations, trust_principal.is_some())?;
+        let given_twice = |name: &str, values: Vec<&str>| {
+            Error::Usage(format!(
+                "--param {name} is given {} times ({}): give it once",
+                values.len(),
+                values
+                    .iter()
+                    .map(|v| format!("'{v}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        };
+        for (index, (name, _)) in given.iter().enumerate() {
+            if given[..index].iter().any(|(earlier, _)| earlier == name) {
+                let values = given
+                    .iter()
+                    .filter(|(n, _)| n == name)
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                return Err(given_twice(name, values));
+            }
+        }
         if let Some(principal) = trust_principal {
             let takes = selected
                 .iter()
@@ -97,6 +131,12 @@ impl Target {
                 return Err(Error::Usage(format!(
                     "vendor {} takes no --trust-principal: its roles trust the principals its page names",
                     catalog.vendor
+                )));
+            }
+            if let Some((_, value)) = given.iter().find(|(n, _)| n == TRUST_PRINCIPAL_PARAM) {
+                return Err(Error::Usage(format!(
+                    "--trust-principal {principal} and --param {TRUST_PRINCIPAL_PARAM}={value} \
+                     both set the trusted principal: give only --trust-principal"
                 )));
             }
             given.push((TRUST_PRINCIPAL_PARAM.to_owned(), principal.to_owned()));
@@ -115,6 +155,63 @@ impl Target {
         })
     }
 
+    /// The integrations a shared role already serves besides the selected ones, read from the
+    /// `onboard:integration` tags of the vendor's roles in `observed`, with the parameters their
+    /// tags record: this target widened to all of them (the given parameters win), or `None`
+    /// when the roles serve nothing else. Integrations the catalog no longer has are skipped.
+    pub fn accumulate(&self, observed: &Observed) -> Result<Option<Target>> {
+        let mut names: Vec<String> = Vec::new();
+        let mut recorded: BTreeMap<String, String> = BTreeMap::new();
+        for role in observed.roles.values().flatten() {
+            let ours =
+                is_owned(&role.tags) && role.tags.get(VENDOR_TAG) == Some(&self.catalog.vendor);
+            let Some(tag) = role.tags.get(INTEGRATION_TAG).filter(|_| ours) else {
+                continue;
+            };
+            for name in tag.split(INTEGRATION_SEPARATOR) {
+                let known = self.catalog.integrations.contains_key(name);
+                if known && !names.iter().any(|n| n == name) {
+                    names.push(name.to_owned());
+                }
+            }
+            recorded.extend(params_from_tags(&role.tags));
+        }
+        if names.iter().all(|n| self.integrations.contains(n)) {
+            return Ok(None);
+        }
+        for name in &self.integrations {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        let selected = self.catalog.select(&names, false)?;
+        let specs: Vec<&str> = selected
+            .iter()
+            .flat_map(|(_, i)| &i.parameters)
+            .map(|p| p.name.as_str())
+            .collect();
+        let given: Vec<String> = recorded
+            .iter()
+            .filter(|(k, _)| specs.contains(&k.as_str()))
+            .chain(&self.params)
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        Self::build(
+            self.catalog.clone(),
+            &names,
+            &given,
+            None,
+            self.naming.clone(),
+            true,
+        )
+        .map(Some)
+    }
+
+    /// The names of the selected integrations.
+    pub fn integration_names(&self) -> &[String] {
+        &self.integrations
+    }
+
     /// The selected integrations, in the order given.
     pub fn selected(&self) -> Vec<(&str, &Integration)> {
         self.catalog
@@ -127,12 +224,66 @@ impl Target {
         uses_external_id(&self.selected())
     }
 
+    /// Where the vendor shows the external ID it issues, when a selected role's trust policy
+    /// takes one the vendor issues (onboard never generates those).
+    pub fn vendor_issued_external_id(&self) -> Option<&str> {
+        self.selected()
+            .into_iter()
+            .flat_map(|(_, i)| &i.roles)
+            .filter_map(|r| r.external_id.as_ref())
+            .find(|spec| spec.issued_by == ExternalIdIssuer::Vendor)
+            .map(|spec| spec.shown.as_deref().unwrap_or("ask the vendor"))
+    }
+
+    /// Refuses a missing `--external-id` when the vendor issues the ID: a generated one could
+    /// never match. Checked before any AWS call.
+    pub fn require_vendor_external_id(&self, given: Option<&str>) -> Result<()> {
+        match (self.vendor_issued_external_id(), given) {
+            (Some(shown), None) => Err(Error::Usage(format!(
+                "vendor {} ({}) issues the external ID, so onboard cannot generate one: pass \
+                 --external-id ID with the ID the vendor issues: {shown}",
+                self.catalog.vendor,
+                self.integrations.join(", ")
+            ))),
+            (Some(_), Some(_)) | (None, _) => Ok(()),
+        }
+    }
+
     /// A render context for the account, with this target's names and parameters.
     pub fn context(&self, account: &str, partition: &str, region: &str) -> RenderContext {
         let mut ctx = RenderContext::new(account, partition, region);
         ctx.naming = self.naming.clone();
         ctx.params = self.params.clone();
+        for name in self.region_defaulted() {
+            ctx.params.insert(name.to_owned(), region.to_owned());
+        }
         ctx
+    }
+
+    /// Region parameters left without a value: they take the profile's region.
+    fn region_defaulted(&self) -> Vec<&str> {
+        self.selected()
+            .into_iter()
+            .flat_map(|(_, i)| &i.parameters)
+            .filter(|p| p.defaults_to_region() && !self.params.contains_key(&p.name))
+            .map(|p| p.name.as_str())
+            .collect()
+    }
+
+    /// Moves `ctx` to the caller's `region` (the profile's), and with it the region parameters
+    /// left without a value; a region name that is not one is refused.
+    pub fn set_region(&self, ctx: &mut RenderContext, region: &str) -> Result<()> {
+        ctx.region = region.to_owned();
+        for name in self.region_defaulted() {
+            if let Some(problem) = ParamKind::Region.problem(region) {
+                return Err(Error::Usage(format!(
+                    "the profile's region '{region}' is not valid for --param {name}: {problem}; \
+                     pass --param {name}=NAME or --region NAME"
+                )));
+            }
+            ctx.params.insert(name.to_owned(), region.to_owned());
+        }
+        Ok(())
     }
 
     pub fn render(&self, ctx: &RenderContext) -> Result<Desired> {

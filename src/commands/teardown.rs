@@ -1,23 +1,21 @@
 //! `onboard teardown`: remove what onboard created (found by its tags), and nothing else.
 
 use std::collections::BTreeSet;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Mutex;
 
 use serde::Serialize;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::accounts::{self, Report, Selection};
-use crate::aws::Aws;
+use crate::aws::{Attempt, Aws, NotYet, Waits};
 use crate::catalog;
-use crate::cli::{GlobalArgs, OutputFormat, TeardownArgs};
+use crate::cli::{GlobalArgs, TeardownArgs};
 use crate::error::{Error, Result};
 use crate::handoff::Handoff;
 use crate::output::emit;
 use crate::plan::{Kept, plan_teardown};
-
-/// How many times teardown reads the account again after a `DeleteConflict`.
-const DELETE_CONFLICT_ROUNDS: usize = 3;
 
 /// What `teardown --output json` prints.
 #[derive(Debug, Serialize)]
@@ -27,6 +25,8 @@ pub struct TeardownOutput {
     pub removed: Vec<String>,
     /// Resources found and left alone, with the reason.
     pub kept: Vec<Kept>,
+    /// How long the run waited for IAM to propagate.
+    pub waits: Waits,
 }
 
 /// Names of every resource the built-in entries in scope would create (a vendor of the user's
@@ -49,7 +49,12 @@ fn catalog_names(vendor: Option<&str>) -> Result<BTreeSet<String>> {
 }
 
 async fn confirm(count: usize) -> Result<bool> {
-    eprint!("Remove these {count} resources? Only 'yes' confirms: ");
+    let mut stderr = std::io::stderr();
+    let _ = write!(
+        stderr,
+        "Remove these {count} resources? Only 'yes' confirms: "
+    );
+    let _ = stderr.flush();
     let mut answer = String::new();
     BufReader::new(tokio::io::stdin())
         .read_line(&mut answer)
@@ -68,13 +73,34 @@ pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<Exit
         .into());
     }
     let names = catalog_names(args.vendor.as_deref())?;
+    if let Some((catalog, removing)) = super::teardown_integration::check(&args)? {
+        if !args.yes {
+            return Err(Error::Usage(
+                "teardown --integration changes a shared role in two steps and asks no question: pass --yes"
+                    .into(),
+            )
+            .into());
+        }
+        if selection.is_some() {
+            return Err(Error::Usage(
+                "teardown --integration works in one account: leave out --accounts and --organization"
+                    .into(),
+            )
+            .into());
+        }
+        let aws = Aws::connect(global).await;
+        let (output, text) =
+            super::teardown_integration::teardown(&aws, &catalog, &removing, &names).await?;
+        emit(global.output, &output, &text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(selection) = selection {
         return run_in_accounts(&args, &selection, &names, global).await;
     }
 
     let aws = Aws::connect(global).await;
-    let (output, text) = teardown_in(&aws, &args, &names, global.output).await?;
-    emit(global.output, &output, &text);
+    let (output, text) = teardown_in(&aws, &args, &names).await?;
+    emit(global.output, &output, &text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -93,7 +119,7 @@ async fn run_in_accounts(
         .into());
     }
     let outcomes = accounts::each(selection, global, |aws| async move {
-        let (output, _) = teardown_in(&aws, args, names, global.output).await?;
+        let (output, _) = teardown_in(&aws, args, names).await?;
         let detail = match output.removed.len() {
             0 => "nothing to remove".to_owned(),
             n => format!("removed {n} resources"),
@@ -118,36 +144,48 @@ async fn teardown_in(
     aws: &Aws,
     args: &TeardownArgs,
     names: &BTreeSet<String>,
-    format: OutputFormat,
 ) -> anyhow::Result<(TeardownOutput, Vec<String>)> {
     let inventory = aws.inventory(names).await?;
-    let mut plan = plan_teardown(&inventory, args.vendor.as_deref());
+    let plan = plan_teardown(&inventory, args.vendor.as_deref());
 
     if !plan.steps.is_empty() && !args.yes {
         for step in &plan.steps {
-            eprintln!("  will {}", step.action.describe());
+            let _ = writeln!(std::io::stderr(), "  will {}", step.action.describe());
         }
         if !confirm(plan.steps.len()).await? {
             anyhow::bail!("teardown cancelled: nothing was removed");
         }
     }
-    // Something attached meanwhile answers DeleteConflict: read the account again and go on.
+    // Something attached meanwhile, or a removal IAM has not propagated yet, answers
+    // DeleteConflict: read the account again and go on, until the run's propagation deadline.
     let no_keys = Handoff::new(None, false)?;
-    let mut removed = Vec::new();
-    for round in 1..=DELETE_CONFLICT_ROUNDS {
-        let executed = super::execute_plan(aws, &plan, &no_keys, Some(format)).await;
-        removed.extend(executed.changes);
-        match executed.failure {
-            None => break,
-            Some(err)
-                if err.aws_code() == Some("DeleteConflict") && round < DELETE_CONFLICT_ROUNDS =>
-            {
-                tracing::warn!("{:#}; reading the account again", anyhow::Error::from(err));
-                plan = plan_teardown(&aws.inventory(names).await?, args.vendor.as_deref());
+    let progress = Mutex::new((plan, Vec::new()));
+    aws.propagation()
+        .until(|| async {
+            let plan = progress.lock().expect("not poisoned").0.clone();
+            let executed = super::execute_plan(aws, &plan, &no_keys).await;
+            progress
+                .lock()
+                .expect("not poisoned")
+                .1
+                .extend(executed.changes);
+            match executed.failure {
+                None => Attempt::Done(Ok(())),
+                Some(err) if err.aws_code() == Some("DeleteConflict") => {
+                    match aws.inventory(names).await {
+                        Ok(inventory) => {
+                            let plan = plan_teardown(&inventory, args.vendor.as_deref());
+                            progress.lock().expect("not poisoned").0 = plan;
+                            Attempt::NotYet(NotYet::StillInUse, err)
+                        }
+                        Err(read) => Attempt::Done(Err(read)),
+                    }
+                }
+                Some(err) => Attempt::Done(Err(err)),
             }
-            Some(err) => return Err(err.into()),
-        }
-    }
+        })
+        .await?;
+    let (plan, removed) = progress.into_inner().expect("not poisoned");
 
     let mut text = removed.clone();
     if removed.is_empty() {
@@ -169,6 +207,7 @@ async fn teardown_in(
         vendor: args.vendor.clone(),
         removed,
         kept: plan.kept,
+        waits: aws.waits(),
     };
     Ok((output, text))
 }

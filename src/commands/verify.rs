@@ -41,11 +41,13 @@ pub async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCo
         )
         .await?
     } else {
-        verify_user(&aws, &arn.name, &arn.to_string(), &expected).await?
+        verify_user(&aws, &arn.name, &arn.to_string(), &expected, &[]).await?
     };
+    let mut verification = verification;
+    verification.waits = Some(aws.waits());
     let mut text = verification_lines(&verification);
     text.extend(verification.assumed_role_arn.clone());
-    emit(global.output, &verification, &text);
+    emit(global.output, &verification, &text)?;
     if verification.passed {
         Ok(ExitCode::SUCCESS)
     } else {

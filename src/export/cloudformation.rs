@@ -89,6 +89,14 @@ pub fn template(export: &Export) -> Value {
         if let Some(boundary) = &role.permissions_boundary {
             properties["PermissionsBoundary"] = subst.string(boundary);
         }
+        if !role.inline_policies.is_empty() {
+            properties["Policies"] = Value::Array(
+                role.inline_policies
+                    .iter()
+                    .map(|p| json!({"PolicyName": p.name, "PolicyDocument": subst.value(&p.document)}))
+                    .collect(),
+            );
+        }
         resources.insert(
             logical.clone(),
             json!({"Type": "AWS::IAM::Role", "Properties": properties}),
@@ -239,6 +247,25 @@ mod tests {
     use super::*;
     use crate::catalog::{builtin_vendors, load_builtin};
     use crate::export::tests::export_of;
+
+    /// A role's inline policies are written in its Policies property, documents substituted.
+    #[test]
+    fn inline_policies_are_the_roles_policies() {
+        let mut export = export_of("streamkap", &["s3"], &[], None);
+        let document = export.desired.policies[0].document.clone();
+        export.desired.roles[0].inline_policies = vec![crate::state::InlinePolicy {
+            name: "Inline".into(),
+            document,
+        }];
+        let template = template(&export);
+        let role = &template["Resources"]["StreamkapConnectorAccess"]["Properties"];
+        assert_eq!(role["Policies"][0]["PolicyName"], "Inline");
+        let text = role["Policies"][0]["PolicyDocument"].to_string();
+        assert!(
+            text.contains("Fn::Sub") && text.contains("${Bucket}"),
+            "{text}"
+        );
+    }
 
     /// The template of every built-in vendor's default integration, as `onboard export` writes
     /// it: a changed name, document, tag or parameter shows up here in review.

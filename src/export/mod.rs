@@ -12,7 +12,7 @@ pub mod terraform;
 
 use std::collections::BTreeMap;
 
-use crate::catalog::{Integration, RenderContext};
+use crate::catalog::{ExternalIdIssuer, Integration, RenderContext};
 use crate::state::{Desired, MANAGED_BY, Tag};
 
 /// Opens a marker; a private-use character no catalog entry or flag holds.
@@ -142,11 +142,26 @@ impl Export {
     ) -> Vec<Parameter> {
         let mut parameters = Vec::new();
         if needs_external_id {
+            // A vendor-issued ID has no default but the one given: the deployer must fill in
+            // the vendor's; a customer-chosen one is the deployer's choice.
+            let issued = selected
+                .iter()
+                .flat_map(|(_, i)| &i.roles)
+                .filter_map(|r| r.external_id.as_ref())
+                .find(|spec| spec.issued_by == ExternalIdIssuer::Vendor);
+            let description = match issued {
+                Some(spec) => format!(
+                    "External ID the vendor issues: {}. The trust policy requires it in \
+                     sts:AssumeRole",
+                    spec.shown.as_deref().unwrap_or("ask the vendor")
+                ),
+                None => "External ID you choose (a long random string) and hand to the vendor; \
+                         the trust policy requires it in sts:AssumeRole"
+                    .to_owned(),
+            };
             parameters.push(Parameter {
                 input: Input::ExternalId,
-                description: "External ID the vendor gave you; the trust policy requires it in \
-                              sts:AssumeRole"
-                    .to_owned(),
+                description,
                 default: external_id.map(str::to_owned),
                 pattern: EXTERNAL_ID_PATTERN.to_owned(),
                 min_length: Some(EXTERNAL_ID_MIN),
@@ -155,7 +170,10 @@ impl Export {
         }
         for spec in selected.iter().flat_map(|(_, i)| &i.parameters) {
             let input = Input::Param(spec.name.clone());
-            if parameters.iter().any(|p| p.input == input) {
+            // An optional parameter decides which statements exist: fixed at export time, so
+            // one left out has no template parameter and its statements are not written.
+            let left_out = spec.optional && !known.contains_key(&spec.name);
+            if left_out || parameters.iter().any(|p| p.input == input) {
                 continue;
             }
             parameters.push(Parameter {
@@ -307,6 +325,27 @@ pub(crate) mod tests {
             .collect();
         ctx.external_id = Some(external_id.to_owned());
         render(&catalog, &selected, &ctx).unwrap()
+    }
+
+    /// A vendor-issued external ID is a parameter without a default (unless given) whose
+    /// description says where the vendor shows it; onboard never makes one up.
+    #[test]
+    fn a_vendor_issued_external_id_is_a_parameter_without_default() {
+        for (vendor, integration, shown) in [
+            ("upsolver", "my-vpc", "Upsolver gives it to you"),
+            ("streamkap", "s3", "Streamkap's app shows it"),
+        ] {
+            let export = export_of(vendor, &[integration], &[], None);
+            let id = &export.parameters[0];
+            assert_eq!(id.input, Input::ExternalId);
+            assert_eq!(id.default, None, "{vendor}");
+            assert!(id.description.contains(shown), "{}", id.description);
+        }
+        let given = export_of("upsolver", &[], &[], Some("from-upsolver"));
+        assert_eq!(
+            given.parameters[0].default.as_deref(),
+            Some("from-upsolver")
+        );
     }
 
     #[test]

@@ -140,6 +140,16 @@ pub fn body(export: &Export) -> Body {
                 .build(),
         );
         let role_name = traversal("aws_iam_role", &[&local, "name"]);
+        for policy in &role.inline_policies {
+            let inline = attachments.take(&format!("{local}_{}", snake_case(&policy.name)), "");
+            blocks.push(
+                resource("aws_iam_role_policy", &inline)
+                    .add_attribute(("name", policy.name.as_str()))
+                    .add_attribute(("role", role_name.clone()))
+                    .add_attribute(("policy", subst.jsonencode(&policy.document)))
+                    .build(),
+            );
+        }
         for arn in &role.policy_arns {
             let attachment =
                 attachments.take(&format!("{local}_{}", snake_case(last_segment(arn))), "");
@@ -406,6 +416,26 @@ mod tests {
 
     use super::*;
     use crate::export::tests::{applied, export_of};
+
+    /// A role's inline policies become aws_iam_role_policy resources of the role.
+    #[test]
+    fn inline_policies_are_role_policy_resources() {
+        let mut export = export_of("streamkap", &["s3"], &[], None);
+        let document = export.desired.policies[0].document.clone();
+        export.desired.roles[0].inline_policies = vec![crate::state::InlinePolicy {
+            name: "Inline".into(),
+            document,
+        }];
+        let text = configuration(&export);
+        assert!(
+            text.contains("resource \"aws_iam_role_policy\" \"streamkap_connector_access_inline\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("role = aws_iam_role.streamkap_connector_access.name"),
+            "{text}"
+        );
+    }
     use crate::policy::same_document;
     use crate::state::Desired;
 
@@ -593,14 +623,18 @@ mod tests {
             (
                 "streamkap",
                 &["s3", "glue"],
-                &[("bucket", "b-1"), ("database", "db")],
-                json!({"external_id": "xid", "bucket": "b-1", "database": "db"}),
+                &[
+                    ("bucket", "b-1"),
+                    ("database", "db"),
+                    ("region", "us-east-1"),
+                ],
+                json!({"external_id": "xid", "bucket": "b-1", "database": "db", "region": "us-east-1"}),
             ),
             (
                 "upsolver",
                 &[],
-                &[("org-id", "org42")],
-                json!({"external_id": "xid", "org_id": "org42"}),
+                &[("org-id", "org42"), ("region", "eu-west-1")],
+                json!({"external_id": "xid", "org_id": "org42", "region": "eu-west-1"}),
             ),
             ("kubermatic", &[], &[], json!({})),
             ("streamkap", &[], &[], json!({})),

@@ -5,17 +5,22 @@ use std::collections::BTreeSet;
 
 use super::{Action, Plan, Present, name_of};
 use crate::error::{Error, Result};
+use crate::handoff::record::{KeyState, reconcile, record_tag};
 use crate::policy::same_document;
-use crate::state::{Desired, Observed, Tag, Tags, VENDOR_TAG, is_owned};
+use crate::state::{Desired, Observed, ObservedUser, Tag, Tags, VENDOR_TAG, is_owned};
 
 /// IAM keeps at most this many versions of a managed policy.
 const MAX_POLICY_VERSIONS: usize = 5;
 
-/// How far apply goes beyond the catalog.
+/// How far apply goes beyond the catalog, and the clock it reads access key records with.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApplyOptions {
     /// Detach managed policies the catalog does not name from onboard's roles and users.
     pub exclusive: bool,
+    /// Now, in seconds since the epoch.
+    pub now: i64,
+    /// How long (seconds) a run creating an access key may take to hand it over.
+    pub key_grace: i64,
 }
 
 /// Refuses a resource onboard did not create, or created for another vendor.
@@ -96,6 +101,10 @@ pub fn plan_apply(desired: &Desired, observed: &Observed, options: ApplyOptions)
             let update = Action::CreatePolicyVersion {
                 policy_arn: policy.arn.clone(),
                 document: policy.document.clone(),
+                known_versions: std::iter::once(&found.default_version_id)
+                    .chain(&found.other_versions)
+                    .cloned()
+                    .collect(),
             };
             plan.push(update, after);
         }
@@ -159,6 +168,12 @@ pub fn plan_apply(desired: &Desired, observed: &Observed, options: ApplyOptions)
                 (None, found.attached.iter().map(String::as_str).collect())
             }
         };
+        let found_inline = observed
+            .roles
+            .get(&role.name)
+            .and_then(Option::as_ref)
+            .map(|r| &r.inline_policies);
+        inline_policies(&mut plan, role, found_inline, role_step, options);
         for arn in role
             .policy_arns
             .iter()
@@ -223,7 +238,7 @@ pub fn plan_apply(desired: &Desired, observed: &Observed, options: ApplyOptions)
                 None => (
                     Some(plan.push(Action::CreateUser(user.clone()), vec![])),
                     BTreeSet::new(),
-                    false,
+                    (false, Vec::new()),
                 ),
                 Some(found) => {
                     check_ownership("user", &user.name, &found.tags, &desired.vendor)?;
@@ -251,7 +266,12 @@ pub fn plan_apply(desired: &Desired, observed: &Observed, options: ApplyOptions)
                         options,
                     );
                     let attached = found.attached.iter().map(String::as_str).collect();
-                    (None, attached, !found.access_keys.is_empty())
+                    let has_key = if user.access_key {
+                        reconcile_keys(&mut plan, &user.name, found, options)
+                    } else {
+                        (!found.access_keys.is_empty(), Vec::new())
+                    };
+                    (None, attached, has_key)
                 }
             };
         for arn in user
@@ -266,18 +286,115 @@ pub fn plan_apply(desired: &Desired, observed: &Observed, options: ApplyOptions)
             };
             plan.push(attach, after);
         }
+        let (has_key, deleted) = has_key;
         if user.access_key && !has_key {
             let create = Action::CreateAccessKey {
                 user: user.name.clone(),
             };
-            plan.push(create, user_step.into_iter().collect());
+            plan.push(create, user_step.into_iter().chain(deleted).collect());
         }
     }
     Ok(plan)
 }
 
+/// Keys of `user` created by onboard and never handed over are deleted first, and the record's
+/// stale tags removed; returns whether the user holds a usable key (or one another run is
+/// handing over), and the deletion steps a new key waits for (IAM allows two keys).
+fn reconcile_keys(
+    plan: &mut Plan,
+    user: &str,
+    found: &ObservedUser,
+    options: ApplyOptions,
+) -> (bool, Vec<usize>) {
+    let reconciled = reconcile(
+        &found.tags,
+        &found.access_keys,
+        options.now,
+        options.key_grace,
+    );
+    let deleted: Vec<usize> = reconciled
+        .delete
+        .iter()
+        .map(|id| {
+            let delete = Action::DeleteAccessKey {
+                user: user.to_owned(),
+                key_id: id.clone(),
+            };
+            plan.push(delete, vec![])
+        })
+        .collect();
+    let mut untag = reconciled.untag.clone();
+    // The records of the keys deleted here go with them.
+    untag.extend(reconciled.delete.iter().map(|id| record_tag(id)));
+    untag.sort();
+    untag.dedup();
+    if !untag.is_empty() {
+        let keys = untag;
+        plan.push(
+            Action::UntagUser {
+                user: user.to_owned(),
+                keys,
+            },
+            deleted.clone(),
+        );
+    }
+    let mut in_flight = false;
+    for (key, state) in &reconciled.keys {
+        if let KeyState::InFlight(_) = state {
+            in_flight = true;
+            plan.drift.push(format!(
+                "access key {} of user {user} is being handed over by another onboard run: left to it",
+                key.id
+            ));
+        }
+    }
+    (reconciled.has_usable_key() || in_flight, deleted)
+}
+
 /// Managed policies attached to an owned role or user that the catalog does not name: detached
 /// with `--exclusive`, otherwise reported and left.
+/// Writes the role's inline policies that are missing or differ (after the role is created);
+/// an inline policy the catalog does not name is drift, deleted with --exclusive.
+fn inline_policies(
+    plan: &mut Plan,
+    role: &crate::state::DesiredRole,
+    found: Option<&std::collections::BTreeMap<String, serde_json::Value>>,
+    role_step: Option<usize>,
+    options: ApplyOptions,
+) {
+    for policy in &role.inline_policies {
+        let current = found.and_then(|f| f.get(&policy.name));
+        if current.is_some_and(|d| same_document(d, &policy.document)) {
+            continue;
+        }
+        let put = Action::PutRolePolicy {
+            role: role.name.clone(),
+            policy_name: policy.name.clone(),
+            document: policy.document.clone(),
+        };
+        plan.push(put, role_step.into_iter().collect());
+    }
+    let extra = found
+        .into_iter()
+        .flat_map(|f| f.keys())
+        .filter(|name| !role.inline_policies.iter().any(|p| &p.name == *name));
+    for name in extra {
+        if options.exclusive {
+            let delete = Action::DeleteRolePolicy {
+                role: role.name.clone(),
+                policy_name: name.clone(),
+            };
+            plan.push(delete, vec![]);
+        } else {
+            plan.drift.push(format!(
+                "role {} has inline policy {name}, which the catalog does not name: left in place \
+                 (--exclusive deletes it)",
+                role.name
+            ));
+        }
+    }
+}
+
 fn extra_attachments(
     plan: &mut Plan,
     kind: &str,

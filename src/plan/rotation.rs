@@ -1,23 +1,38 @@
-//! The key rotation plan: the new key first, then the old one deactivated and deleted, within
-//! IAM's limit of two access keys per user.
+//! The key rotation plan, in two parts so that the old key goes only after the new one is
+//! handed over: first make room (IAM allows two keys) and create the new key; then deactivate
+//! and delete the old ones and their records.
 
 use super::{Action, Plan};
 use crate::error::{Error, Result};
+use crate::handoff::record::{KeyState, record_tag};
 use crate::state::AccessKeyInfo;
 
-/// Steps that replace `user`'s access keys (oldest first) by one new key. With two keys already,
-/// an inactive one is deleted first to make room; two active keys are refused.
-pub fn plan_rotation(user: &str, keys: &[AccessKeyInfo]) -> Result<Plan> {
-    let mut plan = Plan::default();
-    let mut old: Vec<&AccessKeyInfo> = keys.iter().collect();
+/// The two parts of a rotation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Rotation {
+    /// An inactive key deleted to make room, then the new key.
+    pub(crate) create: Plan,
+    /// Run once the new key is handed over: each old key deactivated, then deleted.
+    pub(crate) retire: Plan,
+}
+
+/// Replaces `user`'s access keys (oldest first, with what the record says of each) by one new
+/// key. With two keys already, an inactive one is deleted first to make room; two active keys
+/// are refused, naming each and whether it was handed over.
+pub(crate) fn plan_rotation(user: &str, keys: &[(AccessKeyInfo, KeyState)]) -> Result<Rotation> {
+    let mut create = Plan::default();
+    let mut old: Vec<&AccessKeyInfo> = keys.iter().map(|(k, _)| k).collect();
     let mut before_create = Vec::new();
     if old.len() >= 2 {
         let Some(index) = old.iter().position(|k| !k.active) else {
-            let ids: Vec<&str> = old.iter().map(|k| k.id.as_str()).collect();
+            let named: Vec<String> = keys
+                .iter()
+                .map(|(k, state)| format!("{} ({state})", k.id))
+                .collect();
             return Err(Error::Usage(format!(
                 "user {user} already has two active access keys ({}), IAM's limit: delete the one no longer in use \
                  (aws iam delete-access-key) and run rotate-key again",
-                ids.join(", ")
+                named.join(", ")
             )));
         };
         let inactive = old.remove(index);
@@ -25,31 +40,48 @@ pub fn plan_rotation(user: &str, keys: &[AccessKeyInfo]) -> Result<Plan> {
             user: user.to_owned(),
             key_id: inactive.id.clone(),
         };
-        before_create.push(plan.push(delete, vec![]));
+        before_create.push(create.push(delete, vec![]));
     }
-    let create = plan.push(
+    create.push(
         Action::CreateAccessKey {
             user: user.to_owned(),
         },
         before_create,
     );
+    Ok(Rotation {
+        create,
+        retire: plan_retire(user, &old),
+    })
+}
+
+/// Deactivates and deletes `old` keys of `user`, then removes their records.
+pub(crate) fn plan_retire(user: &str, old: &[&AccessKeyInfo]) -> Plan {
+    let mut retire = Plan::default();
+    let mut deleted = Vec::new();
     for key in old {
         let after = if key.active {
             let deactivate = Action::DeactivateAccessKey {
                 user: user.to_owned(),
                 key_id: key.id.clone(),
             };
-            plan.push(deactivate, vec![create])
+            vec![retire.push(deactivate, vec![])]
         } else {
-            create
+            vec![]
         };
         let delete = Action::DeleteAccessKey {
             user: user.to_owned(),
             key_id: key.id.clone(),
         };
-        plan.push(delete, vec![after]);
+        deleted.push(retire.push(delete, after));
     }
-    Ok(plan)
+    if !old.is_empty() {
+        let untag = Action::UntagUser {
+            user: user.to_owned(),
+            keys: old.iter().map(|k| record_tag(&k.id)).collect(),
+        };
+        retire.push(untag, deleted);
+    }
+    retire
 }
 
 #[cfg(test)]
@@ -57,50 +89,55 @@ mod tests {
     use super::*;
     use crate::plan::described;
 
-    fn key(id: &str, active: bool) -> AccessKeyInfo {
-        AccessKeyInfo {
+    fn key(id: &str, active: bool) -> (AccessKeyInfo, KeyState) {
+        let info = AccessKeyInfo {
             id: id.into(),
             active,
             created: 0,
-        }
+        };
+        (info, KeyState::HandedOver("2026-12-01T23:00:00Z".into()))
     }
 
     #[test]
     fn the_new_key_comes_first_then_the_old_is_deactivated_and_deleted() {
-        let plan = plan_rotation("u", &[key("OLD", true)]).unwrap();
+        let rotation = plan_rotation("u", &[key("OLD", true)]).unwrap();
         assert_eq!(
-            described(&plan),
+            described(&rotation.create),
+            [("create access key for user u".to_owned(), vec![])]
+        );
+        assert_eq!(
+            described(&rotation.retire),
             [
-                ("create access key for user u".to_owned(), vec![]),
-                ("deactivate access key OLD of user u".to_owned(), vec![0]),
-                ("delete access key OLD of user u".to_owned(), vec![1]),
+                ("deactivate access key OLD of user u".to_owned(), vec![]),
+                ("delete access key OLD of user u".to_owned(), vec![0]),
+                ("untag user u: onboard:key:OLD".to_owned(), vec![1]),
             ]
         );
     }
 
     #[test]
     fn with_two_keys_an_inactive_one_makes_room_and_two_active_ones_are_refused() {
-        let plan = plan_rotation("u", &[key("A", true), key("B", false)]).unwrap();
+        let rotation = plan_rotation("u", &[key("A", true), key("B", false)]).unwrap();
         assert_eq!(
-            described(&plan),
+            described(&rotation.create),
             [
                 ("delete access key B of user u".to_owned(), vec![]),
                 ("create access key for user u".to_owned(), vec![0]),
-                ("deactivate access key A of user u".to_owned(), vec![1]),
-                ("delete access key A of user u".to_owned(), vec![2]),
             ]
         );
-        let err = plan_rotation("u", &[key("A", true), key("B", true)])
+        assert_eq!(rotation.retire.steps.len(), 3);
+        let (foreign, _) = key("B", true);
+        let err = plan_rotation("u", &[key("A", true), (foreign, KeyState::Foreign)])
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("already has two active access keys (A, B)"),
+            err.contains(
+                "already has two active access keys (A (handed over at 2026-12-01T23:00:00Z), \
+                 B (not created by onboard))"
+            ),
             "{err}"
         );
-        let plan = plan_rotation("u", &[]).unwrap();
-        assert_eq!(
-            described(&plan),
-            [("create access key for user u".to_owned(), vec![])]
-        );
+        let rotation = plan_rotation("u", &[]).unwrap();
+        assert_eq!(rotation.retire.steps.len(), 0);
     }
 }

@@ -43,6 +43,11 @@ fn applied(desired: &Desired) -> Observed {
             instance_profiles: vec![],
             max_session_duration: r.max_session_duration,
             permissions_boundary: r.permissions_boundary.clone(),
+            inline_policies: r
+                .inline_policies
+                .iter()
+                .map(|p| (p.name.clone(), p.document.clone()))
+                .collect(),
         };
         observed.roles.insert(r.name.clone(), Some(role));
     }
@@ -213,7 +218,15 @@ fn extra_attachments_are_reported_or_detached_with_exclusive() {
           left attached (--exclusive detaches it)"
         ]
     );
-    let plan = plan_apply(&desired, &observed, ApplyOptions { exclusive: true }).unwrap();
+    let plan = plan_apply(
+        &desired,
+        &observed,
+        ApplyOptions {
+            exclusive: true,
+            ..ApplyOptions::default()
+        },
+    )
+    .unwrap();
     assert_eq!(
         described(&plan),
         [(
@@ -221,6 +234,63 @@ fn extra_attachments_are_reported_or_detached_with_exclusive() {
             vec![]
         )]
     );
+}
+
+/// Inline policies: written after the role is created, rewritten when they differ, left when
+/// equal; one the catalog does not name is drift, deleted with --exclusive.
+#[test]
+fn inline_policies_are_put_after_the_role_and_extra_ones_are_drift() {
+    let mut desired = desired();
+    let document = json!({"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]});
+    desired.roles[0].inline_policies = vec![crate::state::InlinePolicy {
+        name: "Inline".into(),
+        document: document.clone(),
+    }];
+    let plan = plan_apply(&desired, &Observed::default(), ApplyOptions::default()).unwrap();
+    let create = plan
+        .steps
+        .iter()
+        .position(|s| matches!(s.action, Action::CreateRole(_)))
+        .unwrap();
+    let put = plan
+        .steps
+        .iter()
+        .find(|s| matches!(s.action, Action::PutRolePolicy { .. }))
+        .unwrap();
+    assert_eq!(put.after, [create]);
+
+    let mut observed = applied(&desired);
+    assert!(
+        plan_apply(&desired, &observed, ApplyOptions::default())
+            .unwrap()
+            .steps
+            .is_empty()
+    );
+    let role = observed.roles.values_mut().flatten().next().unwrap();
+    role.inline_policies
+        .insert("Inline".into(), json!({"Statement": []}));
+    role.inline_policies.insert("Theirs".into(), document);
+    let plan = plan_apply(&desired, &observed, ApplyOptions::default()).unwrap();
+    let kinds: Vec<String> = plan.steps.iter().map(|s| s.action.describe()).collect();
+    assert_eq!(
+        kinds,
+        ["put inline policy Inline of role StreamkapInstallAccess"]
+    );
+    assert!(
+        plan.drift[0].contains("inline policy Theirs"),
+        "{:?}",
+        plan.drift
+    );
+    let options = ApplyOptions {
+        exclusive: true,
+        ..ApplyOptions::default()
+    };
+    let plan = plan_apply(&desired, &observed, options).unwrap();
+    assert!(plan.steps.iter().any(|s| matches!(
+        &s.action,
+        Action::DeleteRolePolicy { policy_name, .. } if policy_name == "Theirs"
+    )));
 }
 
 fn owned(vendor: &str) -> Tags {

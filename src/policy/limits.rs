@@ -2,7 +2,10 @@
 //! them, and AWS would reject the call half-way through an apply.
 
 use crate::error::{Error, Result};
-use crate::state::{Desired, INTEGRATION_TAG, MANAGED_BY, RESOURCE_TAG, Tag, VENDOR_TAG};
+use crate::state::{Desired, MANAGED_BY, Tag};
+
+/// The namespace of onboard's own tags (`onboard:vendor`, `onboard:param:NAME`, ...).
+const ONBOARD_TAG_PREFIX: &str = "onboard:";
 
 /// Managed policy document size, whitespace not counted.
 pub const MAX_POLICY_CHARS: usize = 6144;
@@ -47,12 +50,28 @@ pub fn check_external_id(id: &str) -> Result<()> {
     let len = id.chars().count();
     if !(2..=1224).contains(&len) {
         return Err(usage(format!(
-            "external ID '{id}' is {len} characters; IAM allows 2 to 1224: use the ID the vendor gave you"
+            "external ID '{}' is {len} characters; IAM allows 2 to 1224: use the ID the vendor gave you",
+            id.escape_debug()
         )));
     }
     if let Some(bad) = id.chars().find(|c| !valid_char(*c)) {
+        // Shown escaped, so that a newline or other control character stays on one line.
         return Err(usage(format!(
-            "external ID '{id}' contains '{bad}'; IAM allows only letters, digits and _+=,.@:/-"
+            "external ID '{}' contains '{}'; IAM allows only letters, digits and _+=,.@:/-",
+            id.escape_debug(),
+            bad.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks an sts:AssumeRole session name: 2 to 64 characters of `[\w+=,.@-]`.
+pub fn check_session_name(name: &str) -> Result<()> {
+    let len = name.chars().count();
+    if !(2..=64).contains(&len) || !name.chars().all(is_name_char) {
+        return Err(usage(format!(
+            "--session-name '{}' is not a session name: STS takes 2 to 64 letters, digits and +=,.@_-",
+            name.escape_debug()
         )));
     }
     Ok(())
@@ -124,10 +143,16 @@ pub fn parse_tag(text: &str) -> Result<Tag> {
             "--tag value '{value}' is not a valid IAM tag value: use at most 256 letters, digits, spaces and _.:/=+-@"
         )));
     }
-    let reserved = [MANAGED_BY.0, VENDOR_TAG, INTEGRATION_TAG, RESOURCE_TAG];
-    if key.to_ascii_lowercase().starts_with("aws:") || reserved.contains(&key) {
+    // IAM compares tag keys without regard to case; onboard's namespace holds its ownership
+    // tags, parameters and key records.
+    let lower = key.to_ascii_lowercase();
+    let reserved_prefix = ["aws:", ONBOARD_TAG_PREFIX]
+        .iter()
+        .any(|p| lower.starts_with(p));
+    if reserved_prefix || lower == MANAGED_BY.0 {
         return Err(usage(format!(
-            "--tag key '{key}' is reserved (aws: prefix, or one of onboard's ownership tags): pick another key"
+            "--tag key '{key}' is reserved (the aws: and onboard: prefixes and managed-by are \
+             IAM's and onboard's own): pick another key"
         )));
     }
     Ok(Tag::new(key, value))

@@ -3,6 +3,7 @@
 //! roles anyone can assume, and third parties trusted without an external ID.
 
 pub mod actions;
+pub mod escalation;
 
 use std::fmt;
 
@@ -122,8 +123,79 @@ pub fn lint(desired: &Desired) -> Vec<Finding> {
             doc.push(Severity::Error, None, "size", e.to_string());
         }
         lint_statements(&mut doc, &role.trust, &desired.account);
+        for policy in &role.inline_policies {
+            let resource = format!("{} (inline in role {})", policy.name, role.name);
+            let mut doc = Doc {
+                resource: &resource,
+                kind: DocumentKind::Policy,
+                findings: &mut findings,
+            };
+            lint_statements(&mut doc, &policy.document, &desired.account);
+        }
     }
+    findings.extend(escalation_findings(desired));
     findings
+}
+
+/// One `privilege-escalation` finding for each known path to administrator a role or user
+/// holds, at the statement granting the path's first action.
+fn escalation_findings(desired: &Desired) -> Vec<Finding> {
+    escalation::held(desired)
+        .into_iter()
+        .map(|held| {
+            let inline = desired
+                .roles
+                .iter()
+                .flat_map(|r| r.inline_policies.iter().map(move |p| (r, p)))
+                .find(|(r, p)| held.policy == format!("{} (inline in role {})", p.name, r.name))
+                .map(|(_, p)| &p.document);
+            let document = desired
+                .policies
+                .iter()
+                .find(|p| p.name == held.policy)
+                .map(|p| &p.document)
+                .or(inline);
+            let sid = document
+                .and_then(|d| statements(d).into_iter().nth(held.statement))
+                .and_then(|s| s["Sid"].as_str().map(str::to_owned))
+                .filter(|s| !s.is_empty());
+            Finding {
+                severity: Severity::Security,
+                resource: held.policy.clone(),
+                document: DocumentKind::Policy,
+                statement: Some(StatementRef {
+                    index: held.statement,
+                    sid,
+                }),
+                code: ESCALATION,
+                message: format!(
+                    "privilege escalation: {} can become administrator of the account: with {} on \
+                     resources the policies do not name, it {} ({})",
+                    held.principal,
+                    held.path.actions.join(" + "),
+                    held.path.how,
+                    held.path.source
+                ),
+            }
+        })
+        .collect()
+}
+
+/// Code of the findings that make an integration administrator-equivalent.
+pub const ESCALATION: &str = "privilege-escalation";
+
+/// The roles and users of `desired` that hold a known path to administrator, each with the
+/// sources of its paths: who is administrator-equivalent in the account.
+pub fn administrator_equivalent(desired: &Desired) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for held in escalation::held(desired) {
+        let source = held.path.source.to_string();
+        match out.iter_mut().find(|(p, _)| p == held.principal) {
+            Some((_, sources)) => sources.push(source),
+            None => out.push((held.principal.to_owned(), vec![source])),
+        }
+    }
+    out
 }
 
 /// Refuses to go on when `findings` has errors: the error names the first few.
@@ -204,6 +276,32 @@ fn lint_statements(doc: &mut Doc<'_>, document: &Value, account: &str) {
                 "allow-not-action",
                 "Allow with NotAction grants every action not listed, including future ones: list \
                  the actions with Action instead"
+                    .to_owned(),
+            );
+        }
+        if statement.get("NotPrincipal").is_some() {
+            push(
+                Severity::Error,
+                "not-principal",
+                match kind {
+                    DocumentKind::Trust => {
+                        "NotPrincipal: IAM refuses it in trust policies, and \
+                        nobody could say who may assume the role: name them in Principal"
+                    }
+                    DocumentKind::Policy => {
+                        "NotPrincipal: a managed policy names no principal \
+                        (IAM refuses it): remove it"
+                    }
+                }
+                .to_owned(),
+            );
+        }
+        if allow && kind == DocumentKind::Policy && statement.get("NotResource").is_some() {
+            push(
+                Severity::Security,
+                "allow-not-resource",
+                "Allow with NotResource grants the actions on every resource not listed, \
+                 including resources created later: name the resources with Resource instead"
                     .to_owned(),
             );
         }

@@ -2,6 +2,7 @@
 
 pub mod limits;
 pub mod lint;
+pub(crate) mod managed;
 pub mod trust;
 
 use serde_json::{Map, Value};

@@ -2,29 +2,21 @@
 //! caller is trusted, and sts:GetCallerIdentity with the temporary credentials.
 
 use std::future::Future;
-use std::time::Duration;
 
 use serde_json::Value;
 
 use super::{Check, Status, check};
-use crate::aws::{AssumedCredentials, Aws, Caller};
+use crate::aws::{AssumedCredentials, Attempt, Aws, Caller, NotYet, Propagation};
 use crate::error::{Error, Result};
 use crate::policy::trust::{AwsPrincipal, Principal, Request, evaluate};
 use crate::policy::trusted_aws_principals;
 use crate::state::ObservedRole;
-
-/// First wait between sts:AssumeRole attempts while IAM propagates a new role; doubles up to
-/// [`MAX_BACKOFF`].
-const FIRST_BACKOFF: Duration = Duration::from_secs(1);
-const MAX_BACKOFF: Duration = Duration::from_secs(8);
 
 /// What the sts:AssumeRole check uses.
 #[derive(Debug, Clone)]
 pub struct AssumeSettings {
     pub session_name: String,
     pub external_id: Option<String>,
-    /// Longest total wait for IAM propagation.
-    pub wait: Duration,
 }
 
 /// How the assume-role attempts ended.
@@ -33,48 +25,42 @@ pub enum AssumeOutcome<T> {
     Assumed(T),
     /// `AccessDenied`, and the caller is not trusted: what a correct setup shows.
     NotTrusted(Error),
-    /// `AccessDenied` although the caller is trusted, still after waiting.
-    Denied {
-        err: Error,
-        waited: Duration,
-    },
+    /// `AccessDenied` although the caller is trusted, still at the run's propagation deadline.
+    Denied(Error),
     Failed(Error),
 }
 
-/// Calls `attempt` until it succeeds. `AccessDenied` is retried with backoff (up to `wait` in
-/// total) only when the caller is trusted, since then it means IAM has not propagated the role
-/// yet; any other error is final.
-pub async fn assume_with_wait<T, F, Fut>(
+/// Calls `attempt` until it succeeds. `AccessDenied` is waited out (up to the run's propagation
+/// deadline) only when the caller is trusted, since then it means IAM has not propagated the
+/// role yet; any other error is final.
+pub(crate) async fn assume_with_wait<T, F, Fut>(
+    propagation: &Propagation,
+    role: &str,
     mut attempt: F,
     trusted: bool,
-    wait: Duration,
 ) -> AssumeOutcome<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T>>,
 {
-    let mut waited = Duration::ZERO;
-    let mut backoff = FIRST_BACKOFF;
-    loop {
-        match attempt().await {
-            Ok(value) => return AssumeOutcome::Assumed(value),
-            Err(err) if err.aws_code() == Some("AccessDenied") => {
-                if !trusted {
-                    return AssumeOutcome::NotTrusted(err);
+    let result = propagation
+        .until(|| {
+            let attempt = attempt();
+            async move {
+                match attempt.await {
+                    Err(err) if trusted && err.aws_code() == Some("AccessDenied") => {
+                        Attempt::NotYet(NotYet::NotAssumable(role.to_owned()), err)
+                    }
+                    other => Attempt::Done(other),
                 }
-                if waited >= wait {
-                    return AssumeOutcome::Denied { err, waited };
-                }
-                let pause = backoff.min(wait - waited);
-                tracing::warn!(
-                    "sts:AssumeRole denied; waiting {pause:?} for IAM to propagate the role"
-                );
-                tokio::time::sleep(pause).await;
-                waited += pause;
-                backoff = (backoff * 2).min(MAX_BACKOFF);
             }
-            Err(err) => return AssumeOutcome::Failed(err),
-        }
+        })
+        .await;
+    match result {
+        Ok(value) => AssumeOutcome::Assumed(value),
+        Err(err @ Error::NotPropagated { .. }) => AssumeOutcome::Denied(err),
+        Err(err) if err.aws_code() == Some("AccessDenied") => AssumeOutcome::NotTrusted(err),
+        Err(err) => AssumeOutcome::Failed(err),
     }
 }
 
@@ -124,7 +110,7 @@ pub(super) async fn assume(
         }
     };
     let name = "sts:AssumeRole";
-    let creds = match assume_with_wait(attempt, trusted, settings.wait).await {
+    let creds = match assume_with_wait(aws.propagation(), &role.name, attempt, trusted).await {
         AssumeOutcome::Assumed(creds) => creds,
         AssumeOutcome::NotTrusted(_) => {
             let detail = format!(
@@ -135,11 +121,8 @@ pub(super) async fn assume(
             );
             return (vec![check(name, Status::Expected, detail)], None);
         }
-        AssumeOutcome::Denied { err, waited } => {
-            let detail = format!(
-                "still denied after waiting {}s for IAM propagation: {err}",
-                waited.as_secs()
-            );
+        AssumeOutcome::Denied(err) => {
+            let detail = format!("{:#}", anyhow::Error::from(err));
             return (vec![check(name, Status::Fail, detail)], None);
         }
         AssumeOutcome::Failed(err) => {
@@ -177,6 +160,7 @@ pub(super) async fn assume(
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
 
     use serde_json::json;
 
@@ -235,11 +219,18 @@ mod tests {
         assert!(caller_is_trusted(&unmodeled, &me, None));
     }
 
+    fn propagation(timeout: u64) -> Propagation {
+        Propagation::new(Duration::from_secs(timeout), 7)
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_trusted_caller_waits_for_propagation_then_assumes() {
         let calls = AtomicUsize::new(0);
         let start = tokio::time::Instant::now();
+        let propagation = propagation(60);
         let outcome = assume_with_wait(
+            &propagation,
+            "R",
             || async {
                 if calls.fetch_add(1, Ordering::SeqCst) < 3 {
                     Err(denied())
@@ -248,59 +239,75 @@ mod tests {
                 }
             },
             true,
-            Duration::from_secs(60),
         )
         .await;
         assert!(matches!(outcome, AssumeOutcome::Assumed("creds")));
         assert_eq!(calls.load(Ordering::SeqCst), 4);
-        // Backoff 1 + 2 + 4 seconds of virtual time.
-        assert_eq!(start.elapsed(), Duration::from_secs(7));
+        // Pauses of 0.1-0.2, 0.2-0.4 and 0.25-0.5 s of virtual time: short, as propagation is.
+        let waited = start.elapsed();
+        assert!(
+            waited >= Duration::from_millis(550) && waited <= Duration::from_millis(1100),
+            "{waited:?}"
+        );
+        let waits = propagation.waits();
+        assert_eq!(waits.count, 1);
+        assert!((waits.seconds - waited.as_secs_f64()).abs() < 0.01);
     }
 
     #[tokio::test(start_paused = true)]
-    async fn the_wait_is_bounded() {
+    async fn the_wait_is_bounded_by_the_runs_deadline() {
         let calls = AtomicUsize::new(0);
         let start = tokio::time::Instant::now();
         let outcome = assume_with_wait(
+            &propagation(20),
+            "R",
             || async {
                 calls.fetch_add(1, Ordering::SeqCst);
                 Err::<(), _>(denied())
             },
             true,
-            Duration::from_secs(20),
         )
         .await;
-        let AssumeOutcome::Denied { waited, .. } = outcome else {
+        let AssumeOutcome::Denied(err) = outcome else {
             panic!("{outcome:?}")
         };
-        assert_eq!(waited, Duration::from_secs(20));
+        assert!(
+            err.to_string()
+                .contains("IAM did not propagate role R to be assumable within 20 s"),
+            "{err}"
+        );
         assert_eq!(start.elapsed(), Duration::from_secs(20));
-        // 1 + 2 + 4 + 8 + 5 seconds: five waits, six attempts.
-        assert_eq!(calls.load(Ordering::SeqCst), 6);
+        // Pauses capped at 0.5 s: two to four attempts a second, never a long sleep.
+        let calls = calls.load(Ordering::SeqCst);
+        assert!((40..=85).contains(&calls), "{calls} attempts");
     }
 
     #[tokio::test(start_paused = true)]
     async fn an_untrusted_caller_is_told_at_once_and_other_errors_are_final() {
         let start = tokio::time::Instant::now();
+        let propagation = propagation(60);
         let outcome = assume_with_wait(
+            &propagation,
+            "R",
             || async { Err::<(), _>(denied()) },
             false,
-            Duration::from_secs(60),
         )
         .await;
         assert!(matches!(outcome, AssumeOutcome::NotTrusted(_)));
         let calls = AtomicUsize::new(0);
         let outcome = assume_with_wait(
+            &propagation,
+            "R",
             || async {
                 calls.fetch_add(1, Ordering::SeqCst);
                 Err::<(), _>(Error::aws("x", Some("InvalidClientTokenId"), "bad".into()))
             },
             true,
-            Duration::from_secs(60),
         )
         .await;
         assert!(matches!(outcome, AssumeOutcome::Failed(_)));
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         assert_eq!(start.elapsed(), Duration::ZERO);
+        assert_eq!(propagation.waits().count, 0);
     }
 }

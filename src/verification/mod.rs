@@ -9,11 +9,12 @@ use std::collections::BTreeSet;
 use futures_util::future::join_all;
 use serde::Serialize;
 
-pub use assume::{AssumeOutcome, AssumeSettings, assume_with_wait, caller_is_trusted};
+pub use assume::{AssumeOutcome, AssumeSettings, caller_is_trusted};
 
-use crate::aws::{Aws, Caller};
+use crate::aws::{Aws, Caller, Waits};
 use crate::catalog::{self, RenderContext, VendorCatalog};
 use crate::error::Result;
+use crate::handoff::record::{KeyState, reconcile};
 use crate::plan::Plan;
 use crate::policy::{external_ids, same_document, trusted_principal_names};
 use crate::state::{
@@ -52,6 +53,9 @@ pub struct Verification {
     pub assumed_role_arn: Option<String>,
     /// True when no check failed.
     pub passed: bool,
+    /// How long `verify` waited for IAM to propagate (apply reports its waits once, for the run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waits: Option<Waits>,
 }
 
 impl Verification {
@@ -68,6 +72,7 @@ impl Verification {
             checks,
             assumed_role_arn,
             passed,
+            waits: None,
         }
     }
 }
@@ -297,15 +302,18 @@ pub async fn compare_user_with_catalog(
         external_id: None,
     };
     let desired = expected.resolve(aws, &user.tags, None);
-    compare_user(aws, &expected, user, desired).await
+    compare_user(aws, &expected, user, desired, &[]).await
 }
 
-/// Checks one user: it exists, matches the catalog, and holds an access key if it should.
+/// Checks one user: it exists, matches the catalog, and holds an access key if it should;
+/// `handing_over` names the keys the calling run is handing over with its output (apply with
+/// `--show-secret`), which count as handed over.
 pub async fn verify_user(
     aws: &Aws,
     name: &str,
     arn: &str,
     expected: &Expected<'_>,
+    handing_over: &[String],
 ) -> Result<Verification> {
     let Some(user) = expected.user(aws, name).await? else {
         let detail = format!("no user named {name}");
@@ -323,6 +331,7 @@ pub async fn verify_user(
             expected,
             &user,
             expected.resolve(aws, &user.tags, None),
+            handing_over,
         )
         .await?,
     );
@@ -415,6 +424,46 @@ fn wanted_role<'a>(desired: &'a Desired, role: &ObservedRole) -> Option<&'a Desi
 }
 
 /// Trust policy, attachments and instance profile, compared with the catalog.
+/// The role's inline policies against the catalog's: each present with the same document, and
+/// none the catalog does not name.
+fn compare_inline(role: &ObservedRole, wanted: &crate::state::DesiredRole) -> Vec<Check> {
+    let mut checks = Vec::new();
+    for policy in &wanted.inline_policies {
+        let name = format!("inline policy {} matches the catalog", policy.name);
+        let (status, detail) = match role.inline_policies.get(&policy.name) {
+            Some(found) if same_document(found, &policy.document) => {
+                (Status::Pass, format!("role {} holds it", role.name))
+            }
+            Some(_) => (
+                Status::Fail,
+                "its document differs from the catalog's: apply repairs it".to_owned(),
+            ),
+            None => (
+                Status::Fail,
+                format!(
+                    "role {} has no inline policy {}: apply adds it",
+                    role.name, policy.name
+                ),
+            ),
+        };
+        checks.push(check(name, status, detail));
+    }
+    for name in role.inline_policies.keys() {
+        if !wanted.inline_policies.iter().any(|p| &p.name == name) {
+            checks.push(check(
+                format!("inline policy {name}"),
+                Status::Fail,
+                format!(
+                    "role {} has inline policy {name}, which the catalog does not name \
+                     (apply --exclusive deletes it)",
+                    role.name
+                ),
+            ));
+        }
+    }
+    checks
+}
+
 async fn compare_role(
     aws: &Aws,
     expected: &Expected<'_>,
@@ -465,6 +514,7 @@ async fn compare_role(
         };
         checks.push(check("instance profile", status, detail));
     }
+    checks.extend(compare_inline(role, wanted));
     let holder = format!("role {}", role.name);
     checks.extend(
         compare_attached(
@@ -487,6 +537,7 @@ async fn compare_user(
     expected: &Expected<'_>,
     user: &ObservedUser,
     desired: Result<Desired, String>,
+    handing_over: &[String],
 ) -> Result<Vec<Check>> {
     let desired = match desired {
         Ok(desired) => desired,
@@ -516,21 +567,49 @@ async fn compare_user(
     )
     .await?;
     if wanted.access_key {
-        let active: Vec<&str> = user
-            .access_keys
+        // The record on the user says which keys were handed over (see handoff::record).
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let grace = i64::try_from(aws.key_grace().as_secs()).unwrap_or(i64::MAX);
+        let mut reconciled = reconcile(&user.tags, &user.access_keys, now, grace);
+        for (key, state) in &mut reconciled.keys {
+            if handing_over.contains(&key.id) {
+                *state = KeyState::HandedOver("with this run's output".to_owned());
+            }
+        }
+        let usable: Vec<String> = reconciled
+            .keys
             .iter()
-            .filter(|k| k.active)
-            .map(|k| k.id.as_str())
+            .filter(|(k, _)| k.active)
+            .filter(|(_, s)| matches!(s, KeyState::HandedOver(_) | KeyState::Foreign))
+            .map(|(k, s)| format!("{} ({s})", k.id))
             .collect();
-        let (status, detail) = if active.is_empty() {
+        let (status, detail) = if usable.is_empty() {
             (
                 Status::Fail,
-                "no active access key: run onboard rotate-key to create one".to_owned(),
+                "no active access key that was handed over: run onboard rotate-key to create one"
+                    .to_owned(),
             )
         } else {
-            (Status::Pass, active.join(", "))
+            (Status::Pass, usable.join(", "))
         };
         checks.push(check("active access key", status, detail));
+        for (key, state) in &reconciled.keys {
+            let failed = match state {
+                KeyState::NotHandedOver => Some(Status::Fail),
+                KeyState::InFlight(_) => Some(Status::Warn),
+                KeyState::HandedOver(_) | KeyState::Foreign => None,
+            };
+            if let Some(status) = failed {
+                let detail = format!(
+                    "access key {} was created by onboard and is {state}: nobody holds it; \
+                     onboard apply or rotate-key deletes it",
+                    key.id
+                );
+                checks.push(check("access key handed over", status, detail));
+            }
+        }
     }
     Ok(checks)
 }

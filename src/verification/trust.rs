@@ -238,6 +238,7 @@ mod tests {
             instance_profiles: vec![],
             max_session_duration: 3600,
             permissions_boundary: None,
+            inline_policies: Default::default(),
         }
     }
 

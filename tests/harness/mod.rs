@@ -2,8 +2,10 @@
 //! front of it, a way to run the built `onboard` binary against them, and a raw IAM client that
 //! reads and changes moto's state behind onboard's back.
 
+mod cases;
 mod moto;
 pub mod output;
+mod propagation;
 mod proxy;
 
 use std::path::PathBuf;
@@ -11,7 +13,9 @@ use std::process::{Command, Output, Stdio};
 
 use serde::de::DeserializeOwned;
 
+pub use cases::{Case, catalog_cases};
 pub use moto::{Moto, cfn_lint};
+pub use propagation::{PropagationCounts, PropagationMode};
 pub use proxy::FaultCounts;
 use proxy::{Fault, FaultKind, Proxy};
 
@@ -90,6 +94,14 @@ impl Env {
         run(command)
     }
 
+    /// `onboard ARGS` with its stdout going to `stdout` (a closed pipe, /dev/full); `Run::stdout`
+    /// is empty.
+    pub fn onboard_to(&self, args: &[&str], stdout: Stdio) -> Run {
+        let mut command = self.command(env!("CARGO_BIN_EXE_onboard"));
+        command.args(args).stdin(Stdio::null()).stdout(stdout);
+        run(command)
+    }
+
     /// `onboard ARGS` with no credentials anywhere (no variables, no profile, no IMDS).
     pub fn onboard_without_credentials(&self, args: &[&str]) -> Run {
         let mut command = self.command(env!("CARGO_BIN_EXE_onboard"));
@@ -144,12 +156,25 @@ impl Env {
     /// `onboard ARGS` on a pseudo-terminal (through util-linux `script`), typing `input`.
     /// The terminal merges stdout and stderr into `Run::stdout`.
     pub fn onboard_on_terminal(&self, args: &[&str], input: &str) -> Run {
+        self.onboard_on_terminal_with_env(args, input, &[])
+    }
+
+    /// [`Env::onboard_on_terminal`] with more environment variables.
+    pub fn onboard_on_terminal_with_env(
+        &self,
+        args: &[&str],
+        input: &str,
+        env: &[(&str, &str)],
+    ) -> Run {
         use std::io::Write;
         let line = std::iter::once(env!("CARGO_BIN_EXE_onboard"))
             .chain(args.iter().copied())
             .collect::<Vec<_>>()
             .join(" ");
         let mut command = self.command("script");
+        for (key, value) in env {
+            command.env(key, value);
+        }
         command
             .args(["--quiet", "--return", "--command", &line, "/dev/null"])
             .stdin(Stdio::piped())
@@ -219,9 +244,65 @@ impl Env {
         self.proxy.fault_counts()
     }
 
+    /// Holds the answer to the `skip`-th next `action` (counted from 0) after moto acted on it,
+    /// until [`Env::release`]; [`Env::wait_for_hold`] waits until it is held.
+    pub fn hold_answer_of(&self, action: &str, skip: usize) {
+        self.proxy.hold(action, skip, false);
+    }
+
+    /// Holds the `skip`-th next `action` (counted from 0) before moto sees it, until
+    /// [`Env::release`].
+    pub fn hold_request_of(&self, action: &str, skip: usize) {
+        self.proxy.hold(action, skip, true);
+    }
+
+    /// Blocks until a held answer is being held (bounded).
+    pub fn wait_for_hold(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !self.proxy.holding() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nothing was held: {:?}",
+                self.proxy.snapshot()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    /// Lets a held answer go.
+    pub fn release(&self) {
+        self.proxy.release();
+    }
+
     /// Delays every request by `delay` (a slow network).
     pub fn delay(&self, delay: std::time::Duration) {
         self.proxy.delay(delay);
+    }
+
+    /// Makes IAM answer as it does while changes propagate (see `harness/propagation.rs`), from
+    /// now on; `None` stops.
+    pub fn propagation(&self, mode: Option<PropagationMode>) {
+        self.proxy.propagation(mode);
+    }
+
+    /// Changes the propagation simulation's rate from now on, keeping its windows.
+    pub fn propagation_rate(&self, per_thousand: u64) {
+        self.proxy.propagation_rate(per_thousand);
+    }
+
+    /// Starts every propagation window again now, as if every change so far had just been made.
+    pub fn restart_propagation(&self) {
+        self.proxy.restart_propagation();
+    }
+
+    /// Ends every propagation window now, as if the test had waited them out.
+    pub fn settle(&self) {
+        self.proxy.settle();
+    }
+
+    /// The answers the propagation simulation gave so far.
+    pub fn propagation_counts(&self) -> PropagationCounts {
+        self.proxy.propagation_counts()
     }
 
     /// The most requests onboard had in flight at once since the last call.
@@ -305,14 +386,36 @@ impl Env {
 
 /// `onboard ARGS` for commands that need no AWS at all: no credentials, no endpoint, no home.
 pub fn onboard_offline(args: &[&str]) -> Run {
+    onboard_offline_to(args, Stdio::piped())
+}
+
+/// [`onboard_offline`] with its stdout going to `stdout` (a closed pipe, /dev/full).
+pub fn onboard_offline_to(args: &[&str], stdout: Stdio) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_onboard"));
     command
         .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdin(Stdio::null());
+        .stdin(Stdio::null())
+        .stdout(stdout);
     run(command)
+}
+
+/// A stdout whose reader is gone: every write fails with a broken pipe.
+pub fn closed_pipe() -> Stdio {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Stdio::from(writer)
+}
+
+/// A stdout on which every write fails with "no space left on device".
+pub fn full_disk() -> Stdio {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    Stdio::from(full)
 }
 
 fn run(mut command: Command) -> Run {
@@ -346,6 +449,15 @@ impl Env {
             &self.iam(&[("Action", "ListInstanceProfiles")]),
             "InstanceProfileName",
         )
+    }
+
+    /// A user's tags, as (key, value).
+    pub fn user_tags(&self, user: &str) -> Vec<(String, String)> {
+        let xml = self.iam(&[("Action", "ListUserTags"), ("UserName", user)]);
+        xml_values(&xml, "Key")
+            .into_iter()
+            .zip(xml_values(&xml, "Value"))
+            .collect()
     }
 
     /// Ids of a user's access keys.

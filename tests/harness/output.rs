@@ -19,6 +19,14 @@ pub struct ApplyOutput {
     pub already_present: Vec<Present>,
     pub drift: Vec<String>,
     pub verifications: Vec<Verification>,
+    pub waits: Waits,
+}
+
+/// How long a run waited for IAM to propagate.
+#[derive(Debug, Deserialize, Clone, Copy)]
+pub struct Waits {
+    pub count: u32,
+    pub seconds: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,6 +42,7 @@ pub struct RotateOutput {
     pub user: String,
     pub access_keys: Vec<KeyReport>,
     pub changes: Vec<String>,
+    pub waits: Waits,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,6 +96,7 @@ pub struct TeardownOutput {
     pub vendor: Option<String>,
     pub removed: Vec<String>,
     pub kept: Vec<Kept>,
+    pub waits: Waits,
 }
 
 #[derive(Debug, Deserialize)]

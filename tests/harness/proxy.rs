@@ -17,6 +17,8 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 
+use super::propagation::{self, PropagationCounts, PropagationMode, Simulated, Simulation};
+
 type HttpClient = Client<HttpConnector, Full<Bytes>>;
 type Answer = Result<Response<Full<Bytes>>, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -73,6 +75,23 @@ struct State {
     delay: Duration,
     in_flight: usize,
     max_in_flight: usize,
+    propagation: Option<Simulation>,
+    /// Counts of earlier simulations (a test may switch modes).
+    propagation_counts: PropagationCounts,
+    hold: Hold,
+}
+
+/// Holding one request's answer: the `skip`-th next request of `action` (from 0) is forwarded,
+/// and its answer kept back until released, so that a test can kill onboard while the call is
+/// in flight.
+#[derive(Default)]
+struct Hold {
+    action: Option<(String, usize)>,
+    /// Hold the request before moto sees it, instead of its answer after moto acted.
+    request: bool,
+    /// Whether a request is being held now.
+    holding: bool,
+    released: bool,
 }
 
 enum Injected {
@@ -157,10 +176,78 @@ impl Proxy {
         self.state.lock().unwrap().delay = delay;
     }
 
+    /// Simulates IAM's propagation from now on (see `propagation.rs`); `None` stops.
+    pub fn propagation(&self, mode: Option<PropagationMode>) {
+        let mut state = self.state.lock().unwrap();
+        if let Some(old) = state.propagation.take() {
+            add(&mut state.propagation_counts, old.counts);
+        }
+        state.propagation = mode.map(Simulation::new);
+    }
+
+    /// Changes the simulation's rate, keeping its windows.
+    pub fn propagation_rate(&self, per_thousand: u64) {
+        if let Some(simulation) = self.state.lock().unwrap().propagation.as_mut() {
+            simulation.set_rate(per_thousand);
+        }
+    }
+
+    /// Starts every propagation window again now.
+    pub fn restart_propagation(&self) {
+        if let Some(simulation) = self.state.lock().unwrap().propagation.as_mut() {
+            simulation.restart();
+        }
+    }
+
+    /// Ends every propagation window: IAM shows everything as it is from now on.
+    pub fn settle(&self) {
+        if let Some(simulation) = self.state.lock().unwrap().propagation.as_mut() {
+            simulation.settle();
+        }
+    }
+
+    /// The answers the propagation simulation gave so far.
+    pub fn propagation_counts(&self) -> PropagationCounts {
+        let state = self.state.lock().unwrap();
+        let mut counts = state.propagation_counts;
+        if let Some(simulation) = &state.propagation {
+            add(&mut counts, simulation.counts);
+        }
+        counts
+    }
+
+    /// Holds the answer of the `skip`-th next request of `action` (after moto acted) until
+    /// [`Proxy::release`].
+    pub fn hold(&self, action: &str, skip: usize, request: bool) {
+        let mut state = self.state.lock().unwrap();
+        state.hold = Hold {
+            action: Some((action.to_owned(), skip)),
+            request,
+            ..Hold::default()
+        };
+    }
+
+    /// Whether a request's answer is being held now.
+    pub fn holding(&self) -> bool {
+        self.state.lock().unwrap().hold.holding
+    }
+
+    /// Lets a held answer go (to a client that may be gone).
+    pub fn release(&self) {
+        self.state.lock().unwrap().hold.released = true;
+    }
+
     /// The most requests that were in flight at once since the last call; resets.
     pub fn take_max_in_flight(&self) -> usize {
         std::mem::take(&mut self.state.lock().unwrap().max_in_flight)
     }
+}
+
+fn add(total: &mut PropagationCounts, more: PropagationCounts) {
+    total.missing += more.missing;
+    total.denied += more.denied;
+    total.invalid_principal += more.invalid_principal;
+    total.stale += more.stale;
 }
 
 /// The value of `key` in a URL-encoded form body.
@@ -180,10 +267,21 @@ fn error_body(code: &str, message: &str) -> String {
 }
 
 /// Records the request and decides what to inject.
-fn admit(state: &Mutex<State>, action: &str) -> (Injected, Duration) {
+fn admit(state: &Mutex<State>, action: &str, params: &propagation::Params) -> (Injected, Duration) {
     let mut state = state.lock().unwrap();
     state.log.push(action.to_owned());
     let delay = state.delay;
+    if let Some(simulated) = state
+        .propagation
+        .as_mut()
+        .and_then(|s| s.before(action, params))
+    {
+        let injected = match simulated {
+            Simulated::Error(status, body) => Injected::Answer(status, body),
+            Simulated::Body(body) => Injected::Answer(200, body),
+        };
+        return (injected, delay);
+    }
     if let Some(index) = state.faults.iter().position(|f| f.action == action) {
         let injected = match state.faults.remove(index).kind {
             FaultKind::Answer(status, body) => Injected::Answer(status, body),
@@ -217,6 +315,32 @@ fn admit(state: &Mutex<State>, action: &str) -> (Injected, Duration) {
         }
     };
     (injected, delay)
+}
+
+/// Marks a request held until the test releases it.
+async fn wait_for_release(state: &Mutex<State>) {
+    state.lock().unwrap().hold.holding = true;
+    while !state.lock().unwrap().hold.released {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    state.lock().unwrap().hold.holding = false;
+}
+
+/// Whether this request of `action` is the one to hold.
+fn take_hold(state: &Mutex<State>, action: &str) -> bool {
+    let mut state = state.lock().unwrap();
+    match &mut state.hold.action {
+        Some((held, skip)) if held == action => {
+            if *skip == 0 {
+                state.hold.action = None;
+                true
+            } else {
+                *skip -= 1;
+                false
+            }
+        }
+        _ => false,
+    }
 }
 
 /// Counts a request in flight for as long as it lives.
@@ -261,7 +385,13 @@ async fn forward(
     let action = form_value(&body, "Action")
         .or(target)
         .unwrap_or_else(|| format!("{} {}", parts.method, parts.uri));
-    let (injected, delay) = admit(&state, &action);
+    let params = propagation::form(&body);
+    let (injected, delay) = admit(&state, &action, &params);
+    let held = take_hold(&state, &action);
+    let hold_request = held && state.lock().unwrap().hold.request;
+    if hold_request {
+        wait_for_release(&state).await;
+    }
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -293,12 +423,28 @@ async fn forward(
             return Ok(response);
         }
     };
-    let (parts, body) = answer.into_parts();
-    let body = body
+    let (mut parts, body) = answer.into_parts();
+    let mut body = body
         .collect()
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    if parts.status.is_success() {
+        let mut state = state.lock().unwrap();
+        if let Some(simulation) = state.propagation.as_mut() {
+            let text = String::from_utf8_lossy(&body).into_owned();
+            simulation.after(&action, &params, &text);
+            let rewrite = simulation.rewrite(&action, &params);
+            let rewritten = Simulation::apply(&rewrite, text.clone());
+            if rewritten != text {
+                body = Bytes::from(rewritten);
+                parts.headers.remove(hyper::header::CONTENT_LENGTH);
+            }
+        }
+    }
+    if held && !hold_request {
+        wait_for_release(&state).await;
+    }
     if matches!(injected, Injected::LoseAnswer) {
         return Err("injected: answer lost after moto acted".into());
     }

@@ -14,6 +14,9 @@ pub(crate) fn params() -> BTreeMap<String, String> {
         ("database", "example_db"),
         ("cluster", "example-cluster"),
         ("org-id", "org42"),
+        ("db-user", "streamkap_loader"),
+        ("db-name", "analytics"),
+        ("region", "eu-west-1"),
         (
             "trust-principal",
             "arn:aws:iam::111122223333:role/kkp-controller",
@@ -143,5 +146,74 @@ fn placeholders_are_substituted_and_iam_variables_kept() {
     assert_eq!(
         substitute(&json!("${ExternalId}"), &ctx).unwrap(),
         "${ExternalId}"
+    );
+}
+
+/// S3 with a prefix and a KMS key: listing and objects scoped to the prefix, the key's two
+/// actions on that key only, no delete; Glue with a prefix deletes data files under it only.
+#[test]
+fn s3_and_glue_with_prefix_and_key_render_as_snapshotted() {
+    let catalog = load_builtin("streamkap").unwrap();
+    let selected = catalog
+        .select(&["s3".into(), "glue".into()], false)
+        .unwrap();
+    let mut ctx = context();
+    ctx.params = [
+        ("bucket", "example-bucket"),
+        ("database", "example_db"),
+        ("prefix", "cdc/orders/"),
+        (
+            "kms-key-arn",
+            "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        ),
+        ("region", "eu-west-1"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    ctx.external_id = Some("example-external-id".into());
+    let desired = render(&catalog, &selected, &ctx).unwrap();
+    let s3 = &desired.policies[0].document;
+    let text = s3.to_string();
+    assert!(
+        text.contains("arn:aws:s3:::example-bucket/cdc/orders/*"),
+        "{text}"
+    );
+    assert!(!text.contains("arn:aws:s3:::example-bucket/*"), "{text}");
+    assert!(!text.contains("s3:DeleteObject"), "{text}");
+    assert_eq!(
+        s3["Statement"][1]["Condition"]["StringLike"]["s3:prefix"],
+        json!(["cdc/orders/*"])
+    );
+    let glue = desired.policies[1].document.to_string();
+    assert!(
+        glue.contains("glue:eu-west-1:123456789012:catalog"),
+        "{glue}"
+    );
+    assert!(glue.contains("glue:GetDatabases"), "{glue}");
+    assert!(
+        glue.contains(
+            "\"s3:DeleteObject\"],\"Resource\":\"arn:aws:s3:::example-bucket/cdc/orders/*\""
+        ),
+        "{glue}"
+    );
+    insta::assert_json_snapshot!("streamkap_s3_glue_prefix_kms", desired);
+}
+
+/// Without the optional parameters, S3 lists and writes the whole bucket, with no KMS
+/// statement and no delete; the tags record only the parameters given.
+#[test]
+fn optional_parameters_left_out_leave_their_statements_out() {
+    let desired = rendered("streamkap", &["s3"], &context());
+    let text = desired.policies[0].document.to_string();
+    assert!(text.contains("arn:aws:s3:::example-bucket/*"), "{text}");
+    assert!(!text.contains("kms:"), "{text}");
+    assert!(!text.contains("s3:prefix"), "{text}");
+    assert!(!text.contains("s3:DeleteObject"), "{text}");
+    assert!(
+        !desired.policies[0]
+            .tags
+            .iter()
+            .any(|t| t.key == "onboard:param:prefix")
     );
 }

@@ -42,6 +42,7 @@ fn desired(policies: Vec<Value>, trusts: Vec<Value>) -> Desired {
                 policy_arns: vec![],
                 instance_profile: false,
                 tags: vec![],
+                inline_policies: vec![],
             })
             .collect(),
         users: vec![],
@@ -72,6 +73,16 @@ fn policy_statements_are_checked() {
         (
             "reads and lists on any resource",
             json!({"Effect": "Allow", "Action": ["ec2:Describe*", "s3:ListAllMyBuckets", "s3:GetObject"], "Resource": "*"}),
+            vec![],
+        ),
+        (
+            "Allow with NotResource",
+            json!({"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::secret/*"}),
+            vec![(Security, "allow-not-resource")],
+        ),
+        (
+            "Deny with NotResource is a guard, not a grant",
+            json!({"Effect": "Deny", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::b/*"}),
             vec![],
         ),
         (
@@ -240,6 +251,14 @@ fn trust_statements_are_checked() {
                 .unwrap(),
             vec![(Error, "unknown-action")],
         ),
+        (
+            "NotPrincipal, which IAM refuses in a trust policy",
+            policy(
+                json!({"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::300973880807:root"},
+                "Action": "sts:AssumeRole"}),
+            ),
+            vec![(Error, "not-principal")],
+        ),
     ];
     for (name, trust, expected) in cases {
         let findings = lint(&desired(vec![], vec![trust]));
@@ -338,5 +357,153 @@ fn an_external_id_given_for_byoc_silences_its_warning() {
     assert_eq!(
         crate::policy::external_ids(&with.roles[0].trust),
         ["vendor-given-id"]
+    );
+}
+
+/// A role holding `policies` (all attached), for the escalation checks.
+fn holder(policies: Vec<Value>) -> Desired {
+    let mut desired = desired(
+        policies,
+        vec![json!({"Version": "2012-10-17", "Statement": []})],
+    );
+    desired.roles[0].policy_arns = desired.policies.iter().map(|p| p.arn.clone()).collect();
+    desired
+}
+
+fn escalations(desired: &Desired) -> Vec<String> {
+    lint(desired)
+        .into_iter()
+        .filter(|f| f.code == ESCALATION)
+        .map(|f| f.message)
+        .collect()
+}
+
+/// Every path of the list names actions AWS knows, exactly.
+#[test]
+fn every_escalation_path_names_known_actions() {
+    for path in escalation::PATHS {
+        for action in path.actions {
+            let found = actions::matching(action).unwrap_or_else(|e| panic!("{action}: {e:?}"));
+            assert_eq!(found.len(), 1, "{action}");
+            assert_eq!(found[0].name, *action);
+        }
+    }
+}
+
+/// Case by case: each path's actions on `"*"` are found and cite their source; on resources
+/// the policy names, or with one action missing, they are not.
+#[test]
+fn every_escalation_path_is_found_and_only_with_all_its_actions_unnamed() {
+    for path in escalation::PATHS {
+        let source = path.source.to_string();
+        let all = holder(vec![policy(json!({
+            "Effect": "Allow", "Action": path.actions, "Resource": "*"
+        }))]);
+        let found = escalations(&all);
+        assert!(
+            found
+                .iter()
+                .any(|m| m.contains(&source) && m.contains(path.how)),
+            "{source}: {found:?}"
+        );
+
+        // Split over two policies of the same role: still one principal's permissions.
+        if let [first, rest @ ..] = path.actions
+            && !rest.is_empty()
+        {
+            let split = holder(vec![
+                policy(json!({"Effect": "Allow", "Action": first, "Resource": "*"})),
+                policy(json!({"Effect": "Allow", "Action": rest, "Resource": "*"})),
+            ]);
+            assert!(
+                escalations(&split).iter().any(|m| m.contains(&source)),
+                "{source} split"
+            );
+            // Without the last action: not this path.
+            let missing = holder(vec![policy(json!({
+                "Effect": "Allow",
+                "Action": &path.actions[..path.actions.len() - 1],
+                "Resource": "*"
+            }))]);
+            assert!(
+                !escalations(&missing).iter().any(|m| m.contains(&source)),
+                "{source} without its last action"
+            );
+        }
+
+        // On named resources only: not found.
+        let named = holder(vec![policy(json!({
+            "Effect": "Allow",
+            "Action": path.actions,
+            "Resource": format!("arn:aws:iam::{ACCOUNT}:role/OnlyThisOne")
+        }))]);
+        assert!(
+            !escalations(&named).iter().any(|m| m.contains(&source)),
+            "{source} on a named resource"
+        );
+    }
+}
+
+#[test]
+fn escalation_sees_wildcards_not_action_and_patterns_but_not_denies_or_unattached_policies() {
+    // A wildcard action and a role pattern the holder may create roles under.
+    let pattern = holder(vec![policy(json!({
+        "Effect": "Allow", "Action": "iam:Put*",
+        "Resource": format!("arn:aws:iam::{ACCOUNT}:role/kubernetes-*")
+    }))]);
+    let found = escalations(&pattern);
+    assert!(
+        found
+            .iter()
+            .any(|m| m.contains("iam:PutRolePolicy") && m.contains("Rhino Security Labs method 12")),
+        "{found:?}"
+    );
+    // NotAction grants everything it does not list.
+    let not_action = holder(vec![policy(json!({
+        "Effect": "Allow", "NotAction": "s3:*", "Resource": "*"
+    }))]);
+    assert!(escalations(&not_action).len() >= 20);
+    // A Deny grants nothing.
+    let deny = holder(vec![policy(json!({
+        "Effect": "Deny", "Action": "iam:CreatePolicyVersion", "Resource": "*"
+    }))]);
+    assert!(escalations(&deny).is_empty());
+    // A policy no role or user holds escalates nobody.
+    let mut unattached = holder(vec![policy(json!({
+        "Effect": "Allow", "Action": "iam:CreatePolicyVersion", "Resource": "*"
+    }))]);
+    unattached.roles[0].policy_arns.clear();
+    assert!(escalations(&unattached).is_empty());
+    assert!(administrator_equivalent(&unattached).is_empty());
+}
+
+/// The built-in integrations a reviewer must know are administrator-equivalent: Streamkap BYOC
+/// (its page's provision policy), Upsolver's management role (PassRole and RunInstances on any
+/// role), Kubermatic (roles it creates under kubernetes-* with any inline policy, passed to EC2);
+/// Streamkap's connectors and Stream Manager are not.
+#[test]
+fn administrator_equivalent_builtin_integrations() {
+    let mut admin = Vec::new();
+    for vendor in builtin_vendors() {
+        let catalog = load_builtin(vendor).unwrap();
+        for name in catalog.integrations.keys() {
+            let selected = catalog.select(std::slice::from_ref(name), false).unwrap();
+            let mut ctx = RenderContext::new(ACCOUNT, "aws", "us-east-1");
+            ctx.params = params();
+            ctx.external_id = Some("x".into());
+            let desired = render(&catalog, &selected, &ctx).unwrap();
+            if !administrator_equivalent(&desired).is_empty() {
+                admin.push(format!("{vendor} {name}"));
+            }
+        }
+    }
+    assert_eq!(
+        admin,
+        [
+            "kubermatic role",
+            "kubermatic user",
+            "streamkap byoc",
+            "upsolver my-vpc"
+        ]
     );
 }

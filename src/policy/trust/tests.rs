@@ -343,6 +343,9 @@ fn trusts(vendor: &str, integration: &str) -> Vec<(String, Value)> {
         ("database", "lake"),
         ("cluster", "warehouse-1"),
         ("org-id", "org42"),
+        ("db-user", "loader"),
+        ("db-name", "dev"),
+        ("region", "us-east-1"),
         (
             "trust-principal",
             "arn:aws:iam::111122223333:role/kkp-controller",
