@@ -44,6 +44,8 @@ struct Settings {
     runs: usize,
     delay: Duration,
     bin: PathBuf,
+    /// `--only apply` or `--only audit`: one part of the benchmark.
+    only: Option<String>,
 }
 
 fn settings() -> Settings {
@@ -51,6 +53,7 @@ fn settings() -> Settings {
         runs: 10,
         delay: Duration::from_millis(50),
         bin: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/onboard"),
+        only: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
@@ -60,7 +63,12 @@ fn settings() -> Settings {
                 settings.delay = Duration::from_millis(ms.parse().expect("--delay-ms N"))
             }
             ("--bin", Some(path)) => settings.bin = path.into(),
-            _ => panic!("usage: bench [--runs N] [--delay-ms MS] [--bin PATH]"),
+            ("--only", Some(part)) if part == "apply" || part == "audit" => {
+                settings.only = Some(part.clone())
+            }
+            _ => {
+                panic!("usage: bench [--runs N] [--delay-ms MS] [--bin PATH] [--only apply|audit]")
+            }
         }
     }
     assert!(
@@ -165,6 +173,13 @@ fn main() {
     let home = std::env::temp_dir().join("onboard-bench-home");
     std::fs::create_dir_all(&home).unwrap();
     let bin = &settings.bin;
+
+    if settings.only.as_deref() != Some("apply") {
+        audit_bench(&settings, &moto, &proxy, &endpoint, &home);
+        if settings.only.is_some() {
+            return;
+        }
+    }
 
     let mut rows = Vec::new();
     for (vendor, flags) in VENDORS {
@@ -380,4 +395,184 @@ fn aws_cli_steps(aws: &PathBuf, endpoint: &str, home: &std::path::Path) -> Durat
         timed(aws, &args, endpoint, home);
     }
     start.elapsed()
+}
+
+/// A third party's account the audit's roles trust.
+const VENDOR_ACCOUNT: &str = "300973880807";
+
+/// Creates `roles` roles in the account `key` acts in (straight to moto, not timed): each trusts
+/// another account, every other one with an external ID, and holds an inline policy; every
+/// third also a customer managed policy.
+fn audit_roles(moto: &Moto, key: &str, roles: usize) {
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"arn:aws:s3:::bench/*"}]}"#;
+    let answer = moto.iam_with_key(
+        key,
+        &[
+            ("Action", "CreatePolicy"),
+            ("PolicyName", "BenchVendorRead"),
+            ("PolicyDocument", document),
+        ],
+    );
+    let policy_arn = answer
+        .split("<Arn>")
+        .nth(1)
+        .and_then(|rest| rest.split("</Arn>").next())
+        .expect("CreatePolicy answers the ARN")
+        .to_owned();
+    for i in 0..roles {
+        let condition = if i % 2 == 0 {
+            r#","Condition":{"StringEquals":{"sts:ExternalId":"bench-external-id"}}"#
+        } else {
+            ""
+        };
+        let trust = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{VENDOR_ACCOUNT}:root"}},"Action":"sts:AssumeRole"{condition}}}]}}"#
+        );
+        let name = format!("BenchVendorRole{i:04}");
+        moto.iam_with_key(
+            key,
+            &[
+                ("Action", "CreateRole"),
+                ("RoleName", &name),
+                ("AssumeRolePolicyDocument", &trust),
+            ],
+        );
+        moto.iam_with_key(
+            key,
+            &[
+                ("Action", "PutRolePolicy"),
+                ("RoleName", &name),
+                ("PolicyName", "vendor-read"),
+                ("PolicyDocument", document),
+            ],
+        );
+        if i % 3 == 0 {
+            moto.iam_with_key(
+                key,
+                &[
+                    ("Action", "AttachRolePolicy"),
+                    ("RoleName", &name),
+                    ("PolicyArn", &policy_arn),
+                ],
+            );
+        }
+    }
+}
+
+/// The access key of a role assumed in `account` (moto switches to that account).
+fn key_in(moto: &Moto, account: &str) -> String {
+    let answer = moto.assume_role(&format!(
+        "arn:aws:iam::{account}:role/OrganizationAccountAccessRole"
+    ));
+    answer
+        .split("<AccessKeyId>")
+        .nth(1)
+        .and_then(|rest| rest.split("</AccessKeyId>").next())
+        .expect("AssumeRole answers an access key")
+        .to_owned()
+}
+
+/// `onboard audit`: 300 and 1,000 roles in one account, and an organization of 20 accounts
+/// against one account of the same size.
+fn audit_bench(
+    settings: &Settings,
+    moto: &Moto,
+    proxy: &Proxy,
+    endpoint: &str,
+    home: &std::path::Path,
+) {
+    let bin = &settings.bin;
+    let audit = ["audit", "--output", "json"];
+    let mut rows: Vec<(String, Duration, usize, String)> = Vec::new();
+    let mut measure = |label: String, args: &[&str]| {
+        timed(bin, args, endpoint, home);
+        proxy.take();
+        let samples: Vec<Duration> = (0..settings.runs)
+            .map(|_| timed(bin, args, endpoint, home))
+            .collect();
+        let calls = proxy.take();
+        let per_run = calls.len() / settings.runs;
+        let detail = by_action(&calls[..per_run]);
+        rows.push((label, median(samples), per_run, detail));
+    };
+    for roles in [300, 1000] {
+        reset(moto);
+        audit_roles(moto, "testing", roles);
+        measure(format!("one account, {roles} roles"), &audit);
+        if roles == 300 {
+            let sequential = ["audit", "--output", "json", "--concurrency", "1"];
+            measure(
+                format!("one account, {roles} roles, --concurrency 1"),
+                &sequential,
+            );
+        }
+    }
+
+    // An organization of 20 member accounts of 50 roles each, and its management account alike.
+    const MEMBERS: usize = 20;
+    const ROLES_EACH: usize = 50;
+    reset(moto);
+    moto.organizations("CreateOrganization", r#"{"FeatureSet":"ALL"}"#);
+    audit_roles(moto, "testing", ROLES_EACH);
+    let mut members = Vec::new();
+    for i in 0..MEMBERS {
+        let answer = moto.organizations(
+            "CreateAccount",
+            &format!(r#"{{"AccountName":"bench{i}","Email":"bench{i}@example.com"}}"#),
+        );
+        let json = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+        let created: serde_json::Value =
+            serde_json::from_str(json).expect("CreateAccount answers JSON");
+        let account = created["CreateAccountStatus"]["AccountId"]
+            .as_str()
+            .expect("an account id")
+            .to_owned();
+        audit_roles(moto, &key_in(moto, &account), ROLES_EACH);
+        members.push(account);
+    }
+    measure(format!("one account, {ROLES_EACH} roles"), &audit);
+    let one_member = ["audit", "--output", "json", "--accounts", &members[0]];
+    measure(
+        format!("--accounts with one member account, {ROLES_EACH} roles (through its role)"),
+        &one_member,
+    );
+    let organization = ["audit", "--output", "json", "--organization"];
+    measure(
+        format!(
+            "--organization, {MEMBERS} accounts x {ROLES_EACH} roles (--account-concurrency 4)"
+        ),
+        &organization,
+    );
+    let wide = [
+        "audit",
+        "--output",
+        "json",
+        "--organization",
+        "--account-concurrency",
+        "20",
+        "--concurrency",
+        "32",
+    ];
+    measure(
+        format!(
+            "--organization, {MEMBERS} accounts x {ROLES_EACH} roles (--account-concurrency 20 --concurrency 32)"
+        ),
+        &wide,
+    );
+
+    println!(
+        "onboard audit: median of {} runs, {} ms added to every request\n",
+        settings.runs,
+        settings.delay.as_millis()
+    );
+    println!("| audit of | median | requests |");
+    println!("|---|---|---|");
+    for (label, time, requests, _) in &rows {
+        println!("| {label} | {:.3} s | {requests} |", time.as_secs_f64());
+    }
+    println!("\nRequests by action:");
+    for (label, _, _, detail) in &rows {
+        println!("- {label}: {detail}");
+    }
+    println!();
 }

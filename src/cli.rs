@@ -97,6 +97,20 @@ pub enum OutputFormat {
     Text,
     /// One JSON object.
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards (audit only).
+    Sarif,
+    /// A Markdown report with a Mermaid diagram (audit only).
+    Markdown,
+}
+
+impl OutputFormat {
+    /// Whether only `onboard audit` writes this format.
+    pub fn audit_only(self) -> bool {
+        match self {
+            OutputFormat::Text | OutputFormat::Json => false,
+            OutputFormat::Sarif | OutputFormat::Markdown => true,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,6 +135,10 @@ pub enum Command {
     /// "Resource": "*", roles anyone or a third party without an external ID can assume.
     /// Exits 1 when a finding is an error.
     Lint(LintArgs),
+    /// List every way into the account that another party holds: roles a principal of another
+    /// account (or anyone) may assume, and users with access keys onboard made for a vendor; who
+    /// holds and manages each, what it grants, when it was last used, and findings. Read only.
+    Audit(AuditArgs),
     /// Write the vendor's policies, roles, instance profiles and users as a CloudFormation
     /// template or Terraform configuration, without any AWS call.
     Export(ExportArgs),
@@ -503,4 +521,61 @@ pub struct LintArgs {
     /// (so every account id a trust policy names counts as another account).
     #[arg(long, value_name = "ID", value_parser = parse_account_id)]
     pub account: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub accounts: AccountsArgs,
+
+    /// Names for more accounts: a YAML list in the format of the public known_aws_accounts list
+    /// (`- name: ...` with `accounts: ['123456789012', ...]`). The catalog's vendors are known
+    /// already.
+    #[arg(long, value_name = "FILE")]
+    pub known_accounts: Option<PathBuf>,
+
+    /// Report third-party access not used for more than this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    pub stale_days: u32,
+
+    /// Report active access keys older than this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    pub key_max_age: u32,
+
+    /// Exit 1 when a finding at this level or above exists (error > security > warning), for CI.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+
+    /// The time to count ages and idle days up to, RFC 3339 (tests fix the clock with it).
+    #[arg(long, hide = true, value_name = "TIME", value_parser = parse_time)]
+    pub now: Option<i64>,
+}
+
+/// `--fail-on`: the least severe finding that fails the audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Security,
+    Warning,
+}
+
+impl FailOn {
+    pub fn severity(self) -> crate::policy::lint::Severity {
+        use crate::policy::lint::Severity;
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Security => Severity::Security,
+            FailOn::Warning => Severity::Warning,
+        }
+    }
+}
+
+/// An RFC 3339 time, as seconds since the epoch.
+fn parse_time(value: &str) -> Result<i64, String> {
+    aws_sdk_iam::primitives::DateTime::from_str(
+        value,
+        aws_sdk_iam::primitives::DateTimeFormat::DateTime,
+    )
+    .map(|t| t.secs())
+    .map_err(|_| format!("'{value}' is not an RFC 3339 time such as 2026-01-31T12:00:00Z"))
 }

@@ -22,6 +22,7 @@
 //! removes only resources with `managed-by=onboard`.
 
 pub mod arn;
+pub mod audit;
 pub mod aws;
 pub mod catalog;
 pub mod cli;
@@ -64,6 +65,15 @@ pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
 
 async fn dispatch(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     let global = &cli.global;
+    if global.output.audit_only() && !matches!(cli.command, cli::Command::Audit(_)) {
+        let format = clap::ValueEnum::to_possible_value(&global.output)
+            .map(|v| v.get_name().to_owned())
+            .unwrap_or_default();
+        return Err(Error::Usage(format!(
+            "--output {format} is for onboard audit only: use --output text or --output json"
+        ))
+        .into());
+    }
     // The commands that call AWS check its flags first; the others ignore them.
     if matches!(
         cli.command,
@@ -86,5 +96,6 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Man(args) => commands::man::run(args),
         cli::Command::Export(args) => commands::export::run(args, global).await,
         cli::Command::Lint(args) => commands::lint::run(args, global).await,
+        cli::Command::Audit(args) => commands::audit::run(args, global).await,
     }
 }

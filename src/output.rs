@@ -12,7 +12,10 @@ use crate::verification::{Status, Verification};
 /// stdout is an [`Error::Stdout`], never a panic: `main` exits quietly on a closed pipe.
 pub fn emit<T: Serialize>(format: OutputFormat, value: &T, text: &[String]) -> Result<()> {
     let mut out = match format {
-        OutputFormat::Json => serde_json::to_string_pretty(value).expect("output serializes"),
+        // Only audit writes SARIF and Markdown; `run` refuses them for every other command.
+        OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Markdown => {
+            serde_json::to_string_pretty(value).expect("output serializes")
+        }
         OutputFormat::Text => text.join("\n"),
     };
     if !(out.is_empty() && text.is_empty()) {

@@ -87,7 +87,7 @@ pub fn params_from_tags(tags: &Tags) -> BTreeMap<String, String> {
 }
 
 /// Everything the selected integrations need in one account, rendered and named.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Desired {
     pub vendor: String,
     /// The integration, or several joined with `+`.
@@ -102,7 +102,7 @@ pub struct Desired {
     pub users: Vec<DesiredUser>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DesiredPolicy {
     pub id: String,
     pub name: String,

@@ -5,11 +5,12 @@ use std::process::Command;
 
 use crate::harness::{Env, onboard_offline};
 
-pub(crate) const SUBCOMMANDS: [&str; 10] = [
+pub(crate) const SUBCOMMANDS: [&str; 11] = [
     "apply",
     "plan",
     "verify",
     "teardown",
+    "audit",
     "catalog",
     "rotate-key",
     "lint",

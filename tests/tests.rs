@@ -5,6 +5,7 @@
 mod harness;
 
 mod accounts;
+mod audit;
 mod catalog;
 mod drift;
 mod export;

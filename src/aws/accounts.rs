@@ -69,19 +69,24 @@ impl Aws {
     /// flight included.
     pub async fn in_account(&self, partition: &str, account: &str, role_name: &str) -> Result<Aws> {
         let role_arn = format!("arn:{partition}:iam::{account}:role/{role_name}");
-        let creds = self
-            .assume_role(&role_arn, &format!("onboard-{account}"), None)
-            .await?;
+        let session = format!("onboard-{account}");
+        let creds = self.assume_role(&role_arn, &session, None).await?;
         let config = self
             .config
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(creds.0))
             .build();
-        Ok(Aws::from_config(
+        let mut aws = Aws::from_config(
             config,
             self.retry,
             self.concurrency,
             self.propagation.for_another_account(),
-        ))
+        );
+        aws.account = Some(super::Caller {
+            account: account.to_owned(),
+            arn: format!("arn:{partition}:sts::{account}:assumed-role/{role_name}/{session}"),
+            partition: partition.to_owned(),
+        });
+        Ok(aws)
     }
 }

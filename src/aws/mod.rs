@@ -2,6 +2,7 @@
 //! observed state, executing single plan steps, and the sts calls behind verification.
 
 mod accounts;
+mod audit;
 mod converge;
 mod errors;
 mod execute;
@@ -19,6 +20,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls;
 
 pub use accounts::Organization;
+pub use audit::{AccountDetails, KeyUse, LastUse, RoleDetails, UserDetails};
 pub(crate) use propagation::{Attempt, NotYet, Propagation};
 pub use propagation::{DEFAULT_TIMEOUT as DEFAULT_PROPAGATION_TIMEOUT, Waits};
 pub use sts::{AssumedCredentials, Caller};
@@ -60,6 +62,8 @@ pub struct Aws {
     sts: aws_sdk_sts::Client,
     retry: RetrySettings,
     concurrency: usize,
+    /// The account these clients act in, when they were made for it by [`Aws::in_account`].
+    account: Option<Caller>,
     /// What this run knows exists, and its waits for IAM to propagate.
     propagation: std::sync::Arc<Propagation>,
 }
@@ -114,8 +118,15 @@ impl Aws {
             config,
             retry,
             concurrency,
+            account: None,
             propagation: std::sync::Arc::new(propagation),
         }
+    }
+
+    /// The account and role these clients act as, when [`Aws::in_account`] made them: known
+    /// without asking sts:GetCallerIdentity.
+    pub fn acting_as(&self) -> Option<&Caller> {
+        self.account.as_ref()
     }
 
     /// This run's knowledge of what exists and its waits for propagation.

@@ -42,8 +42,8 @@ impl fmt::Display for Document {
 
 /// Reads at most `cap` bytes of `path`, whatever kind of file it is: a regular file, a device
 /// such as `/dev/zero` (refused once past the cap), a pipe or a FIFO (one with no writer reads
-/// as empty instead of blocking).
-pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<String, String> {
+/// as empty instead of blocking). `what` names such files in the error ("catalog files").
+pub(crate) fn read_capped_bytes(path: &Path, cap: u64, what: &str) -> Result<Vec<u8>, String> {
     let file = open_without_blocking(path).map_err(|e| format!("cannot read it: {e}"))?;
     let mut bytes = Vec::new();
     file.take(cap + 1)
@@ -51,9 +51,15 @@ pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<String, String> {
         .map_err(|e| format!("cannot read it: {e}"))?;
     if bytes.len() as u64 > cap {
         return Err(format!(
-            "it is more than {cap} bytes; onboard reads catalog files of at most {cap} bytes"
+            "it is more than {cap} bytes; onboard reads {what} of at most {cap} bytes"
         ));
     }
+    Ok(bytes)
+}
+
+/// A catalog file's text, read as [`read_capped_bytes`] reads.
+pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<String, String> {
+    let bytes = read_capped_bytes(path, cap, "catalog files")?;
     if bytes.is_empty() {
         return Err("it is empty: give a catalog entry (JSON, see catalog/schema.json)".into());
     }

@@ -8,7 +8,7 @@
 //!
 //! [`Desired`]: crate::state::Desired
 
-mod checks;
+pub(crate) mod checks;
 pub(crate) mod import;
 mod params;
 pub(crate) mod render;

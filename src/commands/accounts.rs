@@ -117,22 +117,28 @@ where
     Fut: Future<Output = anyhow::Result<Report<T>>>,
 {
     let aws = Aws::connect(global).await;
-    let caller = aws.caller().await?;
-    let accounts = match &selection.accounts {
-        Accounts::Given(ids) => ids.clone(),
-        Accounts::Organization => {
-            let organization = aws.organization().await?;
-            let members: Vec<String> = organization
-                .active_accounts
-                .into_iter()
-                .filter(|id| *id != organization.management_account)
-                .collect();
-            if members.is_empty() {
-                tracing::warn!("the organization has no ACTIVE account but its management account");
+    let accounts = async {
+        Ok::<_, Error>(match &selection.accounts {
+            Accounts::Given(ids) => ids.clone(),
+            Accounts::Organization => {
+                let organization = aws.organization().await?;
+                let members: Vec<String> = organization
+                    .active_accounts
+                    .into_iter()
+                    .filter(|id| *id != organization.management_account)
+                    .collect();
+                if members.is_empty() {
+                    tracing::warn!(
+                        "the organization has no ACTIVE account but its management account"
+                    );
+                }
+                members
             }
-            members
-        }
+        })
     };
+    // Who the caller is and the organization's accounts do not depend on each other.
+    let (caller, accounts) = tokio::join!(aws.caller(), accounts);
+    let (caller, accounts) = (caller?, accounts?);
     let (aws, caller, work) = (&aws, &caller, &work);
     let mut outcomes: Vec<(usize, AccountOutcome<T>)> =
         futures_util::stream::iter(accounts.into_iter().enumerate())

@@ -2,6 +2,7 @@
 
 mod accounts;
 pub mod apply;
+pub mod audit;
 pub mod catalog;
 pub mod completions;
 pub mod export;

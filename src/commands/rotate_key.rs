@@ -177,7 +177,10 @@ pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<Exi
     let streamed = !handoff.for_stdout().is_empty();
     if streamed {
         let written = match global.output {
-            OutputFormat::Json => write_stdout(prefix.as_bytes()),
+            // Only audit writes SARIF and Markdown; `run` refuses them for every other command.
+            OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Markdown => {
+                write_stdout(prefix.as_bytes())
+            }
             OutputFormat::Text => {
                 write_stdout(format!("{}\n", key_lines(&access_keys).join("\n")).as_bytes())
             }
@@ -202,7 +205,7 @@ pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<Exi
         text.extend(key_lines(&output.access_keys));
     }
     match (global.output, streamed) {
-        (OutputFormat::Json, true) => {
+        (OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Markdown, true) => {
             let full = serde_json::to_string_pretty(&output).expect("output serializes");
             let rest = full.strip_prefix(&prefix).unwrap_or(&full);
             write_stdout(format!("{rest}\n").as_bytes())?;

@@ -267,6 +267,44 @@ pub async fn verify_role(
     ))
 }
 
+/// How a role read elsewhere (`onboard audit`) compares with the catalog entry its onboard tags
+/// name: the catalog checks of `verify`, without sts:AssumeRole. Reads only the customer managed
+/// policies attached to it.
+pub async fn compare_role_with_catalog(
+    aws: &Aws,
+    role: &ObservedRole,
+    account: &str,
+    partition: &str,
+) -> Result<Vec<Check>> {
+    let expected = Expected::FromTags {
+        catalog: None,
+        account,
+        partition,
+        external_id: None,
+    };
+    let trust_external_id = external_ids(&role.trust).into_iter().next();
+    let desired = expected.resolve(aws, &role.tags, trust_external_id);
+    compare_role(aws, &expected, &Prefetched::new(), role, desired).await
+}
+
+/// How a user read elsewhere (`onboard audit`) compares with the catalog entry its onboard tags
+/// name: the checks of `verify`.
+pub async fn compare_user_with_catalog(
+    aws: &Aws,
+    user: &ObservedUser,
+    account: &str,
+    partition: &str,
+) -> Result<Vec<Check>> {
+    let expected = Expected::FromTags {
+        catalog: None,
+        account,
+        partition,
+        external_id: None,
+    };
+    let desired = expected.resolve(aws, &user.tags, None);
+    compare_user(aws, &expected, user, desired, &[]).await
+}
+
 /// Checks one user: it exists, matches the catalog, and holds an access key if it should;
 /// `handing_over` names the keys the calling run is handing over with its output (apply with
 /// `--show-secret`), which count as handed over.

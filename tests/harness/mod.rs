@@ -350,6 +350,16 @@ impl Env {
         self.moto.iam_with_key(&key, params)
     }
 
+    /// Uses a role of the account once, as a vendor would: sts:AssumeRole, then an IAM read
+    /// with the session's key, so that moto records the role's last use. Not counted.
+    pub fn use_role(&self, role_arn: &str) {
+        let answer = self.moto.assume_role(role_arn);
+        let key = xml_values(&answer, "AccessKeyId")
+            .pop()
+            .expect("AssumeRole answers an access key");
+        self.moto.iam_with_key(&key, &[("Action", "ListRoles")]);
+    }
+
     /// Names of all roles in another account.
     pub fn role_names_in(&self, account: &str) -> Vec<String> {
         xml_values(
