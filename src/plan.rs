@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use apply::{ApplyOptions, plan_apply};
-pub(crate) use rotation::{plan_retire, plan_rotation};
+pub(crate) use rotation::{plan_retire, plan_rotation, push_key_cleanup};
 pub use teardown::{
     Entity, Inventory, OwnedInstanceProfile, OwnedPolicy, OwnedRole, OwnedUser, plan_teardown,
 };

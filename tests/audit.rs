@@ -103,6 +103,8 @@ fn deploy_upsolver_stack(env: &Env) {
         ("Capabilities.member.1", "CAPABILITY_NAMED_IAM"),
         ("Parameters.member.1.ParameterKey", "OrgId"),
         ("Parameters.member.1.ParameterValue", "org42"),
+        ("Parameters.member.2.ParameterKey", "Region"),
+        ("Parameters.member.2.ParameterValue", "us-east-1"),
     ]);
 }
 

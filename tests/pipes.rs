@@ -24,6 +24,7 @@ fn every_printing_command() -> Vec<Vec<String>> {
             "--key-file",
             "KEY_FILE",
         ],
+        &["audit"],
         &["teardown", "--yes"],
     ];
     lines

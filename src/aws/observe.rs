@@ -280,7 +280,9 @@ impl Aws {
         &self,
         role: &str,
     ) -> Result<std::collections::BTreeMap<String, serde_json::Value>> {
-        let names: Vec<String> = match self
+        // A role that does not exist is told by GetRole, read beside this; a NoSuchEntity here
+        // for a role GetRole found means IAM has not propagated it yet.
+        let names: Vec<String> = self
             .iam
             .list_role_policies()
             .role_name(role)
@@ -289,13 +291,7 @@ impl Aws {
             .send()
             .try_collect()
             .await
-        {
-            Ok(names) => names,
-            Err(err) if is_code(&err, "NoSuchEntity") => return Ok(Default::default()),
-            Err(err) => {
-                return Err(err).doing(|| format!("listing inline policies of role {role}"));
-            }
-        };
+            .doing(|| format!("listing inline policies of role {role}"))?;
         let reads = names.iter().map(|name| async move {
             let out = self
                 .iam

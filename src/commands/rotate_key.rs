@@ -12,10 +12,10 @@ use super::target::Target;
 use crate::aws::{Aws, Waits};
 use crate::cli::{GlobalArgs, OutputFormat, RotateKeyArgs};
 use crate::error::Error;
-use crate::handoff::record::{KeyState, Reconciled, reconcile, record_tag};
+use crate::handoff::record::{KeyState, Reconciled, reconcile};
 use crate::handoff::{Handoff, KeyReport, key_in_file, key_lines};
 use crate::output::{emit, write_stdout};
-use crate::plan::{Action, Plan, plan_retire, plan_rotation};
+use crate::plan::{Plan, plan_retire, plan_rotation, push_key_cleanup};
 use crate::state::{AccessKeyInfo, ObservedUser, VENDOR_TAG, is_owned_or_exported};
 
 /// What `rotate-key --output json` prints.
@@ -248,29 +248,6 @@ fn json_prefix(head: &RotateOutput) -> String {
 /// Deletes the keys onboard created and never handed over, and removes stale record tags.
 fn cleanup_plan(user: &str, reconciled: &Reconciled) -> Plan {
     let mut plan = Plan::default();
-    let deleted: Vec<usize> = reconciled
-        .delete
-        .iter()
-        .map(|id| {
-            let delete = Action::DeleteAccessKey {
-                user: user.to_owned(),
-                key_id: id.clone(),
-            };
-            plan.push(delete, vec![])
-        })
-        .collect();
-    let mut untag = reconciled.untag.clone();
-    untag.extend(reconciled.delete.iter().map(|id| record_tag(id)));
-    untag.sort();
-    untag.dedup();
-    if !untag.is_empty() {
-        plan.push(
-            Action::UntagUser {
-                user: user.to_owned(),
-                keys: untag,
-            },
-            deleted,
-        );
-    }
+    push_key_cleanup(&mut plan, user, reconciled);
     plan
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::{Action, Plan, Present, name_of};
 use crate::error::{Error, Result};
-use crate::handoff::record::{KeyState, reconcile, record_tag};
+use crate::handoff::record::{KeyState, reconcile};
 use crate::policy::same_document;
 use crate::state::{Desired, Observed, ObservedUser, Tag, Tags, VENDOR_TAG, is_owned};
 
@@ -312,32 +312,7 @@ fn reconcile_keys(
         options.now,
         options.key_grace,
     );
-    let deleted: Vec<usize> = reconciled
-        .delete
-        .iter()
-        .map(|id| {
-            let delete = Action::DeleteAccessKey {
-                user: user.to_owned(),
-                key_id: id.clone(),
-            };
-            plan.push(delete, vec![])
-        })
-        .collect();
-    let mut untag = reconciled.untag.clone();
-    // The records of the keys deleted here go with them.
-    untag.extend(reconciled.delete.iter().map(|id| record_tag(id)));
-    untag.sort();
-    untag.dedup();
-    if !untag.is_empty() {
-        let keys = untag;
-        plan.push(
-            Action::UntagUser {
-                user: user.to_owned(),
-                keys,
-            },
-            deleted.clone(),
-        );
-    }
+    let deleted = super::push_key_cleanup(plan, user, &reconciled);
     let mut in_flight = false;
     for (key, state) in &reconciled.keys {
         if let KeyState::InFlight(_) = state {

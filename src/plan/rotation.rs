@@ -4,7 +4,7 @@
 
 use super::{Action, Plan};
 use crate::error::{Error, Result};
-use crate::handoff::record::{KeyState, record_tag};
+use crate::handoff::record::{KeyState, Reconciled, record_tag};
 use crate::state::AccessKeyInfo;
 
 /// The two parts of a rotation.
@@ -82,6 +82,36 @@ pub(crate) fn plan_retire(user: &str, old: &[&AccessKeyInfo]) -> Plan {
         retire.push(untag, deleted);
     }
     retire
+}
+
+/// Adds the steps that delete the keys onboard created and never handed over, and remove their
+/// record's stale tags (after the deletions); returns the deletion steps, which a new key waits
+/// for (IAM allows two keys).
+pub(crate) fn push_key_cleanup(plan: &mut Plan, user: &str, reconciled: &Reconciled) -> Vec<usize> {
+    let deleted: Vec<usize> = reconciled
+        .delete
+        .iter()
+        .map(|id| {
+            let delete = Action::DeleteAccessKey {
+                user: user.to_owned(),
+                key_id: id.clone(),
+            };
+            plan.push(delete, vec![])
+        })
+        .collect();
+    let mut untag = reconciled.untag.clone();
+    // The records of the keys deleted here go with them.
+    untag.extend(reconciled.delete.iter().map(|id| record_tag(id)));
+    untag.sort();
+    untag.dedup();
+    if !untag.is_empty() {
+        let untag = Action::UntagUser {
+            user: user.to_owned(),
+            keys: untag,
+        };
+        plan.push(untag, deleted.clone());
+    }
+    deleted
 }
 
 #[cfg(test)]
