@@ -172,6 +172,18 @@ pub enum Expected<'a> {
     },
 }
 
+impl<'a> Expected<'a> {
+    /// The built-in catalog entry the tags name, in `account`, with no external ID given.
+    fn built_in(account: &'a str, partition: &'a str) -> Self {
+        Expected::FromTags {
+            catalog: None,
+            account,
+            partition,
+            external_id: None,
+        }
+    }
+}
+
 impl Expected<'_> {
     /// The desired state to compare `tags`' resource with, or why there is none. Without an
     /// external ID given, the one found in the resource's trust policy is used.
@@ -276,12 +288,7 @@ pub async fn compare_role_with_catalog(
     account: &str,
     partition: &str,
 ) -> Result<Vec<Check>> {
-    let expected = Expected::FromTags {
-        catalog: None,
-        account,
-        partition,
-        external_id: None,
-    };
+    let expected = Expected::built_in(account, partition);
     let trust_external_id = external_ids(&role.trust).into_iter().next();
     let desired = expected.resolve(aws, &role.tags, trust_external_id);
     compare_role(aws, &expected, &Prefetched::new(), role, desired).await
@@ -295,12 +302,7 @@ pub async fn compare_user_with_catalog(
     account: &str,
     partition: &str,
 ) -> Result<Vec<Check>> {
-    let expected = Expected::FromTags {
-        catalog: None,
-        account,
-        partition,
-        external_id: None,
-    };
+    let expected = Expected::built_in(account, partition);
     let desired = expected.resolve(aws, &user.tags, None);
     compare_user(aws, &expected, user, desired, &[]).await
 }
