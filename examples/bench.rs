@@ -60,11 +60,11 @@ fn settings() -> Settings {
         match (pair[0].as_str(), pair.get(1)) {
             ("--runs", Some(n)) => settings.runs = n.parse().expect("--runs N"),
             ("--delay-ms", Some(ms)) => {
-                settings.delay = Duration::from_millis(ms.parse().expect("--delay-ms N"))
+                settings.delay = Duration::from_millis(ms.parse().expect("--delay-ms N"));
             }
             ("--bin", Some(path)) => settings.bin = path.into(),
             ("--only", Some(part)) if part == "apply" || part == "audit" => {
-                settings.only = Some(part.clone())
+                settings.only = Some(part.clone());
             }
             _ => {
                 panic!("usage: bench [--runs N] [--delay-ms MS] [--bin PATH] [--only apply|audit]")
@@ -509,13 +509,12 @@ fn audit_bench(
     }
 
     // An organization of 20 member accounts of 50 roles each, and its management account alike.
-    const MEMBERS: usize = 20;
-    const ROLES_EACH: usize = 50;
+    let (member_count, roles_each) = (20usize, 50usize);
     reset(moto);
     moto.organizations("CreateOrganization", r#"{"FeatureSet":"ALL"}"#);
-    audit_roles(moto, "testing", ROLES_EACH);
+    audit_roles(moto, "testing", roles_each);
     let mut members = Vec::new();
-    for i in 0..MEMBERS {
+    for i in 0..member_count {
         let answer = moto.organizations(
             "CreateAccount",
             &format!(r#"{{"AccountName":"bench{i}","Email":"bench{i}@example.com"}}"#),
@@ -527,19 +526,19 @@ fn audit_bench(
             .as_str()
             .expect("an account id")
             .to_owned();
-        audit_roles(moto, &key_in(moto, &account), ROLES_EACH);
+        audit_roles(moto, &key_in(moto, &account), roles_each);
         members.push(account);
     }
-    measure(format!("one account, {ROLES_EACH} roles"), &audit);
+    measure(format!("one account, {roles_each} roles"), &audit);
     let one_member = ["audit", "--output", "json", "--accounts", &members[0]];
     measure(
-        format!("--accounts with one member account, {ROLES_EACH} roles (through its role)"),
+        format!("--accounts with one member account, {roles_each} roles (through its role)"),
         &one_member,
     );
     let organization = ["audit", "--output", "json", "--organization"];
     measure(
         format!(
-            "--organization, {MEMBERS} accounts x {ROLES_EACH} roles (--account-concurrency 4)"
+            "--organization, {member_count} accounts x {roles_each} roles (--account-concurrency 4)"
         ),
         &organization,
     );
@@ -555,7 +554,7 @@ fn audit_bench(
     ];
     measure(
         format!(
-            "--organization, {MEMBERS} accounts x {ROLES_EACH} roles (--account-concurrency 20 --concurrency 32)"
+            "--organization, {member_count} accounts x {roles_each} roles (--account-concurrency 20 --concurrency 32)"
         ),
         &wide,
     );

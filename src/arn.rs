@@ -7,7 +7,7 @@ use crate::policy::limits::{MAX_ROLE_NAME, check_name, is_account_id};
 
 /// A parsed `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME` (or `user/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IamArn {
+pub(crate) struct IamArn {
     /// `role` or `user`.
     pub kind: &'static str,
     pub partition: String,
@@ -19,12 +19,12 @@ pub struct IamArn {
 
 impl IamArn {
     /// Parses a role ARN, with an error that names the value and the expected shape.
-    pub fn parse_role(text: &str) -> Result<Self> {
+    pub(crate) fn parse_role(text: &str) -> Result<Self> {
         Self::parse(text, "role")
     }
 
     /// Parses a user ARN, with an error that names the value and the expected shape.
-    pub fn parse_user(text: &str) -> Result<Self> {
+    pub(crate) fn parse_user(text: &str) -> Result<Self> {
         Self::parse(text, "user")
     }
 

@@ -13,15 +13,23 @@ pub(crate) use checks::check_global;
 #[command(name = "onboard", version, max_term_width = 100)]
 pub struct Cli {
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub(crate) global: GlobalArgs,
 
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
+}
+
+impl Cli {
+    /// How many `-v` were given: the log level `main` sets up before anything runs.
+    #[must_use]
+    pub fn verbose(&self) -> u8 {
+        self.global.verbose
+    }
 }
 
 /// Options every command shares; they follow the aws CLI and its environment variables.
 #[derive(Debug, Clone, Args)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// Named profile from ~/.aws/config and ~/.aws/credentials (SSO and credential_process work).
     #[arg(long, global = true, env = "AWS_PROFILE")]
     pub profile: Option<String>,
@@ -65,7 +73,7 @@ pub struct GlobalArgs {
         long,
         global = true,
         alias = "wait",
-        default_value_t = 120,
+        default_value_t = crate::aws::DEFAULT_PROPAGATION_TIMEOUT.as_secs(),
         value_name = "SECONDS"
     )]
     pub propagation_timeout: u64,
@@ -92,7 +100,7 @@ pub struct GlobalArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     /// Human-readable lines; for apply the role ARN is the last line.
     Text,
     /// One JSON object.
@@ -105,7 +113,7 @@ pub enum OutputFormat {
 
 impl OutputFormat {
     /// Whether only `onboard audit` writes this format.
-    pub fn audit_only(self) -> bool {
+    pub(crate) fn audit_only(self) -> bool {
         match self {
             OutputFormat::Text | OutputFormat::Json => false,
             OutputFormat::Sarif | OutputFormat::Markdown => true,
@@ -114,7 +122,7 @@ impl OutputFormat {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create the vendor's policies, roles and users (whatever is missing), repair what drifted,
     /// attach, verify, and print what to hand to the vendor: the role ARN last.
     Apply(ApplyArgs),
@@ -152,7 +160,7 @@ pub enum Command {
 
 /// Which catalog entry, which integrations, with which parameters.
 #[derive(Debug, Args)]
-pub struct EntryArgs {
+pub(crate) struct EntryArgs {
     /// Built-in vendor (see `onboard catalog list`).
     #[arg(long, required_unless_present = "catalog_file")]
     pub vendor: Option<String>,
@@ -178,7 +186,7 @@ pub struct EntryArgs {
 
 /// Which catalog entry, which integrations, with which parameters and names.
 #[derive(Debug, Args)]
-pub struct TargetArgs {
+pub(crate) struct TargetArgs {
     #[command(flatten)]
     pub entry: EntryArgs,
 
@@ -211,7 +219,7 @@ pub struct TargetArgs {
 
 /// Where a new access key goes.
 #[derive(Debug, Args)]
-pub struct KeyArgs {
+pub(crate) struct KeyArgs {
     /// Write a new access key to this file (JSON, mode 0600); the file must not exist yet. For
     /// apply in many accounts (--accounts, --organization), put {account} in the path: one file
     /// per account.
@@ -226,7 +234,7 @@ pub struct KeyArgs {
 /// The flags that shape every role and resource but not the catalog entry: apply, plan and
 /// export share them.
 #[derive(Debug, Default, Args)]
-pub struct RenderFlags {
+pub(crate) struct RenderFlags {
     /// ARN of a managed policy to set as the permissions boundary of every role.
     #[arg(long, value_name = "ARN")]
     pub permissions_boundary: Option<String>,
@@ -243,7 +251,7 @@ pub struct RenderFlags {
 
 /// What apply (and plan) change: the target and everything rendered into it.
 #[derive(Debug, Args)]
-pub struct ChangeArgs {
+pub(crate) struct ChangeArgs {
     #[command(flatten)]
     pub target: TargetArgs,
 
@@ -264,7 +272,7 @@ pub struct ChangeArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ApplyArgs {
+pub(crate) struct ApplyArgs {
     #[command(flatten)]
     pub change: ChangeArgs,
 
@@ -283,7 +291,7 @@ pub struct ApplyArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct PlanArgs {
+pub(crate) struct PlanArgs {
     #[command(flatten)]
     pub change: ChangeArgs,
 
@@ -298,7 +306,7 @@ pub struct PlanArgs {
 
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("subject").required(true).args(["role_arn", "user_arn"]))]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// ARN of the role to check, as apply printed it.
     #[arg(long, value_name = "ARN")]
     pub role_arn: Option<String>,
@@ -321,14 +329,14 @@ pub struct VerifyArgs {
 
 /// How the sts:AssumeRole check behaves.
 #[derive(Debug, Clone, Args)]
-pub struct VerifyOptions {
+pub(crate) struct VerifyOptions {
     /// Session name for sts:AssumeRole. Default: onboard-verify-<unix time>.
     #[arg(long, value_name = "NAME")]
     pub session_name: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct TeardownArgs {
+pub(crate) struct TeardownArgs {
     /// Only remove what onboard created for this vendor.
     #[arg(long)]
     pub vendor: Option<String>,
@@ -349,7 +357,7 @@ pub struct TeardownArgs {
 
 /// Many accounts at once: apply, plan or teardown in each, by assuming a role there.
 #[derive(Debug, Clone, Args)]
-pub struct AccountsArgs {
+pub(crate) struct AccountsArgs {
     /// Work in each of these accounts (12-digit ids, comma-separated) instead of the caller's
     /// own, through the role --assume-role-name in each; the caller's own account, if listed,
     /// uses the caller's credentials.
@@ -387,7 +395,7 @@ fn parse_account_id(value: &str) -> Result<String, String> {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum CatalogCommand {
+pub(crate) enum CatalogCommand {
     /// List the built-in vendors and their integrations.
     List,
     /// Print the exact documents apply would create, rendered, without any AWS call.
@@ -397,7 +405,7 @@ pub enum CatalogCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// The CloudFormation template: YAML (short-form tags such as !Ref, !Sub, !GetAtt, !If
     /// included) or JSON.
     #[arg(value_name = "TEMPLATE")]
@@ -418,7 +426,7 @@ pub struct ImportArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// Built-in vendor to show.
     #[arg(required_unless_present = "catalog_file")]
     pub vendor: Option<String>,
@@ -454,7 +462,7 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct RotateKeyArgs {
+pub(crate) struct RotateKeyArgs {
     #[command(flatten)]
     pub target: TargetArgs,
 
@@ -463,14 +471,14 @@ pub struct RotateKeyArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// Shell to complete in.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
-pub struct ManArgs {
+pub(crate) struct ManArgs {
     /// Write onboard.1 and a page per subcommand (onboard-apply.1, ...) into this directory
     /// instead of printing onboard.1.
     #[arg(long, value_name = "DIR")]
@@ -478,7 +486,7 @@ pub struct ManArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     #[command(flatten)]
     pub target: TargetArgs,
 
@@ -501,7 +509,7 @@ pub struct ExportArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
+pub(crate) enum ExportFormat {
     /// A CloudFormation template (JSON); deploy it with CAPABILITY_NAMED_IAM, also as a StackSet.
     Cloudformation,
     /// Terraform configuration (HCL) for the hashicorp/aws provider.
@@ -509,7 +517,7 @@ pub enum ExportFormat {
 }
 
 #[derive(Debug, Args)]
-pub struct LintArgs {
+pub(crate) struct LintArgs {
     #[command(flatten)]
     pub entry: EntryArgs,
 
@@ -524,7 +532,7 @@ pub struct LintArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct AuditArgs {
+pub(crate) struct AuditArgs {
     #[command(flatten)]
     pub accounts: AccountsArgs,
 
@@ -553,14 +561,14 @@ pub struct AuditArgs {
 
 /// `--fail-on`: the least severe finding that fails the audit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
+pub(crate) enum FailOn {
     Error,
     Security,
     Warning,
 }
 
 impl FailOn {
-    pub fn severity(self) -> crate::policy::lint::Severity {
+    pub(crate) fn severity(self) -> crate::policy::lint::Severity {
         use crate::policy::lint::Severity;
         match self {
             FailOn::Error => Severity::Error,

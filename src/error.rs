@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 /// Everything that can go wrong inside onboard, grouped by who has to act.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     /// The user asked for something onboard cannot do as given (exit code 2).
     #[error("{0}")]
     Usage(String),
@@ -143,7 +143,7 @@ impl Error {
     }
 
     /// The AWS error code, when this is (or wraps) an AWS service error.
-    pub fn aws_code(&self) -> Option<&str> {
+    pub(crate) fn aws_code(&self) -> Option<&str> {
         match self {
             Error::Aws { code, .. } => code.as_deref(),
             Error::Partial { source, .. } | Error::NotPropagated { source, .. } => {
@@ -156,7 +156,7 @@ impl Error {
 
     /// The process exit code documented in the README: 2 for usage and lint errors, 130 for an
     /// interrupt, 1 for everything else.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Error::Usage(_) | Error::Lint { .. } => 2,
             Error::Interrupted { .. }
@@ -193,7 +193,7 @@ pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
 
 /// Why IAM refused a write, as far as AWS's message tells.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefusalCause {
+pub(crate) enum RefusalCause {
     /// "... with an explicit deny in a service control policy".
     ServiceControlPolicy,
     /// "... with an explicit deny in a permissions boundary" or "no permissions boundary allows":
@@ -236,4 +236,4 @@ impl std::fmt::Display for RefusalCause {
     }
 }
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;

@@ -13,7 +13,11 @@ use crate::plan::{Action, Plan};
 
 /// Runs every step of `plan` through `run`, respecting the plan's edges. Returns the indices of
 /// the steps in the order they completed.
-pub async fn execute<'a, F, Fut>(plan: &'a Plan, concurrency: usize, run: F) -> Result<Vec<usize>>
+pub(crate) async fn execute<'a, F, Fut>(
+    plan: &'a Plan,
+    concurrency: usize,
+    run: F,
+) -> Result<Vec<usize>>
 where
     F: Fn(&'a Action) -> Fut,
     Fut: Future<Output = Result<()>>,

@@ -17,7 +17,7 @@ pub(crate) mod record;
 
 /// A secret access key. Its `Debug` never shows it; only [`NewAccessKey::secret`] does.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub(crate) struct Secret(String);
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -27,14 +27,14 @@ impl fmt::Debug for Secret {
 
 /// An access key just created.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewAccessKey {
+pub(crate) struct NewAccessKey {
     pub user: String,
     pub access_key_id: String,
     secret: Secret,
 }
 
 impl NewAccessKey {
-    pub fn new(user: String, access_key_id: String, secret: String) -> Self {
+    pub(crate) fn new(user: String, access_key_id: String, secret: String) -> Self {
         NewAccessKey {
             user,
             access_key_id,
@@ -42,14 +42,14 @@ impl NewAccessKey {
         }
     }
 
-    pub fn secret(&self) -> &str {
+    pub(crate) fn secret(&self) -> &str {
         &self.secret.0
     }
 }
 
 /// A key as `--output json` shows it: the secret only with `--show-secret`.
 #[derive(Debug, Clone, Serialize)]
-pub struct KeyReport {
+pub(crate) struct KeyReport {
     pub user: String,
     pub access_key_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,10 +59,10 @@ pub struct KeyReport {
 }
 
 /// What `--key-file` holds where each of many accounts needs its own key file.
-pub const ACCOUNT_PLACEHOLDER: &str = "{account}";
+pub(crate) const ACCOUNT_PLACEHOLDER: &str = "{account}";
 
 /// `--key-file` of one of many accounts: [`ACCOUNT_PLACEHOLDER`] replaced by its id.
-pub fn account_key_file(key_file: &Path, account: &str) -> PathBuf {
+pub(crate) fn account_key_file(key_file: &Path, account: &str) -> PathBuf {
     PathBuf::from(
         key_file
             .to_string_lossy()
@@ -73,7 +73,11 @@ pub fn account_key_file(key_file: &Path, account: &str) -> PathBuf {
 /// Checks `--key-file` and `--show-secret` for apply in many accounts, before any AWS call:
 /// every new key goes to a file of its account's own; `--show-secret` has no place in a table
 /// of accounts. `user` is the vendor's user that gets a key, if any.
-pub fn check_many(key_file: Option<&Path>, show_secret: bool, user: Option<&str>) -> Result<()> {
+pub(crate) fn check_many(
+    key_file: Option<&Path>,
+    show_secret: bool,
+    user: Option<&str>,
+) -> Result<()> {
     if show_secret {
         return Err(Error::Usage(format!(
             "--show-secret: with --accounts or --organization keys go to files, one per account: \
@@ -115,7 +119,7 @@ pub(crate) fn key_in_file(path: &Path) -> Option<(String, String)> {
 
 /// Where new keys go, and the keys handed over so far.
 #[derive(Debug)]
-pub struct Handoff {
+pub(crate) struct Handoff {
     target: Option<Target>,
     /// A `--key-file` that exists already and holds this (user, key id): the same command run
     /// again after a run that wrote the file but was stopped before recording the key.
@@ -166,7 +170,7 @@ fn check_new_file(path: &Path) -> Result<()> {
 impl Handoff {
     /// From `--key-file` and `--show-secret`, checked before any write: nothing may be at the
     /// path yet (onboard never overwrites a file, nor follows a link) and its folder must exist.
-    pub fn new(key_file: Option<&Path>, show_secret: bool) -> Result<Self> {
+    pub(crate) fn new(key_file: Option<&Path>, show_secret: bool) -> Result<Self> {
         let target = match (key_file, show_secret) {
             (Some(_), true) => {
                 return Err(Error::Usage(
@@ -208,7 +212,7 @@ impl Handoff {
 
     /// As [`Handoff::new`], but an existing `--key-file` that holds a key onboard wrote is let
     /// through, to be checked against the user's keys by [`Handoff::resume`].
-    pub fn new_or_resuming(key_file: Option<&Path>, show_secret: bool) -> Result<Self> {
+    pub(crate) fn new_or_resuming(key_file: Option<&Path>, show_secret: bool) -> Result<Self> {
         let found = key_file.filter(|_| !show_secret).and_then(key_in_file);
         let Some(found) = found else {
             return Handoff::new(key_file, show_secret);
@@ -269,7 +273,7 @@ impl Handoff {
     }
 
     /// Refuses, before any write, a plan that would create a key nobody receives.
-    pub fn require(&self, user: &str) -> Result<()> {
+    pub(crate) fn require(&self, user: &str) -> Result<()> {
         if self.target.is_none() {
             return Err(Error::Usage(format!(
                 "user {user} gets an access key, shown only once: pass --key-file PATH (written with mode 0600) \
@@ -391,7 +395,7 @@ impl Handoff {
     }
 
     /// Keys waiting to be written to stdout, as the output shows them (with their secret).
-    pub fn for_stdout(&self) -> Vec<KeyReport> {
+    pub(crate) fn for_stdout(&self) -> Vec<KeyReport> {
         self.for_stdout
             .lock()
             .expect("not poisoned")
@@ -437,7 +441,7 @@ impl Handoff {
     }
 
     /// What was handed over, for the command's output.
-    pub fn delivered(&self) -> Vec<KeyReport> {
+    pub(crate) fn delivered(&self) -> Vec<KeyReport> {
         self.delivered.lock().expect("not poisoned").clone()
     }
 }
@@ -488,7 +492,7 @@ fn write_key_file(path: &Path, key: &NewAccessKey) -> Result<()> {
 }
 
 /// Lines for the text output: the key id, and where the secret went.
-pub fn key_lines(keys: &[KeyReport]) -> Vec<String> {
+pub(crate) fn key_lines(keys: &[KeyReport]) -> Vec<String> {
     keys.iter()
         .map(|k| match (&k.key_file, &k.secret_access_key) {
             (Some(path), _) => format!(

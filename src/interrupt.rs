@@ -13,7 +13,7 @@ static EXECUTING: AtomicUsize = AtomicUsize::new(0);
 
 /// Starts listening for Ctrl-C (SIGINT) and SIGTERM (what `kill`, systemd, Docker and CI
 /// runners send to stop a program). Call once, inside the runtime.
-pub fn install() {
+pub(crate) fn install() {
     SIGNALS.get_or_init(|| {
         let (sender, receiver) = watch::channel(0);
         #[cfg(unix)]
@@ -30,11 +30,11 @@ pub fn install() {
                 };
                 #[cfg(not(unix))]
                 let terminated = std::future::pending::<Option<()>>();
-                let received = tokio::select! {
+                let arrived = tokio::select! {
                     ctrl_c = tokio::signal::ctrl_c() => ctrl_c.is_ok(),
                     term = terminated => term.is_some(),
                 };
-                if !received {
+                if !arrived {
                     break;
                 }
                 sender.send_modify(|count| *count += 1);
@@ -45,7 +45,7 @@ pub fn install() {
 }
 
 /// A receiver that sees the interrupts from now on; `None` when none is installed (tests).
-pub fn subscribe() -> Option<watch::Receiver<u64>> {
+pub(crate) fn subscribe() -> Option<watch::Receiver<u64>> {
     SIGNALS.get().map(|receiver| {
         let mut receiver = receiver.clone();
         receiver.mark_unchanged();
@@ -55,25 +55,25 @@ pub fn subscribe() -> Option<watch::Receiver<u64>> {
 
 /// Whether any interrupt arrived since [`install`]: an executor that starts afterwards (in
 /// another account of `--accounts`) starts no step.
-pub fn received() -> bool {
+pub(crate) fn received() -> bool {
     SIGNALS.get().is_some_and(|receiver| *receiver.borrow() > 0)
 }
 
 /// Waits for the next interrupt; never returns without one.
-pub async fn next(receiver: &mut Option<watch::Receiver<u64>>) {
+pub(crate) async fn next(receiver: &mut Option<watch::Receiver<u64>>) {
     if let Some(receiver) = receiver
         && receiver.changed().await.is_ok()
     {
         return;
     }
-    std::future::pending().await
+    std::future::pending::<()>().await;
 }
 
 /// Marks an executor as running while the guard lives.
-pub struct Executing;
+pub(crate) struct Executing;
 
 impl Executing {
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         EXECUTING.fetch_add(1, Ordering::SeqCst);
         Executing
     }
@@ -86,6 +86,6 @@ impl Drop for Executing {
 }
 
 /// Whether an executor is running and will stop gracefully on an interrupt.
-pub fn executing() -> bool {
+pub(crate) fn executing() -> bool {
     EXECUTING.load(Ordering::SeqCst) > 0
 }

@@ -21,32 +21,43 @@
 //! Every resource onboard creates carries the tags in [`state::ownership_tags`]; teardown
 //! removes only resources with `managed-by=onboard`.
 
-pub mod arn;
-pub mod audit;
-pub mod aws;
-pub mod catalog;
-pub mod cli;
+mod arn;
+mod audit;
+mod aws;
+mod catalog;
+mod cli;
 mod commands;
-pub mod error;
-pub mod executor;
-pub mod export;
-pub mod handoff;
-pub mod interrupt;
-pub mod logging;
-pub mod output;
-pub mod plan;
-pub mod policy;
-pub mod progress;
-pub mod state;
-pub mod verification;
+mod error;
+mod executor;
+mod export;
+mod handoff;
+mod interrupt;
+mod logging;
+mod output;
+mod plan;
+mod policy;
+mod progress;
+mod state;
+mod verification;
 
 use std::process::ExitCode;
 
-pub use error::{Error, exit_code_for};
+// The API of this library is what `main.rs` and the integration tests use; everything else is
+// `pub(crate)`.
+pub use cli::Cli;
+pub use error::{CLOSED_PIPE_EXIT_CODE, exit_code_for, is_closed_stdout};
+pub use logging::init as init_logging;
+pub use policy::{canonical, decode_document};
+
+use error::Error;
 
 /// Runs one parsed command line; `main` maps the error to an exit code. A Ctrl-C outside plan
 /// execution stops the command at once; during execution the executor stops gracefully.
-pub async fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+///
+/// # Errors
+///
+/// Whatever the command met; [`exit_code_for`] maps it to the exit code.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     interrupt::install();
     let mut signals = interrupt::subscribe();
     let command = dispatch(cli);
@@ -86,16 +97,16 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::check_global(global)?;
     }
     match cli.command {
-        cli::Command::Apply(args) => commands::apply::run(args, global).await,
+        cli::Command::Apply(args) => Box::pin(commands::apply::run(args, global)).await,
         cli::Command::Plan(args) => commands::plan::run(args, global).await,
         cli::Command::Verify(args) => commands::verify::run(args, global).await,
         cli::Command::Teardown(args) => commands::teardown::run(args, global).await,
-        cli::Command::Catalog(command) => commands::catalog::run(command, global).await,
+        cli::Command::Catalog(command) => commands::catalog::run(command, global),
         cli::Command::RotateKey(args) => commands::rotate_key::run(args, global).await,
-        cli::Command::Completions(args) => commands::completions::run(args),
+        cli::Command::Completions(args) => commands::completions::run(&args),
         cli::Command::Man(args) => commands::man::run(args),
-        cli::Command::Export(args) => commands::export::run(args, global).await,
-        cli::Command::Lint(args) => commands::lint::run(args, global).await,
+        cli::Command::Export(args) => commands::export::run(&args, global),
+        cli::Command::Lint(args) => commands::lint::run(&args, global),
         cli::Command::Audit(args) => commands::audit::run(args, global).await,
     }
 }

@@ -5,12 +5,13 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = onboard::cli::Cli::parse();
-    onboard::logging::init(cli.global.verbose);
-    match onboard::run(cli).await {
+    let cli = onboard::Cli::parse();
+    onboard::init_logging(cli.verbose());
+    // Boxed: the command futures are large (clippy::large_futures).
+    match Box::pin(onboard::run(cli)).await {
         Ok(code) => code,
-        Err(err) if onboard::error::is_closed_stdout(&err) => {
-            ExitCode::from(onboard::error::CLOSED_PIPE_EXIT_CODE)
+        Err(err) if onboard::is_closed_stdout(&err) => {
+            ExitCode::from(onboard::CLOSED_PIPE_EXIT_CODE)
         }
         Err(err) => {
             // One line, whatever the causes hold (a value with a newline, an answer over several

@@ -10,7 +10,7 @@ use crate::verification::{Status, Verification};
 
 /// Prints `value` as one JSON object, or `text` line by line, and flushes. A closed or full
 /// stdout is an [`Error::Stdout`], never a panic: `main` exits quietly on a closed pipe.
-pub fn emit<T: Serialize>(format: OutputFormat, value: &T, text: &[String]) -> Result<()> {
+pub(crate) fn emit<T: Serialize>(format: OutputFormat, value: &T, text: &[String]) -> Result<()> {
     let mut out = match format {
         // Only audit writes SARIF and Markdown; `run` refuses them for every other command.
         OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Markdown => {
@@ -25,7 +25,7 @@ pub fn emit<T: Serialize>(format: OutputFormat, value: &T, text: &[String]) -> R
 }
 
 /// Writes `bytes` to stdout and flushes; a failure is an [`Error::Stdout`].
-pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(bytes)
@@ -34,7 +34,7 @@ pub fn write_stdout(bytes: &[u8]) -> Result<()> {
 }
 
 /// One line per check: status, name, detail.
-pub fn verification_lines(verification: &Verification) -> Vec<String> {
+pub(crate) fn verification_lines(verification: &Verification) -> Vec<String> {
     verification
         .checks
         .iter()

@@ -8,9 +8,9 @@ mod teardown;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use apply::{ApplyOptions, plan_apply};
+pub(crate) use apply::{ApplyOptions, plan_apply};
 pub(crate) use rotation::{plan_retire, plan_rotation, push_key_cleanup};
-pub use teardown::{
+pub(crate) use teardown::{
     Entity, Inventory, OwnedInstanceProfile, OwnedPolicy, OwnedRole, OwnedUser, plan_teardown,
 };
 
@@ -18,7 +18,7 @@ use crate::state::{DesiredPolicy, DesiredRole, DesiredUser, Tag};
 
 /// One write call.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Action {
+pub(crate) enum Action {
     CreatePolicy(DesiredPolicy),
     CreatePolicyVersion {
         policy_arn: String,
@@ -138,7 +138,15 @@ pub enum Action {
 impl Action {
     /// The verb (create, attach, add, detach, delete, remove) and its object ("policy X").
     fn words(&self) -> (&'static str, String) {
-        use Action::*;
+        use Action::{
+            AddRoleToInstanceProfile, AttachRolePolicy, AttachUserPolicy, CreateAccessKey,
+            CreateInstanceProfile, CreatePolicy, CreatePolicyVersion, CreateRole, CreateUser,
+            DeactivateAccessKey, DeleteAccessKey, DeleteInstanceProfile, DeletePolicy,
+            DeletePolicyVersion, DeleteRole, DeleteRolePolicy, DeleteUser, DeleteUserPolicy,
+            DetachRolePolicy, DetachUserPolicy, PutRolePermissionsBoundary, PutRolePolicy,
+            RemoveRoleFromInstanceProfile, TagInstanceProfile, TagPolicy, TagRole, TagUser,
+            UntagUser, UpdateAssumeRolePolicy, UpdateRole,
+        };
         match self {
             CreatePolicy(p) => ("create", format!("policy {}", p.name)),
             CreatePolicyVersion { policy_arn, .. } => (
@@ -238,8 +246,16 @@ impl Action {
     }
 
     /// Whether the step takes something away (detach, remove, delete): done once it is gone.
-    pub fn is_removal(&self) -> bool {
-        use Action::*;
+    pub(crate) fn is_removal(&self) -> bool {
+        use Action::{
+            AddRoleToInstanceProfile, AttachRolePolicy, AttachUserPolicy, CreateAccessKey,
+            CreateInstanceProfile, CreatePolicy, CreatePolicyVersion, CreateRole, CreateUser,
+            DeactivateAccessKey, DeleteAccessKey, DeleteInstanceProfile, DeletePolicy,
+            DeletePolicyVersion, DeleteRole, DeleteRolePolicy, DeleteUser, DeleteUserPolicy,
+            DetachRolePolicy, DetachUserPolicy, PutRolePermissionsBoundary, PutRolePolicy,
+            RemoveRoleFromInstanceProfile, TagInstanceProfile, TagPolicy, TagRole, TagUser,
+            UntagUser, UpdateAssumeRolePolicy, UpdateRole,
+        };
         match self {
             DetachRolePolicy { .. }
             | DetachUserPolicy { .. }
@@ -275,8 +291,16 @@ impl Action {
     }
 
     /// The resources whose state the step changes, as (kind, name or policy ARN).
-    pub fn touches(&self) -> Vec<(&'static str, &str)> {
-        use Action::*;
+    pub(crate) fn touches(&self) -> Vec<(&'static str, &str)> {
+        use Action::{
+            AddRoleToInstanceProfile, AttachRolePolicy, AttachUserPolicy, CreateAccessKey,
+            CreateInstanceProfile, CreatePolicy, CreatePolicyVersion, CreateRole, CreateUser,
+            DeactivateAccessKey, DeleteAccessKey, DeleteInstanceProfile, DeletePolicy,
+            DeletePolicyVersion, DeleteRole, DeleteRolePolicy, DeleteUser, DeleteUserPolicy,
+            DetachRolePolicy, DetachUserPolicy, PutRolePermissionsBoundary, PutRolePolicy,
+            RemoveRoleFromInstanceProfile, TagInstanceProfile, TagPolicy, TagRole, TagUser,
+            UntagUser, UpdateAssumeRolePolicy, UpdateRole,
+        };
         match self {
             CreatePolicy(p) => vec![("policy", &p.arn)],
             CreatePolicyVersion { policy_arn, .. }
@@ -322,7 +346,7 @@ impl Action {
     }
 
     /// The kind of change, as plan shows it: create, update, attach, detach, tag or delete.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self.words().0 {
             "add" => "attach",
             "remove" => "detach",
@@ -333,13 +357,13 @@ impl Action {
     }
 
     /// What the step will do: "delete role StreamkapInstallAccess".
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let (verb, object) = self.words();
         format!("{verb} {object}")
     }
 
     /// What the step is doing, for errors: "creating role StreamkapInstallAccess".
-    pub fn doing(&self) -> String {
+    pub(crate) fn doing(&self) -> String {
         let (verb, object) = self.words();
         let stem = match verb {
             "tag" => "tagg",
@@ -350,7 +374,7 @@ impl Action {
     }
 
     /// What the step did, for results: "created role StreamkapInstallAccess".
-    pub fn done(&self) -> String {
+    pub(crate) fn done(&self) -> String {
         let (verb, object) = self.words();
         let past = match verb {
             "tag" => "tagged".to_owned(),
@@ -370,13 +394,13 @@ fn list(tags: &[Tag]) -> String {
 }
 
 /// The last segment of an ARN: a policy's or role's name.
-pub fn name_of(arn: &str) -> &str {
+pub(crate) fn name_of(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
 /// An action and the indices of the steps that must finish before it starts.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Step {
+pub(crate) struct Step {
     pub action: Action,
     /// Indices of earlier steps only, so a plan is always acyclic.
     pub after: Vec<usize>,
@@ -384,7 +408,7 @@ pub struct Step {
 
 /// A resource onboard found and leaves alone, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Kept {
+pub(crate) struct Kept {
     pub kind: &'static str,
     pub name: String,
     pub reason: String,
@@ -392,14 +416,14 @@ pub struct Kept {
 
 /// A resource that is already there (drift, if any, is reported separately).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Present {
+pub(crate) struct Present {
     pub kind: &'static str,
     pub name: String,
     pub arn: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub steps: Vec<Step>,
     pub present: Vec<Present>,
     pub kept: Vec<Kept>,
@@ -416,7 +440,7 @@ impl Plan {
     }
 
     /// Whether the plan creates an access key (whose secret must be handed over).
-    pub fn creates_access_key(&self) -> bool {
+    pub(crate) fn creates_access_key(&self) -> bool {
         self.steps
             .iter()
             .any(|s| matches!(s.action, Action::CreateAccessKey { .. }))

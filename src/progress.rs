@@ -44,7 +44,7 @@ static STATE: Mutex<State> = Mutex::new(State {
 fn state() -> MutexGuard<'static, State> {
     STATE
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl State {
@@ -85,25 +85,25 @@ impl State {
 }
 
 /// Turns progress on when stderr is a terminal that can redraw a line (not `TERM=dumb`).
-pub fn init() {
+pub(crate) fn init() {
     let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
     state().enabled = io::stderr().is_terminal() && !dumb;
 }
 
 /// Adds `steps` to the steps of the run (several plans may run at once, one per account).
-pub fn add_steps(steps: usize) {
+pub(crate) fn add_steps(steps: usize) {
     state().total += steps;
 }
 
 /// A step started; `doing` says what it does ("creating role X").
-pub fn started(doing: String) {
+pub(crate) fn started(doing: String) {
     let mut state = state();
     state.doing.push(doing);
     state.redraw();
 }
 
 /// A step ended, done or not; `doing` is what [`started`] was given.
-pub fn ended(doing: &str, succeeded: bool) {
+pub(crate) fn ended(doing: &str, succeeded: bool) {
     let mut state = state();
     if let Some(index) = state.doing.iter().position(|d| d == doing) {
         state.doing.remove(index);
@@ -116,7 +116,7 @@ pub fn ended(doing: &str, succeeded: bool) {
 
 /// A wait for IAM to propagate ("waiting for IAM to propagate role X") has lasted `elapsed`;
 /// `None` when it is over. The line shows the oldest wait in place of the steps.
-pub fn waiting(label: &str, elapsed: Option<std::time::Duration>) {
+pub(crate) fn waiting(label: &str, elapsed: Option<std::time::Duration>) {
     let mut state = state();
     let index = state.waiting.iter().position(|(l, _)| l == label);
     match (index, elapsed) {
@@ -138,7 +138,7 @@ pub fn waiting(label: &str, elapsed: Option<std::time::Duration>) {
 
 /// Removes `steps` from the run (a plan finished or stopped) and clears the line once nothing
 /// is left to do, so that results print on a clean line.
-pub fn finish(steps: usize, done: usize) {
+pub(crate) fn finish(steps: usize, done: usize) {
     let mut state = state();
     state.total = state.total.saturating_sub(steps);
     state.done = state.done.saturating_sub(done);
@@ -152,10 +152,10 @@ pub fn finish(steps: usize, done: usize) {
 
 /// Writes log lines to stderr around the status line: clears it first, draws it again after.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct StderrWriter;
+pub(crate) struct StderrWriter;
 
 /// One log line's writer; it holds the progress state so that nothing draws in between.
-pub struct LogLine {
+pub(crate) struct LogLine {
     state: MutexGuard<'static, State>,
     stderr: io::Stderr,
 }
@@ -196,7 +196,7 @@ mod tests {
             enabled: true,
             total,
             done,
-            doing: doing.iter().map(|d| d.to_string()).collect(),
+            doing: doing.iter().map(std::string::ToString::to_string).collect(),
             ..State::default()
         }
     }

@@ -7,31 +7,31 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// Tag every resource onboard creates carries; teardown removes only resources that have it.
-pub const MANAGED_BY: (&str, &str) = ("managed-by", "onboard");
+pub(crate) const MANAGED_BY: (&str, &str) = ("managed-by", "onboard");
 /// `managed-by` of what a template from `onboard export --format cloudformation` creates.
-pub const MANAGED_BY_CLOUDFORMATION: &str = "cloudformation";
+pub(crate) const MANAGED_BY_CLOUDFORMATION: &str = "cloudformation";
 /// `managed-by` of what a configuration from `onboard export --format terraform` creates.
-pub const MANAGED_BY_TERRAFORM: &str = "terraform";
+pub(crate) const MANAGED_BY_TERRAFORM: &str = "terraform";
 /// Tag naming the vendor a resource was created for.
-pub const VENDOR_TAG: &str = "onboard:vendor";
+pub(crate) const VENDOR_TAG: &str = "onboard:vendor";
 /// Tag naming the vendor's integration.
-pub const INTEGRATION_TAG: &str = "onboard:integration";
+pub(crate) const INTEGRATION_TAG: &str = "onboard:integration";
 /// Tag naming the catalog item (policy or role id) a resource was created from.
-pub const RESOURCE_TAG: &str = "onboard:resource";
+pub(crate) const RESOURCE_TAG: &str = "onboard:resource";
 /// Prefix of the tags recording the parameters a resource was rendered with.
-pub const PARAM_TAG_PREFIX: &str = "onboard:param:";
+pub(crate) const PARAM_TAG_PREFIX: &str = "onboard:param:";
 /// Separator of integration names in the integration tag when several share resources.
-pub const INTEGRATION_SEPARATOR: char = '+';
+pub(crate) const INTEGRATION_SEPARATOR: char = '+';
 
 /// An IAM tag.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Tag {
+pub(crate) struct Tag {
     pub key: String,
     pub value: String,
 }
 
 impl Tag {
-    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+    pub(crate) fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
         Tag {
             key: key.into(),
             value: value.into(),
@@ -40,16 +40,16 @@ impl Tag {
 }
 
 /// Tags as a map, as read back from AWS.
-pub type Tags = BTreeMap<String, String>;
+pub(crate) type Tags = BTreeMap<String, String>;
 
 /// Whether tags read back from AWS mark a resource as onboard's.
-pub fn is_owned(tags: &Tags) -> bool {
+pub(crate) fn is_owned(tags: &Tags) -> bool {
     tags.get(MANAGED_BY.0).map(String::as_str) == Some(MANAGED_BY.1)
 }
 
 /// Whether onboard or a deployed `onboard export` created the resource: rotate-key may replace
 /// the access keys of such a user, which neither the stack nor Terraform manages.
-pub fn is_owned_or_exported(tags: &Tags) -> bool {
+pub(crate) fn is_owned_or_exported(tags: &Tags) -> bool {
     is_owned(tags)
         || matches!(
             tags.get(MANAGED_BY.0).map(String::as_str),
@@ -59,7 +59,7 @@ pub fn is_owned_or_exported(tags: &Tags) -> bool {
 
 /// The tags onboard puts on a resource it creates for `vendor`'s `integration` item `id`,
 /// rendered with `params`.
-pub fn ownership_tags(
+pub(crate) fn ownership_tags(
     vendor: &str,
     integration: &str,
     id: &str,
@@ -80,7 +80,7 @@ pub fn ownership_tags(
 }
 
 /// The parameters recorded in a resource's tags.
-pub fn params_from_tags(tags: &Tags) -> BTreeMap<String, String> {
+pub(crate) fn params_from_tags(tags: &Tags) -> BTreeMap<String, String> {
     tags.iter()
         .filter_map(|(k, v)| Some((k.strip_prefix(PARAM_TAG_PREFIX)?.to_owned(), v.clone())))
         .collect()
@@ -88,7 +88,7 @@ pub fn params_from_tags(tags: &Tags) -> BTreeMap<String, String> {
 
 /// Everything the selected integrations need in one account, rendered and named.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Desired {
+pub(crate) struct Desired {
     pub vendor: String,
     /// The integration, or several joined with `+`.
     pub integration: String,
@@ -103,7 +103,7 @@ pub struct Desired {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct DesiredPolicy {
+pub(crate) struct DesiredPolicy {
     pub id: String,
     pub name: String,
     pub path: String,
@@ -114,7 +114,7 @@ pub struct DesiredPolicy {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DesiredRole {
+pub(crate) struct DesiredRole {
     pub id: String,
     pub name: String,
     pub path: String,
@@ -135,13 +135,13 @@ pub struct DesiredRole {
 
 /// An inline policy: a name and a document, part of the role that holds it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct InlinePolicy {
+pub(crate) struct InlinePolicy {
     pub name: String,
     pub document: Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DesiredUser {
+pub(crate) struct DesiredUser {
     pub id: String,
     pub name: String,
     pub path: String,
@@ -155,13 +155,13 @@ pub struct DesiredUser {
 }
 
 /// Whether a policy ARN names an AWS managed policy, which onboard attaches but never owns.
-pub fn is_aws_managed(policy_arn: &str) -> bool {
+pub(crate) fn is_aws_managed(policy_arn: &str) -> bool {
     policy_arn.contains(":iam::aws:policy/")
 }
 
 /// A managed policy as read back from AWS.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ObservedPolicy {
+pub(crate) struct ObservedPolicy {
     pub arn: String,
     pub tags: Tags,
     pub default_version_id: String,
@@ -173,7 +173,7 @@ pub struct ObservedPolicy {
 
 /// A role as read back from AWS.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ObservedRole {
+pub(crate) struct ObservedRole {
     pub name: String,
     pub arn: String,
     pub tags: Tags,
@@ -191,7 +191,7 @@ pub struct ObservedRole {
 
 /// An instance profile as read back from AWS.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ObservedInstanceProfile {
+pub(crate) struct ObservedInstanceProfile {
     pub tags: Tags,
     /// Names of the roles it holds (at most one).
     pub roles: Vec<String>,
@@ -199,7 +199,7 @@ pub struct ObservedInstanceProfile {
 
 /// An access key's metadata (never its secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AccessKeyInfo {
+pub(crate) struct AccessKeyInfo {
     pub id: String,
     pub active: bool,
     /// Creation time, seconds since the epoch.
@@ -208,7 +208,7 @@ pub struct AccessKeyInfo {
 
 /// A user as read back from AWS.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ObservedUser {
+pub(crate) struct ObservedUser {
     pub name: String,
     pub arn: String,
     pub tags: Tags,
@@ -218,7 +218,7 @@ pub struct ObservedUser {
 
 /// What exists in AWS under the names the desired state uses; `None` where nothing does.
 #[derive(Debug, Clone, Default)]
-pub struct Observed {
+pub(crate) struct Observed {
     /// By policy ARN.
     pub policies: BTreeMap<String, Option<ObservedPolicy>>,
     /// By role name.

@@ -22,6 +22,7 @@ fn arn(kind: &str, name: &str) -> String {
     format!("arn:aws:iam::{OWN}:{kind}/{name}")
 }
 
+#[allow(clippy::needless_pass_by_value, reason = "called with json! literals")]
 fn trust(principal: Value, condition: Option<Value>) -> String {
     let mut statement =
         json!({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"});

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use onboard::policy::{canonical, decode_document};
+use onboard::{canonical, decode_document};
 use serde_json::Value;
 
 use crate::harness::output::TeardownOutput;

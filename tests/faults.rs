@@ -98,7 +98,8 @@ fn streamkap_byoc_converges_under_faults_without_extra_policy_versions() {
         env.assert_empty();
     }
     assert!(
-        env.fault_counts().total() >= 10 * cycles() as u32,
+        env.fault_counts().total()
+            >= 10 * u32::try_from(cycles()).expect("a small number of cycles"),
         "{:?}",
         env.fault_counts()
     );

@@ -40,7 +40,7 @@ fn apply(key_file: &std::path::Path) -> Vec<String> {
         key_file.to_str().unwrap(),
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .collect()
 }
 

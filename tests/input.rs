@@ -292,7 +292,7 @@ fn bad_input_that_used_to_reach_aws_is_refused_before_any_call() {
         ["apply", "--vendor", "streamkap"]
             .iter()
             .chain(extra)
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
             .collect()
     };
     let cases: Vec<(Vec<String>, &str)> = vec![
@@ -352,7 +352,7 @@ fn bad_input_that_used_to_reach_aws_is_refused_before_any_call() {
                 "s",
             ]
             .iter()
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
             .collect(),
             "--session-name 's' is not a session name: STS takes 2 to 64 letters, digits and +=,.@_-",
         ),
@@ -411,7 +411,7 @@ fn every_bad_catalog_document_is_refused_before_any_call() {
             "an empty Action",
             edit(&|i| {
                 *i.pointer_mut(&format!("{}/Action", statement("policies")))
-                    .unwrap() = serde_json::json!([])
+                    .unwrap() = serde_json::json!([]);
             }),
             format!(
                 "{at}.policies.AcmeReadBucket: managed policy: Statement 0: Action is empty: list the actions"
@@ -449,7 +449,7 @@ fn every_bad_catalog_document_is_refused_before_any_call() {
         (
             "an AWS managed policy that does not exist",
             edit(&|i| {
-                i["roles"][0]["aws_managed_policies"] = serde_json::json!(["ReadOnlyAccessPlus"])
+                i["roles"][0]["aws_managed_policies"] = serde_json::json!(["ReadOnlyAccessPlus"]);
             }),
             format!(
                 "{at}.roles.AcmeAccess: AWS managed policy 'ReadOnlyAccessPlus' does not exist"

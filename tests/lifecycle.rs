@@ -125,7 +125,7 @@ fn apply_verify_apply_again_teardown_leaves_nothing() {
         .map(String::as_str)
         .zip(values.iter().map(String::as_str))
         .collect();
-    tags.sort();
+    tags.sort_unstable();
     assert_eq!(
         tags,
         [

@@ -29,7 +29,7 @@ fn every_printing_command() -> Vec<Vec<String>> {
     ];
     lines
         .iter()
-        .map(|line| line.iter().map(|s| s.to_string()).collect())
+        .map(|line| line.iter().map(std::string::ToString::to_string).collect())
         .collect()
 }
 

@@ -11,12 +11,12 @@ use crate::harness::output::{
 };
 use crate::harness::{Case, Env, PropagationMode, catalog_cases, count, xml_values};
 
-fn mode(window_ms: u64, per_thousand: u64, seed: u64) -> Option<PropagationMode> {
-    Some(PropagationMode {
+fn mode(window_ms: u64, per_thousand: u64, seed: u64) -> PropagationMode {
+    PropagationMode {
         window: Duration::from_millis(window_ms),
         per_thousand,
         seed,
-    })
+    }
 }
 
 /// `apply` for `case` in JSON, which must exit 0 with every verification passed and at most one
@@ -71,7 +71,7 @@ fn every_vendor_converges_on_its_first_run_while_iam_propagates() {
     let env = Env::start();
     let mut waited = 0;
     for (seed, case) in (1..).zip(catalog_cases()) {
-        env.propagation(mode(300, 900, seed));
+        env.propagation(Some(mode(300, 900, seed)));
         let out = apply(&env, &case);
         assert!(out.changed, "{}", case.name());
         waited += out.waits.count;
@@ -88,7 +88,7 @@ fn every_vendor_converges_on_its_first_run_while_iam_propagates() {
         env.onboard(&case.args("plan", &["--detailed-exitcode"]))
             .assert_code(0);
 
-        env.propagation(mode(300, 900, seed + 100));
+        env.propagation(Some(mode(300, 900, seed + 100)));
         let run = env.onboard(&["teardown", "--yes", "--output", "json"]);
         run.assert_code(0);
         let torn: TeardownOutput = run.json();
@@ -124,7 +124,7 @@ fn every_vendor_is_torn_down_right_after_its_apply_within_a_3_s_window() {
     let mut seen_by_teardown = 0;
     let mut teardown_waits = 0;
     for (seed, case) in (20..).zip(catalog_cases()) {
-        env.propagation(mode(3000, 900, seed));
+        env.propagation(Some(mode(3000, 900, seed)));
         let out = apply(&env, &case);
         at_most_one_key_each(&env, &case);
         env.restart_propagation();
@@ -159,7 +159,7 @@ fn every_vendor_is_torn_down_right_after_its_apply_within_a_3_s_window() {
 fn plan_right_after_an_apply_exits_0_and_a_second_apply_after_the_window_writes_nothing() {
     let env = Env::start();
     let case = &catalog_cases()[0];
-    env.propagation(mode(3000, 900, 5));
+    env.propagation(Some(mode(3000, 900, 5)));
     apply(&env, case);
     env.onboard(&case.args("plan", &[])).assert_code(0);
     env.settle();
@@ -177,7 +177,7 @@ fn every_key_vendor_rotates_its_key_while_iam_propagates() {
         .collect();
     assert!(!cases.is_empty());
     for (seed, case) in (40..).zip(&cases) {
-        env.propagation(mode(3000, 900, seed));
+        env.propagation(Some(mode(3000, 900, seed)));
         let applied = apply(&env, case);
         let user = applied.access_keys[0].user.clone();
         let rotate = [
@@ -211,7 +211,7 @@ fn every_key_vendor_rotates_its_key_while_iam_propagates() {
                 assert!(out.waits.count > 0, "{}: {:?}", case.name(), out.waits);
             }
             env.settle();
-            env.propagation(mode(300, 900, seed + 10));
+            env.propagation(Some(mode(300, 900, seed + 10)));
         }
         env.onboard(&["teardown", "--yes"]).assert_code(0);
         env.settle();
@@ -223,7 +223,7 @@ fn every_key_vendor_rotates_its_key_while_iam_propagates() {
 fn apply_in_three_accounts_converges_while_iam_propagates() {
     let env = Env::start();
     let accounts = ["111111111111", "222222222222", "333333333333"];
-    env.propagation(mode(3000, 900, 60));
+    env.propagation(Some(mode(3000, 900, 60)));
     let list = accounts.join(",");
     let run = env.onboard(&[
         "apply",
@@ -271,7 +271,7 @@ fn drift_repair_adds_one_version_and_verifies_it_while_iam_propagates() {
     ]);
     assert_eq!(versions(&env, arn).len(), 2);
     // Every read of the policy right after the repair shows the old default version.
-    env.propagation(mode(3000, 1000, 61));
+    env.propagation(Some(mode(3000, 1000, 61)));
     env.take_calls();
     let run = env.onboard(&["apply", "--vendor", "streamkap", "--output", "json"]);
     run.assert_code(0);
@@ -291,7 +291,7 @@ fn drift_repair_adds_one_version_and_verifies_it_while_iam_propagates() {
 fn a_role_trusting_a_user_made_moments_ago_is_created_once_iam_knows_the_user() {
     let env = Env::start();
     // The user is made with nothing refused; then every request naming it is, for 3 s.
-    env.propagation(mode(3000, 0, 62));
+    env.propagation(Some(mode(3000, 0, 62)));
     env.onboard(&["apply", "--vendor", "kubermatic", "--show-secret"])
         .assert_code(0);
     env.restart_propagation();
@@ -317,7 +317,7 @@ fn a_role_trusting_a_user_made_moments_ago_is_created_once_iam_knows_the_user() 
 #[test]
 fn what_the_run_never_saw_fails_at_once_with_a_clear_message() {
     let env = Env::start();
-    env.propagation(mode(3000, 1000, 63));
+    env.propagation(Some(mode(3000, 1000, 63)));
     let started = Instant::now();
     let run = env.onboard(&[
         "apply",
@@ -394,7 +394,7 @@ fn refusals_are_explained_never_retried_and_list_what_was_created() {
 #[test]
 fn waits_are_reported_in_json_and_logged_once_each_off_a_terminal() {
     let env = Env::start();
-    env.propagation(mode(1500, 1000, 64));
+    env.propagation(Some(mode(1500, 1000, 64)));
     let run = env.onboard(&[
         "apply",
         "--vendor",
@@ -422,7 +422,7 @@ fn waits_are_reported_in_json_and_logged_once_each_off_a_terminal() {
 #[test]
 fn a_wait_is_one_line_updated_in_place_on_a_terminal() {
     let env = Env::start();
-    env.propagation(mode(1500, 1000, 65));
+    env.propagation(Some(mode(1500, 1000, 65)));
     let run = env.onboard_on_terminal(&["apply", "--vendor", "streamkap", "--no-verify"], "");
     run.assert_code(0);
     let line = "waiting for IAM to propagate role StreamkapInstallAccess: ";
@@ -437,7 +437,7 @@ fn a_wait_is_one_line_updated_in_place_on_a_terminal() {
 #[test]
 fn the_propagation_timeout_bounds_all_waits_of_a_run() {
     let env = Env::start();
-    env.propagation(mode(600_000, 1000, 66));
+    env.propagation(Some(mode(600_000, 1000, 66)));
     let started = Instant::now();
     let run = env.onboard(&[
         "apply",
@@ -475,10 +475,10 @@ fn propagation_soak() {
     let env = Env::start();
     let fast_retry = ["--retry-initial-backoff-ms", "2"];
     for seed in base..base + cycles {
-        let case = &cases[(seed as usize * 7) % cases.len()];
+        let case = &cases[usize::try_from(seed * 7).expect("a small seed") % cases.len()];
         let window = 200 + (seed * 37) % 1300;
         let rate = 300 + (seed * 53) % 600;
-        env.propagation(mode(window, rate, seed));
+        env.propagation(Some(mode(window, rate, seed)));
         env.chaos(Some((seed, 50)));
         let replay = format!(
             "seed {seed} ({}, window {window} ms, rate {rate}/1000): PROPAGATION_SEED={seed} \

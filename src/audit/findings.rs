@@ -12,7 +12,7 @@ pub(crate) const DAY: i64 = 86_400;
 
 /// What a finding is about: the audit's own checks, or one of lint's on a live document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Code {
+pub(crate) enum Code {
     /// A principal of another account may assume the role without an external ID.
     NoExternalId,
     /// The trust policy names `*`.
@@ -31,7 +31,7 @@ pub enum Code {
 
 impl Code {
     /// The stable identifier, as in JSON and SARIF.
-    pub fn id(self) -> &'static str {
+    pub(crate) fn id(self) -> &'static str {
         match self {
             Code::NoExternalId => "no-external-id",
             Code::PublicPrincipal => "public-principal",
@@ -44,7 +44,7 @@ impl Code {
     }
 
     /// One line on what the check looks for (SARIF's rule description).
-    pub fn description(self) -> &'static str {
+    pub(crate) fn description(self) -> &'static str {
         match self {
             Code::NoExternalId => {
                 "Another account may assume the role without an external ID (the confused deputy)"
@@ -73,7 +73,7 @@ impl Serialize for Code {
 
 /// One thing the audit found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub severity: Severity,
     pub code: Code,
     pub account: String,
@@ -103,7 +103,7 @@ impl fmt::Display for Finding {
 
 /// What the findings are measured against.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Seconds since the epoch.
     pub now: i64,
     pub stale_days: u32,
@@ -111,7 +111,7 @@ pub struct Limits {
 }
 
 /// Every finding about one way in: `lint` holds lint's findings on its live policies.
-pub fn findings(
+pub(crate) fn findings(
     account: &str,
     access: &Access,
     created: i64,

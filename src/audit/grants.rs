@@ -33,7 +33,7 @@ fn strings(value: &Value) -> Vec<&str> {
 
 /// Services and levels the `Allow` statements of `documents` grant, by service prefix; `*`
 /// stands for every service (an `Action` of `*`, or `NotAction`).
-pub fn services<'a>(documents: impl IntoIterator<Item = &'a Value>) -> Vec<ServiceAccess> {
+pub(crate) fn services<'a>(documents: impl IntoIterator<Item = &'a Value>) -> Vec<ServiceAccess> {
     let mut by_service: BTreeMap<String, BTreeSet<Level>> = BTreeMap::new();
     for document in documents {
         for statement in statements(document) {
@@ -77,7 +77,7 @@ pub fn services<'a>(documents: impl IntoIterator<Item = &'a Value>) -> Vec<Servi
 /// Whether the policies amount to administrator access: AWS's AdministratorAccess, or an
 /// unconditioned `Allow` of every action (or every IAM action, with which the holder can grant
 /// itself the rest; or `NotAction`) on every resource.
-pub fn administrator<'a>(
+pub(crate) fn administrator<'a>(
     attached: &[String],
     documents: impl IntoIterator<Item = &'a Value>,
 ) -> bool {

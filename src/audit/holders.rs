@@ -22,7 +22,7 @@ const STACK_NAME_TAG: &str = "aws:cloudformation:stack-name";
 
 /// The principals outside `account` that `trust` lets assume the role, with whether each must
 /// pass an external ID; empty when only the account itself and services are trusted.
-pub fn holders(
+pub(crate) fn holders(
     trust: &Value,
     account: &str,
     partition: &str,
@@ -143,7 +143,7 @@ fn external_id_values(trust: &Value) -> Vec<String> {
 
 /// Who manages a resource, from its tags: onboard's own, a CloudFormation stack, Terraform, or
 /// nothing known.
-pub fn manager(tags: &Tags) -> Manager {
+pub(crate) fn manager(tags: &Tags) -> Manager {
     let vendor = tags.get(VENDOR_TAG).cloned();
     if is_owned(tags) {
         return Manager::Onboard {
@@ -194,6 +194,7 @@ mod tests {
 
     const OWN: &str = "123456789012";
 
+    #[allow(clippy::needless_pass_by_value, reason = "called with json! literals")]
     fn holders_of(trust: Value) -> Vec<(String, HolderKind, ExternalId)> {
         holders(&trust, OWN, "aws", &KnownAccounts::builtin())
             .into_iter()
@@ -201,6 +202,7 @@ mod tests {
             .collect()
     }
 
+    #[allow(clippy::needless_pass_by_value, reason = "called with json! literals")]
     fn allow(principal: Value, condition: Option<Value>) -> Value {
         let mut statement =
             json!({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"});

@@ -24,7 +24,7 @@ const MAX_FILE: u64 = 4 * 1024 * 1024;
 
 /// Names of accounts, by account id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KnownAccounts(BTreeMap<String, String>);
+pub(crate) struct KnownAccounts(BTreeMap<String, String>);
 
 /// One entry of the YAML list; other keys (`source`, `type`) are allowed and ignored.
 #[derive(Debug, Deserialize)]
@@ -44,7 +44,7 @@ enum AccountId {
 
 impl KnownAccounts {
     /// The accounts the built-in catalog's trust policies name, by vendor display name.
-    pub fn builtin() -> Self {
+    pub(crate) fn builtin() -> Self {
         let mut known = BTreeMap::new();
         for vendor in catalog::builtin_vendors() {
             let Ok(entry) = catalog::load_builtin(vendor) else {
@@ -68,7 +68,7 @@ impl KnownAccounts {
     }
 
     /// Adds the accounts of a `--known-accounts` file; its names win over the catalog's.
-    pub fn load_file(&mut self, path: &Path) -> Result<()> {
+    pub(crate) fn load_file(&mut self, path: &Path) -> Result<()> {
         let shown = path.display();
         let usage = |why: String| Error::Usage(format!("--known-accounts {shown}: {why}"));
         let bytes = read_capped_bytes(path, MAX_FILE, "lists of known accounts").map_err(usage)?;
@@ -103,7 +103,7 @@ impl KnownAccounts {
     }
 
     /// Who `account` belongs to, if known.
-    pub fn name(&self, account: &str) -> Option<&str> {
+    pub(crate) fn name(&self, account: &str) -> Option<&str> {
         self.0.get(account).map(String::as_str)
     }
 }

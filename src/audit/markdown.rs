@@ -90,7 +90,7 @@ fn diagram(audit: &Audit, out: &mut String) {
 }
 
 /// The whole report.
-pub fn render(audit: &Audit) -> String {
+pub(crate) fn render(audit: &Audit) -> String {
     let mut out = String::from("# Third-party access audit\n\n");
     let s = &audit.summary;
     let _ = writeln!(

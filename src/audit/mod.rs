@@ -6,14 +6,14 @@
 //! concurrent reads); everything after them is pure: [`holders`] asks the trust evaluator,
 //! [`grants`] summarizes the policies, [`findings`] judges, and the renderers print.
 
-pub mod findings;
-pub mod grants;
-pub mod holders;
-pub mod known;
-pub mod markdown;
-pub mod model;
-pub mod sarif;
-pub mod text;
+pub(crate) mod findings;
+pub(crate) mod grants;
+pub(crate) mod holders;
+pub(crate) mod known;
+pub(crate) mod markdown;
+pub(crate) mod model;
+pub(crate) mod sarif;
+pub(crate) mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -40,13 +40,13 @@ use crate::verification::{Status, compare_role_with_catalog, compare_user_with_c
 
 /// What an audit needs besides AWS: the clock, the limits and the names of accounts.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub limits: Limits,
     pub known: KnownAccounts,
 }
 
 /// A time as RFC 3339, UTC, to the second.
-pub fn rfc3339(secs: i64) -> String {
+pub(crate) fn rfc3339(secs: i64) -> String {
     DateTime::from_secs(secs)
         .fmt(DateTimeFormat::DateTime)
         .unwrap_or_else(|_| secs.to_string())
@@ -54,7 +54,7 @@ pub fn rfc3339(secs: i64) -> String {
 
 /// One account's ways in, and the findings about them.
 #[derive(Debug, Clone)]
-pub struct AccountResult {
+pub(crate) struct AccountResult {
     pub access: Vec<Access>,
     pub findings: Vec<Finding>,
 }
@@ -75,7 +75,10 @@ struct Candidate<'a> {
 }
 
 /// Audits the account `aws` acts in.
-pub async fn audit_account(aws: &Aws, settings: &Settings) -> Result<(String, AccountResult)> {
+pub(crate) async fn audit_account(
+    aws: &Aws,
+    settings: &Settings,
+) -> Result<(String, AccountResult)> {
     let caller = async {
         match aws.acting_as() {
             Some(known) => Ok(known.clone()),
@@ -410,7 +413,10 @@ fn lint_document(name: &str, arn: &str, document: &Value, aws_managed: bool) -> 
 
 impl Audit {
     /// The report over every account, findings most severe first.
-    pub fn new(settings: &Settings, results: Vec<(String, Result<AccountResult, String>)>) -> Self {
+    pub(crate) fn new(
+        settings: &Settings,
+        results: Vec<(String, Result<AccountResult, String>)>,
+    ) -> Self {
         let mut accounts = Vec::new();
         let mut findings = Vec::new();
         for (account, result) in results {
@@ -453,7 +459,7 @@ impl Audit {
     }
 
     /// How many findings are at `level` or more severe (`--fail-on`).
-    pub fn fails_at(&self, level: Severity) -> usize {
+    pub(crate) fn fails_at(&self, level: Severity) -> usize {
         self.findings.iter().filter(|f| f.severity <= level).count()
     }
 }

@@ -10,7 +10,7 @@ use super::findings::Finding;
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
-pub struct Audit {
+pub(crate) struct Audit {
     /// When the audit ran (RFC 3339, UTC): ages and "unused" are counted up to it.
     pub generated_at: String,
     /// `--stale-days`.
@@ -25,7 +25,7 @@ pub struct Audit {
 
 /// Counts over the whole report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub accounts: usize,
     pub failed_accounts: usize,
     /// Roles and users listed.
@@ -37,7 +37,7 @@ pub struct Summary {
 
 /// One account: what it lists, or why it could not be read.
 #[derive(Debug, Clone, Serialize)]
-pub struct AccountAudit {
+pub(crate) struct AccountAudit {
     pub account: String,
     pub ok: bool,
     /// Why the account could not be audited (the error and its causes, on one line).
@@ -47,7 +47,11 @@ pub struct AccountAudit {
 
 /// A role or user through which another party reaches the account.
 #[derive(Debug, Clone, Serialize)]
-pub struct Access {
+#[allow(
+    clippy::struct_field_names,
+    reason = "`access_keys` is a documented JSON field"
+)]
+pub(crate) struct Access {
     pub kind: AccessKind,
     pub name: String,
     pub arn: String,
@@ -75,7 +79,7 @@ pub struct Access {
 /// What kind of IAM entity a way in is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum AccessKind {
+pub(crate) enum AccessKind {
     Role,
     User,
 }
@@ -91,7 +95,7 @@ impl fmt::Display for AccessKind {
 
 /// A party that can use a way in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Holder {
+pub(crate) struct Holder {
     /// As the trust policy names it (an ARN, an account id or `*`), or, for a user, the vendor
     /// its access key was made for.
     pub principal: String,
@@ -107,7 +111,7 @@ pub struct Holder {
 /// What a trusted principal names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum HolderKind {
+pub(crate) enum HolderKind {
     /// `*`: any AWS principal.
     Everyone,
     /// A whole account (its root, or its bare id).
@@ -123,7 +127,7 @@ pub enum HolderKind {
 /// Whether an external ID is needed to get in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum ExternalId {
+pub(crate) enum ExternalId {
     Required,
     NotRequired,
     /// The trust policy has conditions the evaluator does not model.
@@ -146,7 +150,7 @@ impl fmt::Display for ExternalId {
 /// Who manages a role or user, read from its tags.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "tool", rename_all = "lowercase")]
-pub enum Manager {
+pub(crate) enum Manager {
     /// `managed-by=onboard`: `onboard apply` made it.
     Onboard { vendor: String, integration: String },
     /// A CloudFormation stack (the stack's tags, or `onboard export`'s `managed-by`).
@@ -162,7 +166,7 @@ pub enum Manager {
 
 impl Manager {
     /// The vendor the tags name, if any.
-    pub fn vendor(&self) -> Option<&str> {
+    pub(crate) fn vendor(&self) -> Option<&str> {
         match self {
             Manager::Onboard { vendor, .. } => Some(vendor),
             Manager::Cloudformation { vendor, .. } | Manager::Terraform { vendor } => {
@@ -193,7 +197,7 @@ impl fmt::Display for Manager {
 
 /// What a way in grants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Grants {
+pub(crate) struct Grants {
     pub policies: Vec<PolicyRef>,
     /// The services `Allow` statements grant, with their access levels (an upper bound: `Deny`
     /// statements, conditions and resources are not subtracted).
@@ -205,7 +209,7 @@ pub struct Grants {
 
 /// A policy held by a role or user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PolicyRef {
+pub(crate) struct PolicyRef {
     pub kind: PolicyKind,
     pub name: String,
     /// The ARN of a managed policy.
@@ -215,7 +219,7 @@ pub struct PolicyRef {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum PolicyKind {
+pub(crate) enum PolicyKind {
     AwsManaged,
     CustomerManaged,
     Inline,
@@ -233,7 +237,7 @@ impl fmt::Display for PolicyKind {
 
 /// One service and the access levels granted on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ServiceAccess {
+pub(crate) struct ServiceAccess {
     /// The service prefix (`s3`), or `*` for every service.
     pub service: String,
     pub levels: Vec<Level>,
@@ -249,7 +253,7 @@ impl fmt::Display for ServiceAccess {
 /// An access level of AWS's Service Authorization Reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Level {
+pub(crate) enum Level {
     List,
     Read,
     Write,
@@ -258,7 +262,7 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 5] = [
+    pub(crate) const ALL: [Level; 5] = [
         Level::List,
         Level::Read,
         Level::Write,
@@ -267,7 +271,7 @@ impl Level {
     ];
 
     /// The one-letter code the text table uses.
-    pub fn letter(self) -> char {
+    pub(crate) fn letter(self) -> char {
         match self {
             Level::List => 'L',
             Level::Read => 'R',
@@ -292,7 +296,7 @@ impl fmt::Display for Level {
 
 /// An access key of a user (never its secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct KeyReport {
+pub(crate) struct KeyReport {
     pub id: String,
     pub active: bool,
     /// RFC 3339.

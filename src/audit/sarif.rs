@@ -13,7 +13,7 @@ use crate::policy::lint::Severity;
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 #[derive(Debug, Serialize)]
-pub struct Sarif {
+pub(crate) struct Sarif {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
@@ -138,7 +138,7 @@ struct ResultProperties {
 }
 
 impl Sarif {
-    pub fn new(audit: &Audit) -> Self {
+    pub(crate) fn new(audit: &Audit) -> Self {
         // One rule per code, at the most severe level any of its findings has.
         let mut codes: BTreeMap<&'static str, (Code, Severity)> = BTreeMap::new();
         for finding in &audit.findings {

@@ -9,7 +9,7 @@ const SHOWN_SERVICES: usize = 4;
 
 /// How a holder reads in a table cell: `Streamkap (300973880807)`,
 /// `111122223333:role/deployer`, `anyone (*)`.
-pub fn holder_label(holder: &Holder) -> String {
+pub(crate) fn holder_label(holder: &Holder) -> String {
     let short = match holder.kind {
         HolderKind::Everyone => "*".to_owned(),
         HolderKind::Vendor => "access key".to_owned(),
@@ -29,7 +29,7 @@ pub fn holder_label(holder: &Holder) -> String {
 }
 
 /// The GRANTS cell: `ADMIN`, or services with their level letters.
-pub fn grants_label(access: &Access) -> String {
+pub(crate) fn grants_label(access: &Access) -> String {
     if access.grants.administrator {
         return "ADMIN".to_owned();
     }
@@ -49,7 +49,7 @@ pub fn grants_label(access: &Access) -> String {
 }
 
 /// The date part of an RFC 3339 time, or `never`.
-pub fn date_label(time: Option<&str>) -> String {
+pub(crate) fn date_label(time: Option<&str>) -> String {
     time.map_or("never".to_owned(), |t| t.chars().take(10).collect())
 }
 

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 
 /// The accounts of the caller's organization.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Organization {
+pub(crate) struct Organization {
     /// The management account's id.
     pub management_account: String,
     /// Ids of the ACTIVE accounts, the management account among them, in the order AWS lists
@@ -20,7 +20,7 @@ pub struct Organization {
 
 impl Aws {
     /// organizations:DescribeOrganization and every page of organizations:ListAccounts, at once.
-    pub async fn organization(&self) -> Result<Organization> {
+    pub(crate) async fn organization(&self) -> Result<Organization> {
         let client = aws_sdk_organizations::Client::new(&self.config);
         let describe = async {
             client.describe_organization().send().await.doing(|| {
@@ -67,7 +67,12 @@ impl Aws {
     /// Clients acting in `account` as the role `role_name` there, assumed (sts:AssumeRole) with
     /// these clients' credentials. They share this configuration, the bound on requests in
     /// flight included.
-    pub async fn in_account(&self, partition: &str, account: &str, role_name: &str) -> Result<Aws> {
+    pub(crate) async fn in_account(
+        &self,
+        partition: &str,
+        account: &str,
+        role_name: &str,
+    ) -> Result<Aws> {
         let role_arn = format!("arn:{partition}:iam::{account}:role/{role_name}");
         let session = format!("onboard-{account}");
         let creds = self.assume_role(&role_arn, &session, None).await?;

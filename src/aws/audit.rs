@@ -23,7 +23,7 @@ const DETAILS_PAGE_SIZE: i32 = 1000;
 
 /// When a role or key was last used, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LastUse {
+pub(crate) struct LastUse {
     /// Seconds since the epoch.
     pub at: i64,
     pub region: Option<String>,
@@ -33,7 +33,7 @@ pub struct LastUse {
 
 /// A role as GetAccountAuthorizationDetails returns it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RoleDetails {
+pub(crate) struct RoleDetails {
     pub name: String,
     pub arn: String,
     pub path: String,
@@ -53,7 +53,7 @@ pub struct RoleDetails {
 
 /// A user as GetAccountAuthorizationDetails returns it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UserDetails {
+pub(crate) struct UserDetails {
     pub name: String,
     pub arn: String,
     pub tags: Tags,
@@ -67,7 +67,7 @@ pub struct UserDetails {
 /// Everything GetAccountAuthorizationDetails says about the account's roles, users and customer
 /// managed policies.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct AccountDetails {
+pub(crate) struct AccountDetails {
     pub roles: Vec<RoleDetails>,
     pub users: Vec<UserDetails>,
     /// The default version's document of every customer managed policy, by ARN.
@@ -76,7 +76,7 @@ pub struct AccountDetails {
 
 /// An access key and its last use.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyUse {
+pub(crate) struct KeyUse {
     pub key: AccessKeyInfo,
     pub last_used: Option<LastUse>,
 }
@@ -112,7 +112,7 @@ fn attached(policies: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<String> {
 impl Aws {
     /// Every page of iam:GetAccountAuthorizationDetails for roles, users and customer managed
     /// policies (AWS managed ones are read by [`Aws::policy_documents`] when attached).
-    pub async fn account_details(&self) -> Result<AccountDetails> {
+    pub(crate) async fn account_details(&self) -> Result<AccountDetails> {
         let doing = || {
             "reading the account's roles, users and policies (iam:GetAccountAuthorizationDetails)"
                 .to_owned()
@@ -153,7 +153,9 @@ impl Aws {
                         .permissions_boundary()
                         .and_then(|b| b.permissions_boundary_arn())
                         .map(str::to_owned),
-                    created: role.create_date().map_or(0, |d| d.secs()),
+                    created: role
+                        .create_date()
+                        .map_or(0, aws_sdk_iam::primitives::DateTime::secs),
                     last_used: role.role_last_used().and_then(|used| {
                         Some(LastUse {
                             at: used.last_used_date()?.secs(),
@@ -172,7 +174,9 @@ impl Aws {
                     attached: attached(user.attached_managed_policies()),
                     inline: inline(&format!("user {name}"), user.user_policy_list())?,
                     groups: user.group_list().to_vec(),
-                    created: user.create_date().map_or(0, |d| d.secs()),
+                    created: user
+                        .create_date()
+                        .map_or(0, aws_sdk_iam::primitives::DateTime::secs),
                     name,
                 });
             }
@@ -194,7 +198,10 @@ impl Aws {
 
     /// The default version's document of each managed policy (GetPolicy, GetPolicyVersion),
     /// `--concurrency` at a time; a policy that no longer exists is left out.
-    pub async fn policy_documents(&self, arns: Vec<String>) -> Result<BTreeMap<String, Value>> {
+    pub(crate) async fn policy_documents(
+        &self,
+        arns: Vec<String>,
+    ) -> Result<BTreeMap<String, Value>> {
         let found: Vec<Option<(String, Value)>> = stream::iter(arns)
             .map(|arn| async move {
                 let name = name_of(&arn).to_owned();
@@ -230,7 +237,7 @@ impl Aws {
 
     /// A user's access keys, oldest first, each with its last use (GetAccessKeyLastUsed, all
     /// at once).
-    pub async fn key_uses(&self, user: &str) -> Result<Vec<KeyUse>> {
+    pub(crate) async fn key_uses(&self, user: &str) -> Result<Vec<KeyUse>> {
         let keys = self.access_keys(user).await?;
         futures_util::future::try_join_all(keys.into_iter().map(|key| async move {
             let out = self

@@ -53,7 +53,7 @@ impl Aws {
 
     /// Makes the write call `action` stands for, converging as the module says; a new access key
     /// comes back (and only there) for the caller to hand over.
-    pub async fn execute(&self, action: &Action) -> Result<Option<NewAccessKey>> {
+    pub(crate) async fn execute(&self, action: &Action) -> Result<Option<NewAccessKey>> {
         let result = self
             .propagation
             .until(|| async {

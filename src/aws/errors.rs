@@ -12,6 +12,10 @@ use crate::plan::Action;
 /// Wraps an SDK error with what onboard was doing. A service error keeps its code and message;
 /// anything else (no connection, timeout, no credentials) keeps the whole cause chain.
 /// (`DisplayErrorContext` would add the raw response's debug dump: not for people.)
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "issue 15 keeps the SDK error as the source: it will be consumed"
+)]
 pub(crate) fn aws_error<E, R>(doing: impl Into<String>, err: SdkError<E, R>) -> Error
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,

@@ -255,7 +255,7 @@ impl Aws {
                 document,
             } => {
                 self.put_role_policy(role, policy_name, document, doing)
-                    .await?
+                    .await?;
             }
             Action::DeleteRolePolicy { role, policy_name } => {
                 iam.delete_role_policy()

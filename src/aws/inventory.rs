@@ -38,7 +38,7 @@ where
 impl Aws {
     /// Everything onboard owns in the account, and the resources named as a catalog item
     /// (`catalog_names`) that onboard does not own.
-    pub async fn inventory(&self, catalog_names: &BTreeSet<String>) -> Result<Inventory> {
+    pub(crate) async fn inventory(&self, catalog_names: &BTreeSet<String>) -> Result<Inventory> {
         let roles = self
             .iam
             .list_roles()

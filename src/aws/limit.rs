@@ -13,13 +13,13 @@ use tokio::sync::Semaphore;
 
 /// An HTTP client that lets at most `permits` requests be in flight.
 #[derive(Debug, Clone)]
-pub struct Limited {
+pub(super) struct Limited {
     inner: SharedHttpClient,
     permits: Arc<Semaphore>,
 }
 
 impl Limited {
-    pub fn new(inner: SharedHttpClient, concurrency: usize) -> Self {
+    pub(super) fn new(inner: SharedHttpClient, concurrency: usize) -> Self {
         Limited {
             inner,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),

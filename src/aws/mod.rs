@@ -19,11 +19,10 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls;
 
-pub use accounts::Organization;
-pub use audit::{AccountDetails, KeyUse, LastUse, RoleDetails, UserDetails};
+pub(crate) use audit::{KeyUse, RoleDetails, UserDetails};
 pub(crate) use propagation::{Attempt, NotYet, Propagation};
-pub use propagation::{DEFAULT_TIMEOUT as DEFAULT_PROPAGATION_TIMEOUT, Waits};
-pub use sts::{AssumedCredentials, Caller};
+pub(crate) use propagation::{DEFAULT_TIMEOUT as DEFAULT_PROPAGATION_TIMEOUT, Waits};
+pub(crate) use sts::{AssumedCredentials, Caller};
 
 use crate::cli::GlobalArgs;
 
@@ -34,7 +33,7 @@ const FALLBACK_REGION: &str = "us-east-1";
 /// How onboard retries: the SDK's standard retry for throttling and 5xx, onboard's own loops
 /// for calls that are not idempotent, and [`propagation`] for what IAM has not propagated yet.
 #[derive(Debug, Clone, Copy)]
-pub struct RetrySettings {
+pub(crate) struct RetrySettings {
     pub max_attempts: u32,
     pub initial_backoff: Duration,
     /// The deadline of all propagation waits of a run (`--propagation-timeout`).
@@ -44,7 +43,7 @@ pub struct RetrySettings {
 }
 
 impl RetrySettings {
-    pub fn from_args(global: &GlobalArgs) -> Self {
+    pub(crate) fn from_args(global: &GlobalArgs) -> Self {
         RetrySettings {
             max_attempts: global.max_attempts.max(1),
             initial_backoff: Duration::from_millis(global.retry_initial_backoff_ms),
@@ -56,7 +55,7 @@ impl RetrySettings {
 
 /// Clients for the services onboard uses, sharing one configuration.
 #[derive(Debug, Clone)]
-pub struct Aws {
+pub(crate) struct Aws {
     config: SdkConfig,
     iam: aws_sdk_iam::Client,
     sts: aws_sdk_sts::Client,
@@ -71,7 +70,7 @@ pub struct Aws {
 impl Aws {
     /// Loads configuration through aws-config's standard chains (flags, then `AWS_*` variables,
     /// then the profile), as the aws CLI does.
-    pub async fn connect(global: &GlobalArgs) -> Self {
+    pub(crate) async fn connect(global: &GlobalArgs) -> Self {
         let http = aws_smithy_http_client::Builder::new()
             .tls_provider(tls::Provider::Rustls(
                 tls::rustls_provider::CryptoMode::Ring,
@@ -125,7 +124,7 @@ impl Aws {
 
     /// The account and role these clients act as, when [`Aws::in_account`] made them: known
     /// without asking sts:GetCallerIdentity.
-    pub fn acting_as(&self) -> Option<&Caller> {
+    pub(crate) fn acting_as(&self) -> Option<&Caller> {
         self.account.as_ref()
     }
 
@@ -135,22 +134,22 @@ impl Aws {
     }
 
     /// How long this run (in this account) waited for IAM to propagate.
-    pub fn waits(&self) -> Waits {
+    pub(crate) fn waits(&self) -> Waits {
         self.propagation.waits()
     }
 
     /// How many AWS requests may be in flight at once (`--concurrency`).
-    pub fn concurrency(&self) -> usize {
+    pub(crate) fn concurrency(&self) -> usize {
         self.concurrency
     }
 
     /// How long a run creating an access key may take to hand it over.
-    pub fn key_grace(&self) -> Duration {
+    pub(crate) fn key_grace(&self) -> Duration {
         self.retry.key_grace
     }
 
     /// The region the STS client uses.
-    pub fn region(&self) -> &str {
+    pub(crate) fn region(&self) -> &str {
         self.config.region().map_or(FALLBACK_REGION, Region::as_ref)
     }
 }
@@ -164,5 +163,7 @@ fn jitter_seed() -> u64 {
     }
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(1, |d| d.as_nanos() as u64)
+        .map_or(1, |d| {
+            u64::try_from(d.as_nanos() % u128::from(u64::MAX)).unwrap_or(1)
+        })
 }

@@ -47,7 +47,7 @@ where
 impl Aws {
     /// Reads every policy, role, instance profile, user and permissions boundary the desired
     /// state names, all at once.
-    pub async fn observe(&self, desired: &Desired) -> Result<Observed> {
+    pub(crate) async fn observe(&self, desired: &Desired) -> Result<Observed> {
         let policies = read_all(&desired.policies, |p| &p.arn, |arn| self.read_policy(arn));
         let roles = read_all(&desired.roles, |r| &r.name, |name| self.read_role(name));
         let profiles: Vec<_> = desired
@@ -167,7 +167,7 @@ impl Aws {
     }
 
     /// A managed policy with its tags and default version's document; `None` if there is none.
-    pub async fn read_policy(&self, arn: &str) -> Result<Option<ObservedPolicy>> {
+    pub(crate) async fn read_policy(&self, arn: &str) -> Result<Option<ObservedPolicy>> {
         self.read_known(
             Entity::Policy(arn.to_owned()),
             || self.read_policy_once(arn),
@@ -209,7 +209,10 @@ impl Aws {
             .iter()
             .filter(|v| !v.is_default_version())
             .collect();
-        others.sort_by_key(|v| v.create_date().map_or(0, |d| d.secs()));
+        others.sort_by_key(|v| {
+            v.create_date()
+                .map_or(0, aws_sdk_iam::primitives::DateTime::secs)
+        });
         Ok(Some(ObservedPolicy {
             arn: arn.to_owned(),
             tags: tags_of(policy.tags()),
@@ -224,7 +227,7 @@ impl Aws {
 
     /// A role with its tags, decoded trust policy, attached policies and instance profiles;
     /// `None` if there is none.
-    pub async fn read_role(&self, name: &str) -> Result<Option<ObservedRole>> {
+    pub(crate) async fn read_role(&self, name: &str) -> Result<Option<ObservedRole>> {
         let entity = Entity::Role(name.to_owned());
         self.read_known(entity, || self.read_role_once(name), |_| None)
             .await
@@ -330,7 +333,7 @@ impl Aws {
     }
 
     /// An instance profile with its tags and roles; `None` if there is none.
-    pub async fn read_instance_profile(
+    pub(crate) async fn read_instance_profile(
         &self,
         name: &str,
     ) -> Result<Option<ObservedInstanceProfile>> {
@@ -369,7 +372,7 @@ impl Aws {
     }
 
     /// A user with its tags, attached policies and access keys; `None` if there is none.
-    pub async fn read_user(&self, name: &str) -> Result<Option<ObservedUser>> {
+    pub(crate) async fn read_user(&self, name: &str) -> Result<Option<ObservedUser>> {
         let entity = Entity::User(name.to_owned());
         self.read_known(entity, || self.read_user_once(name), |_| None)
             .await
@@ -416,7 +419,7 @@ impl Aws {
 
     /// The user's access keys, oldest first, waiting while IAM does not show a user this run
     /// knows exists.
-    pub async fn access_keys(&self, user: &str) -> Result<Vec<AccessKeyInfo>> {
+    pub(crate) async fn access_keys(&self, user: &str) -> Result<Vec<AccessKeyInfo>> {
         self.read_of_known(Entity::User(user.to_owned()), || {
             self.list_access_keys(user)
         })
@@ -441,7 +444,9 @@ impl Aws {
             .map(|k| AccessKeyInfo {
                 id: k.access_key_id().unwrap_or_default().to_owned(),
                 active: k.status() == Some(&aws_sdk_iam::types::StatusType::Active),
-                created: k.create_date().map_or(0, |d| d.secs()),
+                created: k
+                    .create_date()
+                    .map_or(0, aws_sdk_iam::primitives::DateTime::secs),
             })
             .collect();
         keys.retain(|k| {

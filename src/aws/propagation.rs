@@ -43,7 +43,7 @@ const FIRST_PAUSE: Duration = Duration::from_millis(200);
 const MAX_PAUSE: Duration = Duration::from_millis(500);
 
 /// The default for `--propagation-timeout`: the Terraform AWS provider's `propagationTimeout`.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_mins(2);
 
 /// An IAM entity whose visibility a run waits for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -104,7 +104,7 @@ pub(crate) enum Attempt<T> {
 
 /// How much a run waited for propagation: the `waits` object of `--output json`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct Waits {
+pub(crate) struct Waits {
     /// Separate waits (one per thing waited for, however many attempts it took).
     pub count: u32,
     /// Seconds spent waiting, all waits added up (waits in parallel each count).
@@ -155,7 +155,9 @@ impl Propagation {
     }
 
     fn known(&self) -> std::sync::MutexGuard<'_, Known> {
-        self.known.lock().unwrap_or_else(|p| p.into_inner())
+        self.known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The run created, read, listed or was told of `entity`.
@@ -264,7 +266,10 @@ impl Propagation {
     fn started(&self, reason: &NotYet, err: &Error) -> Wait {
         let label = format!("waiting for IAM to propagate {reason}");
         tracing::warn!("{label}: {}", cause_chain(err));
-        let mut waits = self.waits.lock().unwrap_or_else(|p| p.into_inner());
+        let mut waits = self
+            .waits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         waits.count += 1;
         Wait {
             label,
@@ -275,7 +280,10 @@ impl Propagation {
 
     fn ended(&self, wait: &Wait) {
         progress::waiting(&wait.label, None);
-        let mut waits = self.waits.lock().unwrap_or_else(|p| p.into_inner());
+        let mut waits = self
+            .waits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         waits.seconds += wait.since.elapsed().as_secs_f64();
     }
 
@@ -292,7 +300,10 @@ impl Propagation {
     }
 
     fn next_random(&self) -> u64 {
-        let mut state = self.jitter.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = self
+            .jitter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *state ^= *state >> 12;
         *state ^= *state << 25;
         *state ^= *state >> 27;
@@ -301,7 +312,10 @@ impl Propagation {
 
     /// How much this run waited so far.
     pub(crate) fn waits(&self) -> Waits {
-        let mut waits = *self.waits.lock().unwrap_or_else(|p| p.into_inner());
+        let mut waits = *self
+            .waits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         waits.seconds = (waits.seconds * 100.0).round() / 100.0;
         waits
     }
@@ -325,7 +339,15 @@ fn version_number(version: &str) -> u64 {
 /// The entities a step names that must exist for it to succeed (what a `NoSuchEntity` answer
 /// may be about).
 pub(crate) fn depends_on(action: &Action) -> Vec<Entity> {
-    use Action::*;
+    use Action::{
+        AddRoleToInstanceProfile, AttachRolePolicy, AttachUserPolicy, CreateAccessKey,
+        CreateInstanceProfile, CreatePolicy, CreatePolicyVersion, CreateRole, CreateUser,
+        DeactivateAccessKey, DeleteAccessKey, DeleteInstanceProfile, DeletePolicy,
+        DeletePolicyVersion, DeleteRole, DeleteRolePolicy, DeleteUser, DeleteUserPolicy,
+        DetachRolePolicy, DetachUserPolicy, PutRolePermissionsBoundary, PutRolePolicy,
+        RemoveRoleFromInstanceProfile, TagInstanceProfile, TagPolicy, TagRole, TagUser, UntagUser,
+        UpdateAssumeRolePolicy, UpdateRole,
+    };
     let role = |name: &String| Entity::Role(name.clone());
     let user = |name: &String| Entity::User(name.clone());
     let policy = |arn: &String| Entity::Policy(arn.clone());
@@ -389,7 +411,15 @@ pub(crate) fn depends_on(action: &Action) -> Vec<Entity> {
 
 /// The entity a step brings into being or removes, for the record of what the run knows.
 pub(crate) fn outcome(action: &Action) -> Option<(Entity, bool)> {
-    use Action::*;
+    use Action::{
+        AddRoleToInstanceProfile, AttachRolePolicy, AttachUserPolicy, CreateAccessKey,
+        CreateInstanceProfile, CreatePolicy, CreatePolicyVersion, CreateRole, CreateUser,
+        DeactivateAccessKey, DeleteAccessKey, DeleteInstanceProfile, DeletePolicy,
+        DeletePolicyVersion, DeleteRole, DeleteRolePolicy, DeleteUser, DeleteUserPolicy,
+        DetachRolePolicy, DetachUserPolicy, PutRolePermissionsBoundary, PutRolePolicy,
+        RemoveRoleFromInstanceProfile, TagInstanceProfile, TagPolicy, TagRole, TagUser, UntagUser,
+        UpdateAssumeRolePolicy, UpdateRole,
+    };
     match action {
         CreatePolicy(p) => Some((Entity::Policy(p.arn.clone()), true)),
         CreateRole(r) => Some((Entity::Role(r.name.clone()), true)),

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 
 /// The identity onboard runs as.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Caller {
+pub(crate) struct Caller {
     pub account: String,
     pub arn: String,
     /// `aws`, `aws-cn` or `aws-us-gov`, read from the caller's ARN.
@@ -17,7 +17,7 @@ pub struct Caller {
 
 impl Caller {
     /// A caller from sts:GetCallerIdentity's account and ARN.
-    pub fn new(account: &str, arn: &str) -> Result<Self> {
+    pub(crate) fn new(account: &str, arn: &str) -> Result<Self> {
         let partition = arn
             .strip_prefix("arn:")
             .and_then(|rest| rest.split(':').next())
@@ -39,7 +39,7 @@ impl Caller {
 
 /// Temporary credentials from sts:AssumeRole. Debug output never shows the secret.
 #[derive(Clone)]
-pub struct AssumedCredentials(pub(super) aws_sdk_sts::config::Credentials);
+pub(crate) struct AssumedCredentials(pub(super) aws_sdk_sts::config::Credentials);
 
 impl std::fmt::Debug for AssumedCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -49,7 +49,7 @@ impl std::fmt::Debug for AssumedCredentials {
 
 impl Aws {
     /// sts:GetCallerIdentity with the configured credentials.
-    pub async fn caller(&self) -> Result<Caller> {
+    pub(crate) async fn caller(&self) -> Result<Caller> {
         let out = self
             .sts
             .get_caller_identity()
@@ -63,7 +63,7 @@ impl Aws {
     }
 
     /// sts:AssumeRole; the error keeps its AWS code so callers can tell `AccessDenied`.
-    pub async fn assume_role(
+    pub(crate) async fn assume_role(
         &self,
         role_arn: &str,
         session_name: &str,
@@ -95,7 +95,7 @@ impl Aws {
     }
 
     /// sts:GetCallerIdentity with temporary credentials: the assumed-role ARN.
-    pub async fn caller_with(&self, creds: &AssumedCredentials) -> Result<String> {
+    pub(crate) async fn caller_with(&self, creds: &AssumedCredentials) -> Result<String> {
         let config = aws_sdk_sts::config::Builder::from(&self.config)
             .credentials_provider(creds.0.clone())
             .build();

@@ -333,6 +333,7 @@ mod tests {
         );
     }
 
+    #[allow(clippy::needless_pass_by_value, reason = "called with json! literals")]
     fn policy(statement: Value) -> Option<String> {
         document_problem(
             Document::Policy,
@@ -340,6 +341,7 @@ mod tests {
         )
     }
 
+    #[allow(clippy::needless_pass_by_value, reason = "called with json! literals")]
     fn trust(statement: Value) -> Option<String> {
         document_problem(
             Document::Trust,

@@ -171,9 +171,8 @@ impl Template<'_> {
                             return Err("Fn::Join takes [delimiter, [values]]".into());
                         };
                         let delimiter = delimiter.as_str().ok_or("Fn::Join's delimiter")?;
-                        let parts = match self.resolve(parts)? {
-                            Value::Array(parts) => parts,
-                            _ => return Err("Fn::Join takes a list of values".into()),
+                        let Value::Array(parts) = self.resolve(parts)? else {
+                            return Err("Fn::Join takes a list of values".into());
                         };
                         let parts: Vec<String> = parts
                             .iter()
@@ -190,9 +189,10 @@ impl Template<'_> {
                             );
                         };
                         let name = condition.as_str().ok_or("Fn::If's condition")?;
-                        match self.condition(name)? {
-                            true => self.resolve(yes),
-                            false => self.resolve(no),
+                        if self.condition(name)? {
+                            self.resolve(yes)
+                        } else {
+                            self.resolve(no)
                         }
                     }
                     "Fn::Transform" => Err("Fn::Transform: macros are not expanded".into()),
@@ -336,9 +336,8 @@ pub(crate) fn import(
         }
     }
     let empty = Map::new();
-    let resources = match object.get("Resources") {
-        Some(Value::Object(map)) => map,
-        _ => return Err("the template has no Resources".into()),
+    let Some(Value::Object(resources)) = object.get("Resources") else {
+        return Err("the template has no Resources".into());
     };
     let conditions = object
         .get("Conditions")
@@ -528,7 +527,7 @@ pub(crate) fn import(
                             format!(
                                 "{arn}: neither a policy of the template nor an AWS managed policy"
                             ),
-                        )
+                        );
                     },
                 );
                 roles.push(RoleSpec {
@@ -579,7 +578,7 @@ pub(crate) fn import(
                             format!(
                                 "{arn}: neither a policy of the template nor an AWS managed policy"
                             ),
-                        )
+                        );
                     },
                 );
                 users.push(UserSpec {
@@ -645,16 +644,17 @@ pub(crate) fn import(
     if roles.is_empty() && users.is_empty() {
         return Err(format!(
             "the template creates no IAM role or user onboard can carry{}",
-            match skipped.is_empty() {
-                true => String::new(),
-                false => format!(
+            if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(
                     " (left out: {})",
                     skipped
                         .iter()
                         .map(ToString::to_string)
                         .collect::<Vec<_>>()
                         .join("; ")
-                ),
+                )
             }
         ));
     }

@@ -19,8 +19,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use params::{ParamKind, ParamSpec, known_params, parse_param, resolve_params};
-pub use render::{Naming, RenderContext, placeholders, render, uses_external_id};
+pub(crate) use params::{ParamKind, ParamSpec, known_params, parse_param, resolve_params};
+pub(crate) use render::{Naming, RenderContext, placeholders, render, uses_external_id};
 
 use self::checks::Document;
 use crate::error::{Error, Result};
@@ -41,12 +41,13 @@ const BUILTIN: &[(&str, &str)] = &[
 const MAX_CATALOG_FILE: u64 = 1024 * 1024;
 
 /// Placeholders every document may use besides the integration's parameters.
-pub const BUILTIN_PLACEHOLDERS: &[&str] = &["AccountId", "Partition", "Region", "ExternalId"];
+pub(crate) const BUILTIN_PLACEHOLDERS: &[&str] =
+    &["AccountId", "Partition", "Region", "ExternalId"];
 
 /// One vendor and the integrations it offers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct VendorCatalog {
+pub(crate) struct VendorCatalog {
     pub vendor: String,
     pub display_name: String,
     pub default_integration: String,
@@ -59,7 +60,7 @@ pub struct VendorCatalog {
 /// One way of onboarding a vendor: the policies, roles and users it asks the customer to create.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Integration {
+pub(crate) struct Integration {
     pub description: String,
     pub source: Source,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -83,7 +84,7 @@ pub struct Integration {
 /// The vendor page an entry was transcribed from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Source {
+pub(crate) struct Source {
     pub title: String,
     /// File under shared/seeds/ holding the page as it was captured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,7 +96,7 @@ pub struct Source {
 /// A customer managed policy onboard creates.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PolicySpec {
+pub(crate) struct PolicySpec {
     /// Stable identifier within the vendor; recorded in the `onboard:resource` tag.
     pub id: String,
     /// Policy name before the user's prefix and suffix.
@@ -119,7 +120,7 @@ pub struct PolicySpec {
 /// Statements added to a policy document when a parameter is given, or when it is not.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ConditionalStatements {
+pub(crate) struct ConditionalStatements {
     pub when: ParamPresence,
     pub statements: Vec<Value>,
 }
@@ -127,21 +128,21 @@ pub struct ConditionalStatements {
 /// Whether a parameter has a value: `{"given": "prefix"}` or `{"absent": "prefix"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum ParamPresence {
+pub(crate) enum ParamPresence {
     Given(String),
     Absent(String),
 }
 
 impl ParamPresence {
     /// The parameter it is about.
-    pub fn parameter(&self) -> &str {
+    pub(crate) fn parameter(&self) -> &str {
         match self {
             ParamPresence::Given(name) | ParamPresence::Absent(name) => name,
         }
     }
 
     /// Whether it holds for these parameter values.
-    pub fn holds(&self, params: &BTreeMap<String, String>) -> bool {
+    pub(crate) fn holds(&self, params: &BTreeMap<String, String>) -> bool {
         match self {
             ParamPresence::Given(name) => params.contains_key(name),
             ParamPresence::Absent(name) => !params.contains_key(name),
@@ -151,7 +152,7 @@ impl ParamPresence {
 
 impl PolicySpec {
     /// The document with the conditional statements whose condition holds for `params`.
-    pub fn document_for(&self, params: &BTreeMap<String, String>) -> Value {
+    pub(crate) fn document_for(&self, params: &BTreeMap<String, String>) -> Value {
         let mut document = self.document.clone();
         let extra = self
             .conditional
@@ -173,7 +174,7 @@ impl PolicySpec {
 /// A role onboard creates.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RoleSpec {
+pub(crate) struct RoleSpec {
     pub id: String,
     pub name: String,
     pub description: String,
@@ -209,7 +210,7 @@ pub struct RoleSpec {
 /// An inline policy of a catalog role.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct InlinePolicySpec {
+pub(crate) struct InlinePolicySpec {
     pub name: String,
     /// The policy document, with `${...}` placeholders.
     pub document: Value,
@@ -218,7 +219,7 @@ pub struct InlinePolicySpec {
 /// Who issues the external ID a trust policy requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum ExternalIdIssuer {
+pub(crate) enum ExternalIdIssuer {
     /// The vendor issues it (Streamkap's app, Upsolver): `--external-id` is required and onboard
     /// never generates one, since a generated one could never match.
     Vendor,
@@ -238,7 +239,7 @@ impl std::fmt::Display for ExternalIdIssuer {
 /// Who issues a role's external ID, and where the vendor shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ExternalIdSpec {
+pub(crate) struct ExternalIdSpec {
     pub issued_by: ExternalIdIssuer,
     /// Where the vendor shows the ID ("the Streamkap app shows it during connector setup"):
     /// required when the vendor issues it, shown when `--external-id` is missing.
@@ -249,7 +250,7 @@ pub struct ExternalIdSpec {
 /// An IAM user onboard creates, for products that take an access key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct UserSpec {
+pub(crate) struct UserSpec {
     pub id: String,
     pub name: String,
     pub description: String,
@@ -263,12 +264,12 @@ pub struct UserSpec {
 }
 
 /// Names of the built-in vendors, sorted.
-pub fn builtin_vendors() -> Vec<&'static str> {
+pub(crate) fn builtin_vendors() -> Vec<&'static str> {
     BUILTIN.iter().map(|(name, _)| *name).collect()
 }
 
 /// Loads and validates a built-in vendor; an unknown name lists the known ones.
-pub fn load_builtin(vendor: &str) -> Result<VendorCatalog> {
+pub(crate) fn load_builtin(vendor: &str) -> Result<VendorCatalog> {
     let (_, text) = BUILTIN
         .iter()
         .find(|(name, _)| *name == vendor)
@@ -282,7 +283,7 @@ pub fn load_builtin(vendor: &str) -> Result<VendorCatalog> {
 }
 
 /// Loads and validates a user's catalog file.
-pub fn load_file(path: &Path) -> Result<VendorCatalog> {
+pub(crate) fn load_file(path: &Path) -> Result<VendorCatalog> {
     let shown = path.display();
     let usage = |message: String| Error::Usage(format!("catalog file {shown}: {message}"));
     let text = checks::read_capped(path, MAX_CATALOG_FILE).map_err(usage)?;
@@ -293,7 +294,7 @@ pub fn load_file(path: &Path) -> Result<VendorCatalog> {
 }
 
 /// Parses and validates a catalog file's text; errors name the field at fault.
-pub fn parse(origin: &str, text: &str) -> Result<VendorCatalog> {
+pub(crate) fn parse(origin: &str, text: &str) -> Result<VendorCatalog> {
     checks::unique_keys(text).map_err(|message| Error::Catalog {
         vendor: origin.to_owned(),
         message,
@@ -317,13 +318,13 @@ pub fn parse(origin: &str, text: &str) -> Result<VendorCatalog> {
 
 /// Where the user's catalog entry comes from.
 #[derive(Debug, Clone, Copy)]
-pub enum CatalogSource<'a> {
+pub(crate) enum CatalogSource<'a> {
     Builtin(&'a str),
     File(&'a Path),
 }
 
 impl CatalogSource<'_> {
-    pub fn load(self) -> Result<VendorCatalog> {
+    pub(crate) fn load(self) -> Result<VendorCatalog> {
         match self {
             CatalogSource::Builtin(vendor) => load_builtin(vendor),
             CatalogSource::File(path) => load_file(path),
@@ -334,7 +335,7 @@ impl CatalogSource<'_> {
 impl VendorCatalog {
     /// The integrations named (merged in that order), or the vendor's default one; an unknown
     /// name lists the known ones.
-    pub fn select(
+    pub(crate) fn select(
         &self,
         names: &[String],
         trust_principal: bool,
@@ -369,7 +370,7 @@ impl VendorCatalog {
     }
 
     /// Checks what serde cannot: references between items, unique ids, placeholders, shapes.
-    pub fn validate(&self) -> Result<()> {
+    pub(crate) fn validate(&self) -> Result<()> {
         let fail = |message: String| {
             Err(Error::Catalog {
                 vendor: self.vendor.clone(),

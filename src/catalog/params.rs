@@ -12,7 +12,7 @@ use crate::policy::limits::is_account_id;
 /// What a parameter holds, which decides how it is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum ParamKind {
+pub(crate) enum ParamKind {
     /// An S3 bucket name (general purpose bucket naming rules).
     S3Bucket,
     /// An AWS Glue database name.
@@ -63,7 +63,7 @@ impl std::fmt::Display for ParamKind {
 /// A parameter of a catalog integration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ParamSpec {
+pub(crate) struct ParamSpec {
     /// Used as `--param NAME=VALUE` and as `${NAME}` in documents.
     pub name: String,
     pub description: String,
@@ -83,19 +83,19 @@ pub struct ParamSpec {
 
 impl ParamSpec {
     /// Whether a value must be given: no default, not optional, not a region (the profile's).
-    pub fn required(&self) -> bool {
+    pub(crate) fn required(&self) -> bool {
         self.default.is_none() && !self.optional && self.kind != ParamKind::Region
     }
 
     /// Whether the profile's region is its value when none is given.
-    pub fn defaults_to_region(&self) -> bool {
+    pub(crate) fn defaults_to_region(&self) -> bool {
         self.default.is_none() && self.kind == ParamKind::Region
     }
 }
 
 impl ParamKind {
     /// Why `value` is not valid for this kind, if it is not.
-    pub fn problem(self, value: &str) -> Option<&'static str> {
+    pub(crate) fn problem(self, value: &str) -> Option<&'static str> {
         let len = value.len();
         let all = |f: fn(char) -> bool| value.chars().all(f);
         match self {
@@ -172,7 +172,7 @@ impl ParamKind {
     /// Terraform's `regex` share) that values of this kind match. It is coarser than
     /// [`ParamKind::problem`] where a rule (no IP address, reserved prefixes) is not a simple
     /// pattern.
-    pub fn pattern(self) -> &'static str {
+    pub(crate) fn pattern(self) -> &'static str {
         match self {
             ParamKind::S3Bucket => "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
             ParamKind::GlueDatabase => "^[a-z0-9_-]{1,255}$",
@@ -195,7 +195,7 @@ impl ParamKind {
 }
 
 /// Parses a `--param NAME=VALUE`.
-pub fn parse_param(text: &str) -> Result<(String, String)> {
+pub(crate) fn parse_param(text: &str) -> Result<(String, String)> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
         _ => Err(Error::Usage(format!(
@@ -207,7 +207,7 @@ pub fn parse_param(text: &str) -> Result<(String, String)> {
 /// The parameter values for the selected integrations: given values checked, defaults filled
 /// in. A missing required parameter is reported with its description; an unknown one with the
 /// list of known ones.
-pub fn resolve_params(
+pub(crate) fn resolve_params(
     vendor: &str,
     selected: &[(&str, &Integration)],
     given: &[(String, String)],
@@ -239,7 +239,7 @@ fn integration_names(selected: &[(&str, &Integration)]) -> String {
 /// The parameter values given or defaulted for the selected integrations, checked as
 /// [`resolve_params`] checks them; a required parameter without a value is left out (export turns
 /// it into a template parameter the deployer fills in).
-pub fn known_params(
+pub(crate) fn known_params(
     vendor: &str,
     selected: &[(&str, &Integration)],
     given: &[(String, String)],

@@ -17,7 +17,7 @@ const DEFAULT_MAX_SESSION: i32 = 3600;
 
 /// How the user wants resources named.
 #[derive(Debug, Clone, Default)]
-pub struct Naming {
+pub(crate) struct Naming {
     pub prefix: String,
     pub suffix: String,
     /// Replaces the catalog's name of the (first) role.
@@ -27,21 +27,21 @@ pub struct Naming {
 
 impl Naming {
     /// The catalog's own names under path `/`.
-    pub fn catalog() -> Self {
+    pub(crate) fn catalog() -> Self {
         Naming {
             path: "/".to_owned(),
             ..Naming::default()
         }
     }
 
-    pub fn name(&self, base: &str) -> String {
+    pub(crate) fn name(&self, base: &str) -> String {
         format!("{}{base}{}", self.prefix, self.suffix)
     }
 }
 
 /// Everything besides the catalog entry that decides the rendered state.
 #[derive(Debug, Clone)]
-pub struct RenderContext {
+pub(crate) struct RenderContext {
     pub account: String,
     pub partition: String,
     pub region: String,
@@ -62,7 +62,7 @@ pub struct RenderContext {
 impl RenderContext {
     /// The catalog's own names under path `/`, no boundary, no extra tags, no parameters: what
     /// verify compares with, and what the flags of apply start from.
-    pub fn new(account: &str, partition: &str, region: &str) -> Self {
+    pub(crate) fn new(account: &str, partition: &str, region: &str) -> Self {
         RenderContext {
             account: account.to_owned(),
             partition: partition.to_owned(),
@@ -93,7 +93,7 @@ impl RenderContext {
 
 /// Renders the `selected` integrations of `catalog` (merged: items with the same id become one,
 /// a role's trust statements and attachments are the union) for the account in `ctx`.
-pub fn render(
+pub(crate) fn render(
     catalog: &VendorCatalog,
     selected: &[(&str, &Integration)],
     ctx: &RenderContext,
@@ -256,7 +256,7 @@ pub fn render(
 }
 
 /// Whether a trust policy of the selected integrations asks for an external ID.
-pub fn uses_external_id(selected: &[(&str, &Integration)]) -> bool {
+pub(crate) fn uses_external_id(selected: &[(&str, &Integration)]) -> bool {
     selected
         .iter()
         .flat_map(|(_, i)| &i.roles)
@@ -287,7 +287,7 @@ fn merge_statements(document: &mut Value, more: &Value) {
 }
 
 /// The placeholder names (`${Name}` without a colon) a document uses, sorted and unique.
-pub fn placeholders(document: &Value) -> Vec<String> {
+pub(crate) fn placeholders(document: &Value) -> Vec<String> {
     let mut found = Vec::new();
     walk_strings(document, &mut |text| {
         let mut rest = text;
@@ -360,7 +360,7 @@ fn substitute_str(text: &str, ctx: &RenderContext) -> Result<String, String> {
             None if is_placeholder(name) && name != "ExternalId" => {
                 return Err(format!("no value for placeholder ${{{name}}} in '{text}'"));
             }
-            _ => out.push_str(&rest[start..start + 2 + end + 1]),
+            _ => out.push_str(&rest[start..=(start + 2 + end)]),
         }
         rest = &after[end + 1..];
     }

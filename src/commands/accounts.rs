@@ -32,7 +32,7 @@ enum Accounts {
 impl Selection {
     /// `None` without --accounts or --organization (the caller's own account, as always).
     /// Refuses duplicate ids and a role name IAM would refuse.
-    pub fn check(args: &AccountsArgs) -> Result<Option<Selection>> {
+    pub(super) fn check(args: &AccountsArgs) -> Result<Option<Selection>> {
         let accounts = match (args.organization, args.accounts.is_empty()) {
             (true, _) => Accounts::Organization,
             (false, false) => Accounts::Given(args.accounts.clone()),
@@ -53,7 +53,7 @@ impl Selection {
     }
 
     /// The accounts `--accounts` names; `None` for `--organization` (listed when it runs).
-    pub fn given(&self) -> Option<&[String]> {
+    pub(super) fn given(&self) -> Option<&[String]> {
         match &self.accounts {
             Accounts::Given(ids) => Some(ids),
             Accounts::Organization => None,
@@ -77,7 +77,7 @@ pub(super) struct Report<T> {
 
 /// One account's row of `--output json`.
 #[derive(Debug, Serialize)]
-pub struct AccountOutcome<T> {
+pub(super) struct AccountOutcome<T> {
     pub account: String,
     pub ok: bool,
     /// The table's STATUS: "FAILED", or what the command did ("ok", "changed", "pending").
@@ -98,7 +98,7 @@ pub struct AccountOutcome<T> {
 
 /// What `--accounts` / `--organization` print with `--output json`.
 #[derive(Debug, Serialize)]
-pub struct AccountsOutput<'a, T> {
+pub(super) struct AccountsOutput<'a, T> {
     pub accounts: &'a [AccountOutcome<T>],
     /// How many accounts failed.
     pub failed: usize,

@@ -30,7 +30,7 @@ use crate::verification::{
 
 /// What `apply --output json` prints.
 #[derive(Debug, Serialize)]
-pub struct ApplyOutput {
+pub(crate) struct ApplyOutput {
     pub vendor: String,
     pub integration: String,
     pub account: String,
@@ -187,9 +187,10 @@ pub(super) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Pr
 
     // A shared role keeps serving the integrations its tags record: plan the union, unless
     // --exclusive asks for exactly the integrations named.
-    let widened = match checked.exclusive {
-        true => None,
-        false => target.accumulate(&observed)?,
+    let widened = if checked.exclusive {
+        None
+    } else {
+        target.accumulate(&observed)?
     };
     let target = match &widened {
         Some(widened) => {
@@ -218,12 +219,11 @@ pub(super) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Pr
             .flatten()
             .flat_map(|r| external_ids(&r.trust))
             .next();
-        ctx.external_id = match existing {
-            Some(id) => Some(id),
-            None => {
-                generated = true;
-                Some(generate_external_id()?)
-            }
+        ctx.external_id = if let Some(id) = existing {
+            Some(id)
+        } else {
+            generated = true;
+            Some(generate_external_id()?)
         };
     }
     // Third parties trusted without one keep the external ID an earlier --external-id added.
@@ -264,7 +264,7 @@ pub(super) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Pr
     })
 }
 
-pub async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let settings = super::assume_settings(&args.verify, None)?;
     if let Some(selection) = Selection::check(&args.accounts)? {
         return run_in_accounts(&args, &selection, &settings, global).await;

@@ -15,7 +15,7 @@ use crate::cli::{AuditArgs, GlobalArgs, OutputFormat};
 use crate::error::Error;
 use crate::output::emit;
 
-pub async fn run(args: AuditArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(args: AuditArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     // Everything the command line says is checked before the first AWS call.
     let mut known = KnownAccounts::builtin();
     if let Some(path) = &args.known_accounts {
@@ -25,7 +25,7 @@ pub async fn run(args: AuditArgs, global: &GlobalArgs) -> anyhow::Result<ExitCod
     let now = args.now.unwrap_or_else(|| {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
     });
     let settings = Settings {
         limits: Limits {

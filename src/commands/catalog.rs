@@ -16,14 +16,14 @@ use crate::state::Desired;
 
 /// One vendor in `catalog list --output json`.
 #[derive(Debug, Serialize)]
-pub struct VendorListing {
+pub(crate) struct VendorListing {
     pub vendor: String,
     pub display_name: String,
     pub integrations: Vec<IntegrationListing>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct IntegrationListing {
+pub(crate) struct IntegrationListing {
     pub name: String,
     pub default: bool,
     pub description: String,
@@ -31,11 +31,11 @@ pub struct IntegrationListing {
     pub source: Source,
 }
 
-pub async fn run(command: CatalogCommand, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(command: CatalogCommand, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     match command {
         CatalogCommand::List => list(global)?,
-        CatalogCommand::Show(args) => show(args, global)?,
-        CatalogCommand::Import(args) => super::import::run(args)?,
+        CatalogCommand::Show(args) => show(&args, global)?,
+        CatalogCommand::Import(args) => super::import::run(&args)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -57,9 +57,12 @@ fn list(global: &GlobalArgs) -> Result<()> {
             let params = integration
                 .parameters
                 .iter()
-                .map(|p| match p.required() {
-                    true => format!(" --param {}=...", p.name),
-                    false => format!(" [--param {}=...]", p.name),
+                .map(|p| {
+                    if p.required() {
+                        format!(" --param {}=...", p.name)
+                    } else {
+                        format!(" [--param {}=...]", p.name)
+                    }
                 })
                 .collect::<String>();
             let marker = if default { " (default)" } else { "" };
@@ -89,7 +92,7 @@ fn json(document: &serde_json::Value) -> String {
     serde_json::to_string_pretty(document).expect("JSON values serialize")
 }
 
-fn show(args: ShowArgs, global: &GlobalArgs) -> Result<()> {
+fn show(args: &ShowArgs, global: &GlobalArgs) -> Result<()> {
     let target = Target::with_catalog_names(
         args.vendor.as_deref(),
         args.catalog_file.as_deref(),

@@ -7,7 +7,7 @@ use clap::CommandFactory;
 use crate::cli::{Cli, CompletionsArgs};
 use crate::output::write_stdout;
 
-pub fn run(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: &CompletionsArgs) -> anyhow::Result<ExitCode> {
     let mut command = Cli::command();
     let name = command.get_name().to_owned();
     // clap_complete panics when its writer fails: generate in memory, write fallibly.

@@ -13,7 +13,7 @@ use crate::export::{Export, cloudformation, terraform};
 /// Value of a parameter without a default while the limits are checked.
 const STAND_IN_PARAM: &str = "value";
 
-pub async fn run(args: ExportArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: &ExportArgs, _global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let target = Target::resolve_partial(&args.target)?;
 
     // Every flag checked as apply checks it: rendered for a stand-in account, with a stand-in

@@ -14,7 +14,7 @@ use crate::policy::lint::{Severity, lint, refuse_errors};
 /// Largest template onboard reads.
 const MAX_TEMPLATE: u64 = 1024 * 1024;
 
-pub fn run(args: ImportArgs) -> anyhow::Result<()> {
+pub(super) fn run(args: &ImportArgs) -> anyhow::Result<()> {
     let usage = |message: String| Error::Usage(message);
     let valid_name = |name: &str| {
         name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())

@@ -13,7 +13,7 @@ use crate::policy::lint::{Finding, Severity, lint};
 
 /// What `lint --output json` prints.
 #[derive(Debug, Serialize)]
-pub struct LintOutput {
+pub(crate) struct LintOutput {
     pub vendor: String,
     pub integration: String,
     /// The account the documents were rendered for (`--account`, else a stand-in).
@@ -24,8 +24,8 @@ pub struct LintOutput {
     pub findings: Vec<Finding>,
 }
 
-pub async fn run(args: LintArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let output = check(&args)?;
+pub(crate) fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let output = check(args)?;
     let mut text: Vec<String> = output.findings.iter().map(Finding::to_string).collect();
     text.push(format!(
         "{} {}: {} error(s), {} security warning(s), {} warning(s)",

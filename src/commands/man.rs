@@ -8,18 +8,15 @@ use clap::CommandFactory;
 use crate::cli::{Cli, ManArgs};
 use crate::output::write_stdout;
 
-pub fn run(args: ManArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: ManArgs) -> anyhow::Result<ExitCode> {
     let command = Cli::command();
-    match args.dir {
-        Some(dir) => {
-            clap_mangen::generate_to(command, &dir)
-                .with_context(|| format!("writing man pages into {}", dir.display()))?;
-        }
-        None => {
-            let mut page = Vec::new();
-            clap_mangen::Man::new(command).render(&mut page)?;
-            write_stdout(&page)?;
-        }
+    if let Some(dir) = args.dir {
+        clap_mangen::generate_to(command, &dir)
+            .with_context(|| format!("writing man pages into {}", dir.display()))?;
+    } else {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(command).render(&mut page)?;
+        write_stdout(&page)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,21 +1,21 @@
 //! One module per subcommand, each with `pub async fn run(args, global)`.
 
 mod accounts;
-pub mod apply;
-pub mod audit;
-pub mod catalog;
-pub mod completions;
-pub mod export;
+pub(crate) mod apply;
+pub(crate) mod audit;
+pub(crate) mod catalog;
+pub(crate) mod completions;
+pub(crate) mod export;
 mod import;
-pub mod lint;
-pub mod man;
+pub(crate) mod lint;
+pub(crate) mod man;
 mod offline;
-pub mod plan;
-pub mod rotate_key;
+pub(crate) mod plan;
+pub(crate) mod rotate_key;
 mod target;
-pub mod teardown;
+pub(crate) mod teardown;
 mod teardown_integration;
-pub mod verify;
+pub(crate) mod verify;
 
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -37,14 +37,13 @@ fn assume_settings(options: &VerifyOptions, external_id: Option<String>) -> Resu
     if let Some(id) = &external_id {
         check_external_id(id)?;
     }
-    let session_name = match &options.session_name {
-        Some(name) => name.clone(),
-        None => {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default();
-            format!("onboard-verify-{}", now.as_secs())
-        }
+    let session_name = if let Some(name) = &options.session_name {
+        name.clone()
+    } else {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        format!("onboard-verify-{}", now.as_secs())
     };
     check_session_name(&session_name)?;
     Ok(AssumeSettings {

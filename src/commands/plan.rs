@@ -16,7 +16,7 @@ use crate::state::Observed;
 
 /// What `plan --output json` prints.
 #[derive(Debug, Serialize)]
-pub struct PlanOutput {
+pub(crate) struct PlanOutput {
     pub vendor: String,
     pub integration: String,
     pub account: String,
@@ -33,7 +33,7 @@ pub struct PlanOutput {
 }
 
 #[derive(Debug, Serialize)]
-pub struct PlannedChange {
+pub(crate) struct PlannedChange {
     /// create, update, attach, detach, tag or delete.
     pub kind: &'static str,
     pub description: String,
@@ -104,7 +104,7 @@ fn unified_diff((before, after, label): Documents<'_>) -> String {
         .to_string()
 }
 
-pub async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     if let Some(selection) = Selection::check(&args.accounts)? {
         return run_in_accounts(&args, &selection, global).await;
     }

@@ -20,7 +20,7 @@ use crate::state::{AccessKeyInfo, ObservedUser, VENDOR_TAG, is_owned_or_exported
 
 /// What `rotate-key --output json` prints.
 #[derive(Debug, Serialize)]
-pub struct RotateOutput {
+pub(crate) struct RotateOutput {
     pub user: String,
     pub access_keys: Vec<KeyReport>,
     /// The write calls made, in order.
@@ -51,7 +51,7 @@ async fn read_settled(aws: &Aws, name: &str) -> anyhow::Result<Option<(ObservedU
     }
 }
 
-pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let target = Target::resolve(&args.target)?;
     let desired = target.render(&target.context(STAND_IN_ACCOUNT, "aws", "us-east-1"))?;
     let Some(user) = desired.users.iter().find(|u| u.access_key) else {
@@ -71,13 +71,12 @@ pub async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Result<Exi
         .and_then(key_in_file)
         .filter(|(user, _)| *user == name)
         .map(|(_, id)| id);
-    let handoff = match &finishing {
-        Some(_) => Handoff::new(None, false)?,
-        None => {
-            let handoff = Handoff::new(args.key.key_file.as_deref(), args.key.show_secret)?;
-            handoff.require(&name)?;
-            handoff
-        }
+    let handoff = if finishing.is_some() {
+        Handoff::new(None, false)?
+    } else {
+        let handoff = Handoff::new(args.key.key_file.as_deref(), args.key.show_secret)?;
+        handoff.require(&name)?;
+        handoff
     };
 
     let aws = Aws::connect(global).await;

@@ -19,7 +19,7 @@ use crate::plan::{Kept, plan_teardown};
 
 /// What `teardown --output json` prints.
 #[derive(Debug, Serialize)]
-pub struct TeardownOutput {
+pub(crate) struct TeardownOutput {
     pub vendor: Option<String>,
     /// The write calls made, in the order they completed ("deleted role X").
     pub removed: Vec<String>,
@@ -62,7 +62,7 @@ async fn confirm(count: usize) -> Result<bool> {
     Ok(answer.trim() == "yes")
 }
 
-pub async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let selection = Selection::check(&args.accounts)?;
     let interactive = std::io::stdin().is_terminal();
     if !args.yes && !interactive {

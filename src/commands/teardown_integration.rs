@@ -87,9 +87,10 @@ pub(super) async fn teardown(
         }
         Ok(items)
     };
-    let kept_items = match remaining_all.is_empty() {
-        true => BTreeSet::new(),
-        false => items(&remaining_all)?,
+    let kept_items = if remaining_all.is_empty() {
+        BTreeSet::new()
+    } else {
+        items(&remaining_all)?
     };
     let gone: BTreeSet<String> = items(removing)?.difference(&kept_items).cloned().collect();
     let inventory = aws.inventory(names).await?;

@@ -9,7 +9,7 @@ use crate::cli::{GlobalArgs, VerifyArgs};
 use crate::output::{emit, verification_lines};
 use crate::verification::{Expected, verify_role, verify_user};
 
-pub async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+pub(crate) async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let arn = match (&args.role_arn, &args.user_arn) {
         (Some(role), _) => IamArn::parse_role(role)?,
         (None, Some(user)) => IamArn::parse_user(user)?,

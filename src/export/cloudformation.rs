@@ -14,7 +14,7 @@ use crate::state::{Desired, Tag};
 const MANAGER: &str = crate::state::MANAGED_BY_CLOUDFORMATION;
 
 /// The template of `export`.
-pub fn template(export: &Export) -> Value {
+pub(crate) fn template(export: &Export) -> Value {
     let desired = &export.desired;
     let mut names = UniqueNames::default();
     let mut refs: BTreeMap<Input, String> = BTreeMap::new();

@@ -7,8 +7,8 @@
 //! markers into its own references (`${AWS::AccountId}`, `var.bucket`), so names, documents,
 //! tags and attachments have one source of truth.
 
-pub mod cloudformation;
-pub mod terraform;
+pub(crate) mod cloudformation;
+pub(crate) mod terraform;
 
 use std::collections::BTreeMap;
 
@@ -23,13 +23,13 @@ const CLOSE: char = '\u{E001}';
 /// Characters IAM allows in an external ID (besides letters and digits), for the patterns.
 const EXTERNAL_ID_PATTERN: &str = r"^[\w+=,.@:/-]+$";
 /// Shortest external ID IAM accepts.
-pub const EXTERNAL_ID_MIN: usize = 2;
+pub(crate) const EXTERNAL_ID_MIN: usize = 2;
 /// Longest external ID IAM accepts.
-pub const EXTERNAL_ID_MAX: usize = 1224;
+pub(crate) const EXTERNAL_ID_MAX: usize = 1224;
 
 /// A value the deploying account or the deployer supplies.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Input {
+pub(crate) enum Input {
     AccountId,
     Partition,
     Region,
@@ -40,7 +40,7 @@ pub enum Input {
 
 impl Input {
     /// The text that stands for this input in a rendered string.
-    pub fn marker(&self) -> String {
+    pub(crate) fn marker(&self) -> String {
         let key = match self {
             Input::AccountId => "AccountId",
             Input::Partition => "Partition",
@@ -71,7 +71,7 @@ impl Input {
 /// (`manager`) instead of onboard, because the stack or the Terraform state owns what it
 /// creates; onboard's apply, teardown and rotate-key only touch resources tagged
 /// `managed-by=onboard`, so they leave it alone. The vendor's tags stay, for `verify`.
-pub fn tag_value<'a>(tag: &'a Tag, manager: &'a str) -> &'a str {
+pub(crate) fn tag_value<'a>(tag: &'a Tag, manager: &'a str) -> &'a str {
     if tag.key == MANAGED_BY.0 {
         manager
     } else {
@@ -81,13 +81,13 @@ pub fn tag_value<'a>(tag: &'a Tag, manager: &'a str) -> &'a str {
 
 /// A piece of a rendered string: text as it is, or an input.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Piece {
+pub(crate) enum Piece {
     Text(String),
     Input(Input),
 }
 
 /// Splits a rendered string into text and inputs, in order.
-pub fn pieces(text: &str) -> Vec<Piece> {
+pub(crate) fn pieces(text: &str) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find(OPEN) {
@@ -108,7 +108,7 @@ pub fn pieces(text: &str) -> Vec<Piece> {
 /// A parameter (CloudFormation) or variable (Terraform) of the export: the external ID or one
 /// of the vendor's parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Parameter {
+pub(crate) struct Parameter {
     /// [`Input::ExternalId`] or [`Input::Param`].
     pub input: Input,
     pub description: String,
@@ -124,7 +124,7 @@ pub struct Parameter {
 
 /// What an export writes: the desired state with markers, and its parameters.
 #[derive(Debug, Clone)]
-pub struct Export {
+pub(crate) struct Export {
     /// Rendered with [`Input::marker`]s for the account, partition, region, external ID and
     /// parameters (see [`Export::context`]).
     pub desired: Desired,
@@ -134,7 +134,7 @@ pub struct Export {
 impl Export {
     /// The parameters of the `selected` integrations: the external ID first (when a trust
     /// policy asks for one), then the vendor's parameters, with the `known` values as defaults.
-    pub fn parameters(
+    pub(crate) fn parameters(
         selected: &[(&str, &Integration)],
         known: &BTreeMap<String, String>,
         external_id: Option<&str>,
@@ -189,7 +189,7 @@ impl Export {
     }
 
     /// `ctx` with markers for the account, partition, region and `parameters`, to render with.
-    pub fn context(ctx: &RenderContext, parameters: &[Parameter]) -> RenderContext {
+    pub(crate) fn context(ctx: &RenderContext, parameters: &[Parameter]) -> RenderContext {
         let mut ctx = ctx.clone();
         ctx.account = Input::AccountId.marker();
         ctx.partition = Input::Partition.marker();
@@ -213,7 +213,7 @@ impl Export {
     }
 
     /// Whether any string of the desired state uses `input`.
-    pub fn uses(&self, input: &Input) -> bool {
+    pub(crate) fn uses(&self, input: &Input) -> bool {
         let marker = input.marker();
         serde_json::to_string(&self.desired)
             .expect("desired state serializes")
@@ -290,7 +290,10 @@ pub(crate) mod tests {
         external_id: Option<&str>,
     ) -> Export {
         let catalog = load_builtin(vendor).unwrap();
-        let names: Vec<String> = integrations.iter().map(|s| s.to_string()).collect();
+        let names: Vec<String> = integrations
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
         let selected = catalog.select(&names, false).unwrap();
         let given: Vec<(String, String)> = given
             .iter()
@@ -316,7 +319,10 @@ pub(crate) mod tests {
         account: &str,
     ) -> Desired {
         let catalog = load_builtin(vendor).unwrap();
-        let names: Vec<String> = integrations.iter().map(|s| s.to_string()).collect();
+        let names: Vec<String> = integrations
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect();
         let selected = catalog.select(&names, false).unwrap();
         let mut ctx = RenderContext::new(account, "aws", "us-east-1");
         ctx.params = params

@@ -19,12 +19,12 @@ const MANAGER: &str = crate::state::MANAGED_BY_TERRAFORM;
 const PROVIDER_VERSION: &str = ">= 5.0";
 
 /// The configuration of `export`, formatted.
-pub fn configuration(export: &Export) -> String {
+pub(crate) fn configuration(export: &Export) -> String {
     hcl::format::to_string(&body(export)).expect("a built body formats")
 }
 
 /// The configuration of `export` as an HCL body.
-pub fn body(export: &Export) -> Body {
+pub(crate) fn body(export: &Export) -> Body {
     let desired = &export.desired;
     let mut blocks: Vec<Block> = vec![
         Block::builder("terraform")
@@ -462,6 +462,7 @@ mod tests {
         tags: BTreeMap<String, Value>,
     }
 
+    #[allow(clippy::needless_pass_by_value, reason = "called with json! literals")]
     fn created(text: &str, variables: Value) -> Created {
         let body = hcl::parse(text).expect("the configuration parses");
         let mut ctx = Context::new();

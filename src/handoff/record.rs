@@ -99,14 +99,14 @@ pub(crate) struct Reconciled {
 
 impl Reconciled {
     /// Whether the user holds a key it can use: handed over, or made outside onboard.
-    pub fn has_usable_key(&self) -> bool {
+    pub(crate) fn has_usable_key(&self) -> bool {
         self.keys
             .iter()
             .any(|(_, s)| matches!(s, KeyState::HandedOver(_) | KeyState::Foreign))
     }
 
     /// The keys recorded as handed over, oldest hand-over first.
-    pub fn handed_over(&self) -> Vec<(&AccessKeyInfo, &str)> {
+    pub(crate) fn handed_over(&self) -> Vec<(&AccessKeyInfo, &str)> {
         let mut keys: Vec<(&AccessKeyInfo, &str)> = self
             .keys
             .iter()

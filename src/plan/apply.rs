@@ -14,7 +14,7 @@ const MAX_POLICY_VERSIONS: usize = 5;
 
 /// How far apply goes beyond the catalog, and the clock it reads access key records with.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ApplyOptions {
+pub(crate) struct ApplyOptions {
     /// Detach managed policies the catalog does not name from onboard's roles and users.
     pub exclusive: bool,
     /// Now, in seconds since the epoch.
@@ -51,7 +51,11 @@ fn missing_tags(desired: &[Tag], found: &Tags) -> Vec<Tag> {
 
 /// What `apply` must do to turn `observed` into `desired`. Fails, before any step, when a name is
 /// taken by a resource onboard does not own or a permissions boundary does not exist.
-pub fn plan_apply(desired: &Desired, observed: &Observed, options: ApplyOptions) -> Result<Plan> {
+pub(crate) fn plan_apply(
+    desired: &Desired,
+    observed: &Observed,
+    options: ApplyOptions,
+) -> Result<Plan> {
     for role in &desired.roles {
         if let Some(boundary) = &role.permissions_boundary
             && observed.boundaries.get(boundary) == Some(&false)

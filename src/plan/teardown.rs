@@ -7,14 +7,14 @@ use crate::state::{Tags, VENDOR_TAG};
 
 /// Where a policy is attached, as ListEntitiesForPolicy reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entity {
+pub(crate) struct Entity {
     pub kind: &'static str,
     pub name: String,
 }
 
 /// An onboard-owned role and what hangs off it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OwnedRole {
+pub(crate) struct OwnedRole {
     pub name: String,
     pub tags: Tags,
     pub attached: Vec<String>,
@@ -25,7 +25,7 @@ pub struct OwnedRole {
 
 /// An onboard-owned managed policy and what hangs off it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OwnedPolicy {
+pub(crate) struct OwnedPolicy {
     pub arn: String,
     pub name: String,
     pub tags: Tags,
@@ -35,7 +35,7 @@ pub struct OwnedPolicy {
 
 /// An onboard-owned instance profile and the roles it holds.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OwnedInstanceProfile {
+pub(crate) struct OwnedInstanceProfile {
     pub name: String,
     pub tags: Tags,
     pub roles: Vec<String>,
@@ -43,7 +43,7 @@ pub struct OwnedInstanceProfile {
 
 /// An onboard-owned user and what hangs off it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OwnedUser {
+pub(crate) struct OwnedUser {
     pub name: String,
     pub tags: Tags,
     pub attached: Vec<String>,
@@ -55,7 +55,7 @@ pub struct OwnedUser {
 
 /// Everything onboard owns in an account, and the same-named resources it does not.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Inventory {
+pub(crate) struct Inventory {
     pub roles: Vec<OwnedRole>,
     pub policies: Vec<OwnedPolicy>,
     pub instance_profiles: Vec<OwnedInstanceProfile>,
@@ -66,7 +66,7 @@ pub struct Inventory {
 
 /// What `teardown` must do to remove everything onboard owns (for `vendor`, when given), in
 /// dependency order, touching nothing it does not own.
-pub fn plan_teardown(inventory: &Inventory, vendor: Option<&str>) -> Plan {
+pub(crate) fn plan_teardown(inventory: &Inventory, vendor: Option<&str>) -> Plan {
     let mut plan = Plan {
         kept: inventory.foreign.clone(),
         ..Plan::default()

@@ -298,7 +298,7 @@ fn owned(vendor: &str) -> Tags {
         vendor,
         "byoc",
         "x",
-        &Default::default(),
+        &std::collections::BTreeMap::default(),
     ))
 }
 

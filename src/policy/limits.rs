@@ -8,24 +8,24 @@ use crate::state::{Desired, MANAGED_BY, Tag};
 const ONBOARD_TAG_PREFIX: &str = "onboard:";
 
 /// Managed policy document size, whitespace not counted.
-pub const MAX_POLICY_CHARS: usize = 6144;
+pub(crate) const MAX_POLICY_CHARS: usize = 6144;
 /// Role trust policy size (the default quota), whitespace not counted.
-pub const MAX_TRUST_CHARS: usize = 2048;
+pub(crate) const MAX_TRUST_CHARS: usize = 2048;
 /// Managed policies attached to one role or user (the default quota).
-pub const MAX_POLICIES_PER_ROLE: usize = 10;
+pub(crate) const MAX_POLICIES_PER_ROLE: usize = 10;
 /// Tags on one IAM resource.
-pub const MAX_TAGS: usize = 50;
-pub const MAX_ROLE_NAME: usize = 64;
-pub const MAX_USER_NAME: usize = 64;
-pub const MAX_POLICY_NAME: usize = 128;
-pub const MAX_PATH: usize = 512;
+pub(crate) const MAX_TAGS: usize = 50;
+pub(crate) const MAX_ROLE_NAME: usize = 64;
+pub(crate) const MAX_USER_NAME: usize = 64;
+pub(crate) const MAX_POLICY_NAME: usize = 128;
+pub(crate) const MAX_PATH: usize = 512;
 
 fn usage(message: String) -> Error {
     Error::Usage(message)
 }
 
 /// Checks an IAM role or policy name: length and the `[\w+=,.@-]` character set.
-pub fn check_name(kind: &str, name: &str, max: usize) -> Result<()> {
+pub(crate) fn check_name(kind: &str, name: &str, max: usize) -> Result<()> {
     if name.is_empty() || name.chars().count() > max {
         return Err(usage(format!(
             "{kind} name '{name}' is {} characters; IAM allows 1 to {max}: use a shorter name",
@@ -45,7 +45,7 @@ fn is_name_char(c: char) -> bool {
 }
 
 /// Checks an external ID for sts:AssumeRole: 2 to 1,224 characters of `[\w+=,.@:/-]`.
-pub fn check_external_id(id: &str) -> Result<()> {
+pub(crate) fn check_external_id(id: &str) -> Result<()> {
     let valid_char = |c: char| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c);
     let len = id.chars().count();
     if !(2..=1224).contains(&len) {
@@ -66,7 +66,7 @@ pub fn check_external_id(id: &str) -> Result<()> {
 }
 
 /// Checks an sts:AssumeRole session name: 2 to 64 characters of `[\w+=,.@-]`.
-pub fn check_session_name(name: &str) -> Result<()> {
+pub(crate) fn check_session_name(name: &str) -> Result<()> {
     let len = name.chars().count();
     if !(2..=64).contains(&len) || !name.chars().all(is_name_char) {
         return Err(usage(format!(
@@ -78,7 +78,7 @@ pub fn check_session_name(name: &str) -> Result<()> {
 }
 
 /// Checks an IAM path: `/` alone, or `/` + segments + `/`, printable ASCII, at most 512 characters.
-pub fn check_path(path: &str) -> Result<()> {
+pub(crate) fn check_path(path: &str) -> Result<()> {
     let printable = path.chars().all(|c| ('\u{21}'..='\u{7e}').contains(&c));
     if path.len() > MAX_PATH || !path.starts_with('/') || !path.ends_with('/') || !printable {
         return Err(usage(format!(
@@ -90,7 +90,7 @@ pub fn check_path(path: &str) -> Result<()> {
 }
 
 /// Checks a role's maximum session duration.
-pub fn check_max_session_duration(seconds: i32) -> Result<()> {
+pub(crate) fn check_max_session_duration(seconds: i32) -> Result<()> {
     if !(3600..=43200).contains(&seconds) {
         return Err(usage(format!(
             "--max-session-duration {seconds} is out of range: IAM allows 3600 to 43200 seconds"
@@ -100,7 +100,7 @@ pub fn check_max_session_duration(seconds: i32) -> Result<()> {
 }
 
 /// Checks the ARN given for a permissions boundary: a managed policy's ARN.
-pub fn check_policy_arn(flag: &str, arn: &str) -> Result<()> {
+pub(crate) fn check_policy_arn(flag: &str, arn: &str) -> Result<()> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let ok = parts.len() == 6
         && parts[0] == "arn"
@@ -121,12 +121,12 @@ pub fn check_policy_arn(flag: &str, arn: &str) -> Result<()> {
 }
 
 /// Whether `s` is a 12-digit AWS account id.
-pub fn is_account_id(s: &str) -> bool {
+pub(crate) fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Parses a `--tag KEY=VALUE`, refusing keys IAM or onboard reserve.
-pub fn parse_tag(text: &str) -> Result<Tag> {
+pub(crate) fn parse_tag(text: &str) -> Result<Tag> {
     let Some((key, value)) = text.split_once('=') else {
         return Err(usage(format!(
             "--tag '{text}' has no '=': use --tag KEY=VALUE"
@@ -165,13 +165,13 @@ fn is_tag_text(text: &str) -> bool {
 }
 
 /// Length of a JSON document as IAM counts it: compact, whitespace outside strings not counted.
-pub fn document_chars(document: &serde_json::Value) -> usize {
+pub(crate) fn document_chars(document: &serde_json::Value) -> usize {
     let compact = serde_json::to_string(document).expect("JSON values serialize");
     compact.chars().filter(|c| !c.is_whitespace()).count()
 }
 
 /// Checks every limit of the rendered desired state.
-pub fn check_desired(desired: &Desired) -> Result<()> {
+pub(crate) fn check_desired(desired: &Desired) -> Result<()> {
     for policy in &desired.policies {
         check_name("policy", &policy.name, MAX_POLICY_NAME)?;
         check_path(&policy.path)?;
@@ -196,7 +196,7 @@ pub fn check_desired(desired: &Desired) -> Result<()> {
 }
 
 /// Checks the size of managed policy `name`'s document.
-pub fn check_policy_size(name: &str, document: &serde_json::Value) -> Result<()> {
+pub(crate) fn check_policy_size(name: &str, document: &serde_json::Value) -> Result<()> {
     let chars = document_chars(document);
     if chars > MAX_POLICY_CHARS {
         return Err(usage(format!(
@@ -208,7 +208,7 @@ pub fn check_policy_size(name: &str, document: &serde_json::Value) -> Result<()>
 }
 
 /// Checks the size of role `name`'s trust policy.
-pub fn check_trust_size(name: &str, trust: &serde_json::Value) -> Result<()> {
+pub(crate) fn check_trust_size(name: &str, trust: &serde_json::Value) -> Result<()> {
     let chars = document_chars(trust);
     if chars > MAX_TRUST_CHARS {
         return Err(usage(format!(

@@ -2,8 +2,8 @@
 //! unknown actions, IAM's size limits, write actions and `iam:PassRole` on `"Resource": "*"`,
 //! roles anyone can assume, and third parties trusted without an external ID.
 
-pub mod actions;
-pub mod escalation;
+pub(crate) mod actions;
+pub(crate) mod escalation;
 
 use std::fmt;
 
@@ -24,7 +24,7 @@ const LISTED_FINDINGS: usize = 3;
 /// How bad a finding is; `error` findings make apply and plan refuse to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     /// IAM would reject the document, or it grants what no vendor should get.
     Error,
     /// Valid, but grants more than it needs to or opens the role to misuse.
@@ -46,7 +46,7 @@ impl fmt::Display for Severity {
 /// Which document of a resource a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum DocumentKind {
+pub(crate) enum DocumentKind {
     /// A managed policy's document.
     Policy,
     /// A role's trust policy.
@@ -55,14 +55,14 @@ pub enum DocumentKind {
 
 /// A statement of a document: its position (from 0) and its `Sid`, if it has one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StatementRef {
+pub(crate) struct StatementRef {
     pub index: usize,
     pub sid: Option<String>,
 }
 
 /// One thing lint found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub severity: Severity,
     /// The policy's or the role's name.
     pub resource: String,
@@ -76,7 +76,7 @@ pub struct Finding {
 
 impl Finding {
     /// Where the finding points: `policy P statement 2 (Sid S)`, `role R trust statement 0`.
-    pub fn location(&self) -> String {
+    pub(crate) fn location(&self) -> String {
         let mut text = match self.document {
             DocumentKind::Policy => format!("policy {}", self.resource),
             DocumentKind::Trust => format!("role {} trust", self.resource),
@@ -100,7 +100,7 @@ impl fmt::Display for Finding {
 
 /// Every finding in the documents of `desired`, policies first, in document order. Principals of
 /// `desired.account` are the role's own; any other account is a third party.
-pub fn lint(desired: &Desired) -> Vec<Finding> {
+pub(crate) fn lint(desired: &Desired) -> Vec<Finding> {
     let mut findings = Vec::new();
     for policy in &desired.policies {
         let mut doc = Doc {
@@ -182,11 +182,11 @@ fn escalation_findings(desired: &Desired) -> Vec<Finding> {
 }
 
 /// Code of the findings that make an integration administrator-equivalent.
-pub const ESCALATION: &str = "privilege-escalation";
+pub(crate) const ESCALATION: &str = "privilege-escalation";
 
 /// The roles and users of `desired` that hold a known path to administrator, each with the
 /// sources of its paths: who is administrator-equivalent in the account.
-pub fn administrator_equivalent(desired: &Desired) -> Vec<(String, Vec<String>)> {
+pub(crate) fn administrator_equivalent(desired: &Desired) -> Vec<(String, Vec<String>)> {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
     for held in escalation::held(desired) {
         let source = held.path.source.to_string();
@@ -199,7 +199,7 @@ pub fn administrator_equivalent(desired: &Desired) -> Vec<(String, Vec<String>)>
 }
 
 /// Refuses to go on when `findings` has errors: the error names the first few.
-pub fn refuse_errors(desired: &Desired, findings: &[Finding]) -> Result<()> {
+pub(crate) fn refuse_errors(desired: &Desired, findings: &[Finding]) -> Result<()> {
     let errors: Vec<String> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)

@@ -1,9 +1,9 @@
 //! IAM policy documents: decoding what AWS returns, and comparing documents in a canonical form.
 
-pub mod limits;
-pub mod lint;
+pub(crate) mod limits;
+pub(crate) mod lint;
 pub(crate) mod managed;
-pub mod trust;
+pub(crate) mod trust;
 
 use serde_json::{Map, Value};
 
@@ -12,6 +12,10 @@ const SET_KEYS: &[&str] = &["Action", "NotAction", "Resource", "NotResource"];
 
 /// Decodes a policy document as AWS returns it: URL-encoded (GetRole, GetPolicyVersion on AWS)
 /// or plain JSON (GetPolicyVersion on some emulators).
+///
+/// # Errors
+///
+/// When the text is neither: the message says what is wrong with it.
 pub fn decode_document(text: &str) -> Result<Value, String> {
     let text = text.trim();
     let decoded;
@@ -58,17 +62,17 @@ pub fn canonical(document: &Value) -> Value {
 }
 
 /// Whether two documents are the same once canonical.
-pub fn same_document(a: &Value, b: &Value) -> bool {
+pub(crate) fn same_document(a: &Value, b: &Value) -> bool {
     canonical(a) == canonical(b)
 }
 
 /// A document as pretty, canonical JSON: what plans and failed checks show.
-pub fn pretty(document: &Value) -> String {
+pub(crate) fn pretty(document: &Value) -> String {
     serde_json::to_string_pretty(&canonical(document)).expect("JSON values serialize")
 }
 
 /// The AWS principals (ARNs or account ids) that `Allow` statements of a trust policy name.
-pub fn trusted_aws_principals(trust: &Value) -> Vec<String> {
+pub(crate) fn trusted_aws_principals(trust: &Value) -> Vec<String> {
     let mut principals = Vec::new();
     for statement in as_list(&trust["Statement"]) {
         if statement["Effect"] != "Allow" {
@@ -90,7 +94,7 @@ pub fn trusted_aws_principals(trust: &Value) -> Vec<String> {
 
 /// Every principal `Allow` statements of a trust policy name: AWS principals and services
 /// (`ec2.amazonaws.com`), for people to read.
-pub fn trusted_principal_names(trust: &Value) -> Vec<String> {
+pub(crate) fn trusted_principal_names(trust: &Value) -> Vec<String> {
     let mut names = trusted_aws_principals(trust);
     for statement in as_list(&trust["Statement"]) {
         if statement["Effect"] == "Allow" {
@@ -105,7 +109,7 @@ pub fn trusted_principal_names(trust: &Value) -> Vec<String> {
 }
 
 /// The `sts:ExternalId` values that `StringEquals` conditions of a trust policy require.
-pub fn external_ids(trust: &Value) -> Vec<String> {
+pub(crate) fn external_ids(trust: &Value) -> Vec<String> {
     let mut ids: Vec<String> = Vec::new();
     for statement in as_list(&trust["Statement"]) {
         for id in as_list(&statement["Condition"]["StringEquals"]["sts:ExternalId"]) {
@@ -121,7 +125,7 @@ pub fn external_ids(trust: &Value) -> Vec<String> {
 }
 
 /// The account an AWS principal belongs to: an account id, or the account of an IAM or STS ARN.
-pub fn principal_account(principal: &str) -> Option<&str> {
+pub(crate) fn principal_account(principal: &str) -> Option<&str> {
     if limits::is_account_id(principal) {
         return Some(principal);
     }
@@ -133,7 +137,7 @@ pub fn principal_account(principal: &str) -> Option<&str> {
 }
 
 /// Whether a statement has an `sts:ExternalId` condition, under any operator.
-pub fn has_external_id_condition(statement: &Value) -> bool {
+pub(crate) fn has_external_id_condition(statement: &Value) -> bool {
     statement["Condition"].as_object().is_some_and(|operators| {
         operators.values().any(|keys| {
             keys.as_object()
@@ -145,7 +149,7 @@ pub fn has_external_id_condition(statement: &Value) -> bool {
 /// Whether an `Allow` statement of a trust policy names an AWS principal of an account other
 /// than `account` (the role's own) and has no `sts:ExternalId` condition: the confused-deputy
 /// case, where the third party can be tricked into using the role for someone else.
-pub fn trusts_third_party_without_external_id(statement: &Value, account: &str) -> bool {
+pub(crate) fn trusts_third_party_without_external_id(statement: &Value, account: &str) -> bool {
     statement["Effect"] == "Allow"
         && !has_external_id_condition(statement)
         && as_list(&statement["Principal"]["AWS"])
@@ -157,7 +161,7 @@ pub fn trusts_third_party_without_external_id(statement: &Value, account: &str) 
 
 /// Adds `{"StringEquals": {"sts:ExternalId": id}}` to every statement of a trust policy that
 /// lets another account than `account` assume the role without an external ID.
-pub fn require_external_id(trust: &mut Value, id: &str, account: &str) {
+pub(crate) fn require_external_id(trust: &mut Value, id: &str, account: &str) {
     let statements: Vec<&mut Value> = match &mut trust["Statement"] {
         Value::Array(items) => items.iter_mut().collect(),
         statement @ Value::Object(_) => vec![statement],
@@ -185,7 +189,7 @@ pub fn require_external_id(trust: &mut Value, id: &str, account: &str) {
 }
 
 /// The statements of a document as a list: a lone statement object is a one-element list.
-pub fn statements(document: &Value) -> Vec<Value> {
+pub(crate) fn statements(document: &Value) -> Vec<Value> {
     as_list(&document["Statement"])
 }
 

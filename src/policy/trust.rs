@@ -21,7 +21,7 @@ const EXTERNAL_ID_KEY: &str = "sts:ExternalId";
 
 /// Who asks to assume the role.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Principal {
+pub(crate) enum Principal {
     Aws(AwsPrincipal),
     /// A service principal such as `ec2.amazonaws.com`.
     Service(String),
@@ -29,7 +29,7 @@ pub enum Principal {
 
 /// An AWS principal, parsed from its ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwsPrincipal {
+pub(crate) struct AwsPrincipal {
     pub arn: String,
     pub partition: String,
     pub account: String,
@@ -38,7 +38,7 @@ pub struct AwsPrincipal {
 
 /// What an AWS principal ARN names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AwsKind {
+pub(crate) enum AwsKind {
     /// `arn:aws:iam::ACCOUNT:root`: the account.
     Root,
     /// `arn:aws:iam::ACCOUNT:role/PATH/NAME`.
@@ -52,7 +52,7 @@ pub enum AwsKind {
 impl AwsPrincipal {
     /// Parses an account root, role, user or assumed-role session ARN; `None` for anything else
     /// (wildcards, unique ids, other services).
-    pub fn parse(arn: &str) -> Option<Self> {
+    pub(crate) fn parse(arn: &str) -> Option<Self> {
         let [prefix, partition, service, region, account, resource] =
             arn.splitn(6, ':').collect::<Vec<_>>()[..]
         else {
@@ -112,14 +112,14 @@ impl fmt::Display for Principal {
 
 /// An sts:AssumeRole request: who asks, and the external ID they pass, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
+pub(crate) struct Request {
     pub principal: Principal,
     pub external_id: Option<String>,
 }
 
 /// A statement of a trust policy: its position (from 1) and `Sid`, for people to find it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatementRef {
+pub(crate) struct StatementRef {
     pub index: usize,
     pub sid: Option<String>,
 }
@@ -136,7 +136,7 @@ impl fmt::Display for StatementRef {
 
 /// The trust policy's answer to a [`Request`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decision {
+pub(crate) enum Decision {
     /// The statement allows the principal by name (or everyone, `*`).
     Allowed(StatementRef),
     /// The statement trusts the principal's account (root ARN or bare account id): any principal
@@ -159,7 +159,7 @@ pub enum Decision {
 impl Decision {
     /// `Some(true)` when allowed (by name or through the account), `Some(false)` when denied
     /// explicitly or not allowed, `None` when unknown.
-    pub fn allows(&self) -> Option<bool> {
+    pub(crate) fn allows(&self) -> Option<bool> {
         match self {
             Decision::Allowed(_) | Decision::AllowedIfAccountPermits { .. } => Some(true),
             Decision::DeniedExplicitly(_) | Decision::NotAllowed => Some(false),
@@ -181,7 +181,7 @@ enum Reach {
 type Tri<T> = Result<T, String>;
 
 /// Whether `trust` lets `request` assume the role.
-pub fn evaluate(trust: &Value, request: &Request) -> Decision {
+pub(crate) fn evaluate(trust: &Value, request: &Request) -> Decision {
     let unknown =
         |statement: Option<StatementRef>, reason: String| Decision::Unknown { statement, reason };
     let Value::Object(document) = trust else {
@@ -501,7 +501,7 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
 }
 
 /// Whether any statement of a trust policy has a condition on `sts:ExternalId`.
-pub fn conditions_on_external_id(trust: &Value) -> bool {
+pub(crate) fn conditions_on_external_id(trust: &Value) -> bool {
     statements(trust).iter().any(has_external_id_condition)
 }
 

@@ -14,17 +14,17 @@ use crate::state::ObservedRole;
 
 /// What the sts:AssumeRole check uses.
 #[derive(Debug, Clone)]
-pub struct AssumeSettings {
+pub(crate) struct AssumeSettings {
     pub session_name: String,
     pub external_id: Option<String>,
 }
 
 /// How the assume-role attempts ended.
 #[derive(Debug)]
-pub enum AssumeOutcome<T> {
+pub(crate) enum AssumeOutcome<T> {
     Assumed(T),
     /// `AccessDenied`, and the caller is not trusted: what a correct setup shows.
-    NotTrusted(Error),
+    NotTrusted,
     /// `AccessDenied` although the caller is trusted, still at the run's propagation deadline.
     Denied(Error),
     Failed(Error),
@@ -59,7 +59,7 @@ where
     match result {
         Ok(value) => AssumeOutcome::Assumed(value),
         Err(err @ Error::NotPropagated { .. }) => AssumeOutcome::Denied(err),
-        Err(err) if err.aws_code() == Some("AccessDenied") => AssumeOutcome::NotTrusted(err),
+        Err(err) if err.aws_code() == Some("AccessDenied") => AssumeOutcome::NotTrusted,
         Err(err) => AssumeOutcome::Failed(err),
     }
 }
@@ -70,7 +70,7 @@ where
 /// waiting out as IAM propagation. A caller or a policy the evaluator cannot judge (a federated
 /// user, a condition it does not model) counts as trusted: a wait too many beats a failure
 /// reported as expected.
-pub fn caller_is_trusted(trust: &Value, caller: &Caller, external_id: Option<&str>) -> bool {
+pub(crate) fn caller_is_trusted(trust: &Value, caller: &Caller, external_id: Option<&str>) -> bool {
     let Some(principal) = AwsPrincipal::parse(&caller.arn) else {
         return true;
     };
@@ -112,7 +112,7 @@ pub(super) async fn assume(
     let name = "sts:AssumeRole";
     let creds = match assume_with_wait(aws.propagation(), &role.name, attempt, trusted).await {
         AssumeOutcome::Assumed(creds) => creds,
-        AssumeOutcome::NotTrusted(_) => {
+        AssumeOutcome::NotTrusted => {
             let detail = format!(
                 "AccessDenied, as expected: the trust policy does not let the caller {} assume the \
                  role (its principals: {}; conditions and Deny statements count too)",
@@ -293,7 +293,7 @@ mod tests {
             false,
         )
         .await;
-        assert!(matches!(outcome, AssumeOutcome::NotTrusted(_)));
+        assert!(matches!(outcome, AssumeOutcome::NotTrusted));
         let calls = AtomicUsize::new(0);
         let outcome = assume_with_wait(
             &propagation,

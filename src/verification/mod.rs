@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use futures_util::future::join_all;
 use serde::Serialize;
 
-pub use assume::{AssumeOutcome, AssumeSettings, caller_is_trusted};
+pub(crate) use assume::AssumeSettings;
 
 use crate::aws::{Aws, Caller, Waits};
 use crate::catalog::{self, RenderContext, VendorCatalog};
@@ -25,7 +25,7 @@ use crate::state::{
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub(crate) enum Status {
     Pass,
     Fail,
     /// Not a pass, but what a correct setup shows: the customer may not assume the vendor's role,
@@ -37,7 +37,7 @@ pub enum Status {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
+pub(crate) struct Check {
     pub name: String,
     pub status: Status,
     pub detail: String,
@@ -45,7 +45,7 @@ pub struct Check {
 
 /// Every check made on one role or user.
 #[derive(Debug, Clone, Serialize)]
-pub struct Verification {
+pub(crate) struct Verification {
     /// `role` or `user`.
     pub kind: &'static str,
     pub arn: String,
@@ -90,14 +90,14 @@ type Prefetched = std::collections::BTreeMap<String, Option<ObservedPolicy>>;
 
 /// What apply read before its changes: reused for the resources its plan left alone, so that
 /// nothing is read twice in one run.
-pub struct Reads<'a> {
+pub(crate) struct Reads<'a> {
     pub observed: &'a Observed,
     /// (kind, name or policy ARN) of every resource the plan changed.
     pub touched: BTreeSet<(&'static str, String)>,
 }
 
 impl<'a> Reads<'a> {
-    pub fn new(observed: &'a Observed, plan: &Plan) -> Self {
+    pub(crate) fn new(observed: &'a Observed, plan: &Plan) -> Self {
         let touched = plan
             .steps
             .iter()
@@ -159,7 +159,7 @@ impl Expected<'_> {
 
 /// What a resource is compared with: the desired state apply rendered, or (for `verify`) the
 /// catalog entry its onboard tags name, rendered with the parameters they record.
-pub enum Expected<'a> {
+pub(crate) enum Expected<'a> {
     /// After apply: the desired state, and what apply read before it changed anything.
     Applied(&'a Desired, &'a Reads<'a>),
     FromTags {
@@ -225,7 +225,7 @@ impl Expected<'_> {
 }
 
 /// Checks one role: it exists, matches the catalog, and can be assumed.
-pub async fn verify_role(
+pub(crate) async fn verify_role(
     aws: &Aws,
     name: &str,
     arn: &str,
@@ -282,7 +282,7 @@ pub async fn verify_role(
 /// How a role read elsewhere (`onboard audit`) compares with the catalog entry its onboard tags
 /// name: the catalog checks of `verify`, without sts:AssumeRole. Reads only the customer managed
 /// policies attached to it.
-pub async fn compare_role_with_catalog(
+pub(crate) async fn compare_role_with_catalog(
     aws: &Aws,
     role: &ObservedRole,
     account: &str,
@@ -296,7 +296,7 @@ pub async fn compare_role_with_catalog(
 
 /// How a user read elsewhere (`onboard audit`) compares with the catalog entry its onboard tags
 /// name: the checks of `verify`.
-pub async fn compare_user_with_catalog(
+pub(crate) async fn compare_user_with_catalog(
     aws: &Aws,
     user: &ObservedUser,
     account: &str,
@@ -310,7 +310,7 @@ pub async fn compare_user_with_catalog(
 /// Checks one user: it exists, matches the catalog, and holds an access key if it should;
 /// `handing_over` names the keys the calling run is handing over with its output (apply with
 /// `--show-secret`), which count as handed over.
-pub async fn verify_user(
+pub(crate) async fn verify_user(
     aws: &Aws,
     name: &str,
     arn: &str,

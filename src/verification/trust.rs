@@ -224,6 +224,8 @@ pub(super) fn checks(role: &ObservedRole, expected_trust: &Value) -> Vec<Check> 
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use serde_json::json;
 
     use super::*;
@@ -232,13 +234,13 @@ mod tests {
         ObservedRole {
             name: "R".into(),
             arn: "arn:aws:iam::123456789012:role/R".into(),
-            tags: Default::default(),
+            tags: BTreeMap::default(),
             trust,
             attached: vec![],
             instance_profiles: vec![],
             max_session_duration: 3600,
             permissions_boundary: None,
-            inline_policies: Default::default(),
+            inline_policies: BTreeMap::default(),
         }
     }
 

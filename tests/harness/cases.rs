@@ -9,7 +9,7 @@ use super::output::VendorListing;
 
 /// One vendor integration and the `apply` flags that select it.
 #[derive(Debug, Clone)]
-pub struct Case {
+pub(crate) struct Case {
     pub vendor: String,
     pub integration: String,
     /// `--vendor V --integration I --param ...` and the external ID: what apply and plan take.
@@ -19,12 +19,12 @@ pub struct Case {
 }
 
 impl Case {
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         format!("{} {}", self.vendor, self.integration)
     }
 
     /// `command` with this case's flags, then `extra`.
-    pub fn args<'a>(&'a self, command: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    pub(crate) fn args<'a>(&'a self, command: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
         std::iter::once(command)
             .chain(self.flags.iter().map(String::as_str))
             .chain(extra.iter().copied())
@@ -32,7 +32,7 @@ impl Case {
     }
 
     /// `apply` with this case's flags (and `--show-secret` where a key is created), then `extra`.
-    pub fn apply<'a>(&'a self, extra: &[&'a str]) -> Vec<&'a str> {
+    pub(crate) fn apply<'a>(&'a self, extra: &[&'a str]) -> Vec<&'a str> {
         let mut args = self.args("apply", extra);
         if self.access_key {
             args.push("--show-secret");
@@ -75,7 +75,7 @@ struct ShownUser {
 }
 
 /// Every integration of every built-in vendor.
-pub fn catalog_cases() -> Vec<Case> {
+pub(crate) fn catalog_cases() -> Vec<Case> {
     let list = onboard_offline(&["catalog", "list", "--output", "json"]);
     list.assert_code(0);
     let vendors: Vec<VendorListing> = list.json();

@@ -4,7 +4,7 @@
 
 mod cases;
 mod moto;
-pub mod output;
+pub(crate) mod output;
 mod propagation;
 mod proxy;
 
@@ -13,10 +13,10 @@ use std::process::{Command, Output, Stdio};
 
 use serde::de::DeserializeOwned;
 
-pub use cases::{Case, catalog_cases};
-pub use moto::{Moto, cfn_lint};
-pub use propagation::{PropagationCounts, PropagationMode};
-pub use proxy::FaultCounts;
+pub(crate) use cases::{Case, catalog_cases};
+pub(crate) use moto::{Moto, cfn_lint};
+pub(crate) use propagation::{PropagationCounts, PropagationMode};
+pub(crate) use proxy::FaultCounts;
 use proxy::{Fault, FaultKind, Proxy};
 
 /// Actions that only read (IAM's, and Organizations' DescribeOrganization); everything else
@@ -26,14 +26,14 @@ const READ_PREFIXES: &[&str] = &["Get", "List", "Describe"];
 const STS_ACTIONS: &[&str] = &["GetCallerIdentity", "AssumeRole"];
 
 /// One test's AWS: its own moto, and a proxy that records every request onboard sends.
-pub struct Env {
+pub(crate) struct Env {
     moto: Moto,
     proxy: Proxy,
     home: PathBuf,
 }
 
 /// What a run of the binary did.
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -41,7 +41,7 @@ pub struct Run {
 
 impl Run {
     /// Decodes stdout as the JSON object `--output json` prints.
-    pub fn json<T: DeserializeOwned>(&self) -> T {
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> T {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
                 "stdout is not the expected JSON ({e}):\n{}\nstderr:\n{}",
@@ -51,12 +51,12 @@ impl Run {
     }
 
     /// The last line of stdout.
-    pub fn last_line(&self) -> &str {
+    pub(crate) fn last_line(&self) -> &str {
         self.stdout.lines().last().unwrap_or_default()
     }
 
     #[track_caller]
-    pub fn assert_code(&self, code: i32) -> &Self {
+    pub(crate) fn assert_code(&self, code: i32) -> &Self {
         assert_eq!(
             self.code, code,
             "exit code\nstdout:\n{}\nstderr:\n{}",
@@ -67,7 +67,7 @@ impl Run {
 }
 
 impl Env {
-    pub fn start() -> Env {
+    pub(crate) fn start() -> Env {
         let moto = Moto::start();
         let proxy = Proxy::start(moto.port());
         let home = std::env::temp_dir().join(format!("onboard-test-home-{}", proxy.port()));
@@ -76,16 +76,16 @@ impl Env {
     }
 
     /// The endpoint onboard talks to (the counting proxy).
-    pub fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.proxy.port())
     }
 
     /// `onboard ARGS` against this environment, with stdin closed (not a terminal).
-    pub fn onboard(&self, args: &[&str]) -> Run {
+    pub(crate) fn onboard(&self, args: &[&str]) -> Run {
         self.onboard_with_env(args, &[])
     }
 
-    pub fn onboard_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+    pub(crate) fn onboard_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let mut command = self.command(env!("CARGO_BIN_EXE_onboard"));
         command.args(args).stdin(Stdio::null());
         for (key, value) in env {
@@ -96,14 +96,14 @@ impl Env {
 
     /// `onboard ARGS` with its stdout going to `stdout` (a closed pipe, /dev/full); `Run::stdout`
     /// is empty.
-    pub fn onboard_to(&self, args: &[&str], stdout: Stdio) -> Run {
+    pub(crate) fn onboard_to(&self, args: &[&str], stdout: Stdio) -> Run {
         let mut command = self.command(env!("CARGO_BIN_EXE_onboard"));
         command.args(args).stdin(Stdio::null()).stdout(stdout);
         run(command)
     }
 
     /// `onboard ARGS` with no credentials anywhere (no variables, no profile, no IMDS).
-    pub fn onboard_without_credentials(&self, args: &[&str]) -> Run {
+    pub(crate) fn onboard_without_credentials(&self, args: &[&str]) -> Run {
         let mut command = self.command(env!("CARGO_BIN_EXE_onboard"));
         command
             .args(args)
@@ -115,7 +115,7 @@ impl Env {
 
     /// `onboard ARGS` started in the background (stdin closed, output captured); see
     /// [`Env::finish`].
-    pub fn spawn_onboard(&self, args: &[&str]) -> std::process::Child {
+    pub(crate) fn spawn_onboard(&self, args: &[&str]) -> std::process::Child {
         let mut command = self.command(env!("CARGO_BIN_EXE_onboard"));
         command
             .args(args)
@@ -126,7 +126,7 @@ impl Env {
     }
 
     /// Waits for a background run to end. A run killed by a signal has code -1.
-    pub fn finish(child: std::process::Child) -> Run {
+    pub(crate) fn finish(child: std::process::Child) -> Run {
         let Output {
             status,
             stdout,
@@ -141,7 +141,7 @@ impl Env {
 
     /// Blocks until the requests onboard sent so far satisfy `ready` (synchronizes a test with a
     /// run in the background; bounded).
-    pub fn wait_for_calls(&self, ready: impl Fn(&[String]) -> bool) {
+    pub(crate) fn wait_for_calls(&self, ready: impl Fn(&[String]) -> bool) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while !ready(&self.proxy.snapshot()) {
             assert!(
@@ -155,12 +155,12 @@ impl Env {
 
     /// `onboard ARGS` on a pseudo-terminal (through util-linux `script`), typing `input`.
     /// The terminal merges stdout and stderr into `Run::stdout`.
-    pub fn onboard_on_terminal(&self, args: &[&str], input: &str) -> Run {
+    pub(crate) fn onboard_on_terminal(&self, args: &[&str], input: &str) -> Run {
         self.onboard_on_terminal_with_env(args, input, &[])
     }
 
     /// [`Env::onboard_on_terminal`] with more environment variables.
-    pub fn onboard_on_terminal_with_env(
+    pub(crate) fn onboard_on_terminal_with_env(
         &self,
         args: &[&str],
         input: &str,
@@ -209,12 +209,12 @@ impl Env {
     }
 
     /// Every AWS action onboard sent so far, in order; clears the record.
-    pub fn take_calls(&self) -> Vec<String> {
+    pub(crate) fn take_calls(&self) -> Vec<String> {
         self.proxy.take()
     }
 
     /// Answers the next `action` with the AWS error `code` (HTTP `status`) instead of moto.
-    pub fn fail_next(&self, action: &str, status: u16, code: &str, message: &str) {
+    pub(crate) fn fail_next(&self, action: &str, status: u16, code: &str, message: &str) {
         let body = format!(
             "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type>\
              <Code>{code}</Code><Message>{message}</Message></Error><RequestId>injected</RequestId></ErrorResponse>"
@@ -226,7 +226,7 @@ impl Env {
     }
 
     /// Lets moto act on the next `action`, then drops the connection before its answer.
-    pub fn lose_answer_of(&self, action: &str) {
+    pub(crate) fn lose_answer_of(&self, action: &str) {
         self.proxy.inject(Fault {
             action: action.to_owned(),
             kind: FaultKind::LoseAnswer,
@@ -235,29 +235,29 @@ impl Env {
 
     /// Injects faults into about `per_thousand` of every thousand requests from now on, drawn
     /// from `seed`; `None` stops.
-    pub fn chaos(&self, seed_and_rate: Option<(u64, u64)>) {
+    pub(crate) fn chaos(&self, seed_and_rate: Option<(u64, u64)>) {
         self.proxy.chaos(seed_and_rate);
     }
 
     /// The faults injected so far.
-    pub fn fault_counts(&self) -> FaultCounts {
+    pub(crate) fn fault_counts(&self) -> FaultCounts {
         self.proxy.fault_counts()
     }
 
     /// Holds the answer to the `skip`-th next `action` (counted from 0) after moto acted on it,
     /// until [`Env::release`]; [`Env::wait_for_hold`] waits until it is held.
-    pub fn hold_answer_of(&self, action: &str, skip: usize) {
+    pub(crate) fn hold_answer_of(&self, action: &str, skip: usize) {
         self.proxy.hold(action, skip, false);
     }
 
     /// Holds the `skip`-th next `action` (counted from 0) before moto sees it, until
     /// [`Env::release`].
-    pub fn hold_request_of(&self, action: &str, skip: usize) {
+    pub(crate) fn hold_request_of(&self, action: &str, skip: usize) {
         self.proxy.hold(action, skip, true);
     }
 
     /// Blocks until a held answer is being held (bounded).
-    pub fn wait_for_hold(&self) {
+    pub(crate) fn wait_for_hold(&self) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while !self.proxy.holding() {
             assert!(
@@ -270,54 +270,54 @@ impl Env {
     }
 
     /// Lets a held answer go.
-    pub fn release(&self) {
+    pub(crate) fn release(&self) {
         self.proxy.release();
     }
 
     /// Delays every request by `delay` (a slow network).
-    pub fn delay(&self, delay: std::time::Duration) {
+    pub(crate) fn delay(&self, delay: std::time::Duration) {
         self.proxy.delay(delay);
     }
 
     /// Makes IAM answer as it does while changes propagate (see `harness/propagation.rs`), from
     /// now on; `None` stops.
-    pub fn propagation(&self, mode: Option<PropagationMode>) {
+    pub(crate) fn propagation(&self, mode: Option<PropagationMode>) {
         self.proxy.propagation(mode);
     }
 
     /// Changes the propagation simulation's rate from now on, keeping its windows.
-    pub fn propagation_rate(&self, per_thousand: u64) {
+    pub(crate) fn propagation_rate(&self, per_thousand: u64) {
         self.proxy.propagation_rate(per_thousand);
     }
 
     /// Starts every propagation window again now, as if every change so far had just been made.
-    pub fn restart_propagation(&self) {
+    pub(crate) fn restart_propagation(&self) {
         self.proxy.restart_propagation(None);
     }
 
     /// As if only the entities of one `kind` (`role`, `policy`, `user`, `profile`, `key`) had
     /// just been made: their windows start again now, every other window ends.
-    pub fn restart_propagation_of(&self, kind: &str) {
+    pub(crate) fn restart_propagation_of(&self, kind: &str) {
         self.proxy.restart_propagation(Some(kind));
     }
 
     /// Ends every propagation window now, as if the test had waited them out.
-    pub fn settle(&self) {
+    pub(crate) fn settle(&self) {
         self.proxy.settle();
     }
 
     /// The answers the propagation simulation gave so far.
-    pub fn propagation_counts(&self) -> PropagationCounts {
+    pub(crate) fn propagation_counts(&self) -> PropagationCounts {
         self.proxy.propagation_counts()
     }
 
     /// The most requests onboard had in flight at once since the last call.
-    pub fn take_max_in_flight(&self) -> usize {
+    pub(crate) fn take_max_in_flight(&self) -> usize {
         self.proxy.take_max_in_flight()
     }
 
     /// The write calls among `calls`.
-    pub fn writes(calls: &[String]) -> Vec<String> {
+    pub(crate) fn writes(calls: &[String]) -> Vec<String> {
         calls
             .iter()
             .filter(|a| !STS_ACTIONS.contains(&a.as_str()))
@@ -327,18 +327,18 @@ impl Env {
     }
 
     /// A raw IAM query straight to moto (not through the proxy, so it is not counted).
-    pub fn iam(&self, params: &[(&str, &str)]) -> String {
+    pub(crate) fn iam(&self, params: &[(&str, &str)]) -> String {
         self.moto.iam(params)
     }
 
     /// A raw CloudFormation query straight to moto.
-    pub fn cloudformation(&self, params: &[(&str, &str)]) -> String {
+    pub(crate) fn cloudformation(&self, params: &[(&str, &str)]) -> String {
         self.moto.cloudformation(params)
     }
 
     /// A raw IAM query acting in another `account` (through a key moto's sts:AssumeRole handed
     /// out for a role there), not counted.
-    pub fn iam_in(&self, account: &str, params: &[(&str, &str)]) -> String {
+    pub(crate) fn iam_in(&self, account: &str, params: &[(&str, &str)]) -> String {
         // moto's sts:AssumeRole answers for any role, and a role ARN in another account switches
         // to that account.
         let answer = self
@@ -352,7 +352,7 @@ impl Env {
 
     /// Uses a role of the account once, as a vendor would: sts:AssumeRole, then an IAM read
     /// with the session's key, so that moto records the role's last use. Not counted.
-    pub fn use_role(&self, role_arn: &str) {
+    pub(crate) fn use_role(&self, role_arn: &str) {
         let answer = self.moto.assume_role(role_arn);
         let key = xml_values(&answer, "AccessKeyId")
             .pop()
@@ -361,7 +361,7 @@ impl Env {
     }
 
     /// Names of all roles in another account.
-    pub fn role_names_in(&self, account: &str) -> Vec<String> {
+    pub(crate) fn role_names_in(&self, account: &str) -> Vec<String> {
         xml_values(
             &self.iam_in(account, &[("Action", "ListRoles")]),
             "RoleName",
@@ -370,19 +370,19 @@ impl Env {
 
     /// A raw Organizations call (JSON protocol, such as `CreateAccount`) as the caller's account,
     /// not counted; the JSON answer.
-    pub fn organizations(&self, action: &str, body: &str) -> serde_json::Value {
+    pub(crate) fn organizations(&self, action: &str, body: &str) -> serde_json::Value {
         let answer = self.moto.organizations(action, body);
         let json = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
         serde_json::from_str(json).unwrap_or_else(|e| panic!("{action} answered ({e}):\n{answer}"))
     }
 
     /// Names of all roles in the account.
-    pub fn role_names(&self) -> Vec<String> {
+    pub(crate) fn role_names(&self) -> Vec<String> {
         xml_values(&self.iam(&[("Action", "ListRoles")]), "RoleName")
     }
 
     /// Names of all customer managed policies in the account.
-    pub fn policy_names(&self) -> Vec<String> {
+    pub(crate) fn policy_names(&self) -> Vec<String> {
         xml_values(
             &self.iam(&[("Action", "ListPolicies"), ("Scope", "Local")]),
             "PolicyName",
@@ -391,12 +391,12 @@ impl Env {
 }
 
 /// `onboard ARGS` for commands that need no AWS at all: no credentials, no endpoint, no home.
-pub fn onboard_offline(args: &[&str]) -> Run {
+pub(crate) fn onboard_offline(args: &[&str]) -> Run {
     onboard_offline_to(args, Stdio::piped())
 }
 
 /// [`onboard_offline`] with its stdout going to `stdout` (a closed pipe, /dev/full).
-pub fn onboard_offline_to(args: &[&str], stdout: Stdio) -> Run {
+pub(crate) fn onboard_offline_to(args: &[&str], stdout: Stdio) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_onboard"));
     command
         .args(args)
@@ -409,14 +409,14 @@ pub fn onboard_offline_to(args: &[&str], stdout: Stdio) -> Run {
 }
 
 /// A stdout whose reader is gone: every write fails with a broken pipe.
-pub fn closed_pipe() -> Stdio {
+pub(crate) fn closed_pipe() -> Stdio {
     let (reader, writer) = std::io::pipe().expect("a pipe");
     drop(reader);
     Stdio::from(writer)
 }
 
 /// A stdout on which every write fails with "no space left on device".
-pub fn full_disk() -> Stdio {
+pub(crate) fn full_disk() -> Stdio {
     let full = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")
@@ -445,12 +445,12 @@ fn run_output(output: Output) -> Run {
 
 impl Env {
     /// Names of all users in the account.
-    pub fn user_names(&self) -> Vec<String> {
+    pub(crate) fn user_names(&self) -> Vec<String> {
         xml_values(&self.iam(&[("Action", "ListUsers")]), "UserName")
     }
 
     /// Names of all instance profiles in the account.
-    pub fn instance_profile_names(&self) -> Vec<String> {
+    pub(crate) fn instance_profile_names(&self) -> Vec<String> {
         xml_values(
             &self.iam(&[("Action", "ListInstanceProfiles")]),
             "InstanceProfileName",
@@ -458,7 +458,7 @@ impl Env {
     }
 
     /// A user's tags, as (key, value).
-    pub fn user_tags(&self, user: &str) -> Vec<(String, String)> {
+    pub(crate) fn user_tags(&self, user: &str) -> Vec<(String, String)> {
         let xml = self.iam(&[("Action", "ListUserTags"), ("UserName", user)]);
         xml_values(&xml, "Key")
             .into_iter()
@@ -467,7 +467,7 @@ impl Env {
     }
 
     /// Ids of a user's access keys.
-    pub fn access_key_ids(&self, user: &str) -> Vec<String> {
+    pub(crate) fn access_key_ids(&self, user: &str) -> Vec<String> {
         xml_values(
             &self.iam(&[("Action", "ListAccessKeys"), ("UserName", user)]),
             "AccessKeyId",
@@ -476,7 +476,7 @@ impl Env {
 
     /// Asserts the account holds no role, customer managed policy, user or instance profile.
     #[track_caller]
-    pub fn assert_empty(&self) {
+    pub(crate) fn assert_empty(&self) {
         assert_eq!(self.role_names(), Vec::<String>::new(), "roles left");
         assert_eq!(self.policy_names(), Vec::<String>::new(), "policies left");
         assert_eq!(self.user_names(), Vec::<String>::new(), "users left");
@@ -488,7 +488,7 @@ impl Env {
     }
 
     /// A fresh path in this test's private folder.
-    pub fn temp_path(&self, name: &str) -> PathBuf {
+    pub(crate) fn temp_path(&self, name: &str) -> PathBuf {
         self.home.join(name)
     }
 }
@@ -500,7 +500,7 @@ impl Drop for Env {
 }
 
 /// The text of every `<tag>...</tag>` in an XML answer, in order.
-pub fn xml_values(xml: &str, tag: &str) -> Vec<String> {
+pub(crate) fn xml_values(xml: &str, tag: &str) -> Vec<String> {
     let open = format!("<{tag}>");
     let close = format!("</{tag}>");
     let mut values = Vec::new();
@@ -515,7 +515,7 @@ pub fn xml_values(xml: &str, tag: &str) -> Vec<String> {
 }
 
 /// Sends a signal (`INT`, `KILL`) to a process.
-pub fn signal(child: &std::process::Child, name: &str) {
+pub(crate) fn signal(child: &std::process::Child, name: &str) {
     let status = Command::new("kill")
         .args([&format!("-{name}"), &child.id().to_string()])
         .status()
@@ -524,12 +524,12 @@ pub fn signal(child: &std::process::Child, name: &str) {
 }
 
 /// `items`, sorted: for comparing lists whose order does not matter.
-pub fn sorted(mut items: Vec<String>) -> Vec<String> {
+pub(crate) fn sorted(mut items: Vec<String>) -> Vec<String> {
     items.sort();
     items
 }
 
 /// How many of `calls` are `action`.
-pub fn count(calls: &[String], action: &str) -> usize {
+pub(crate) fn count(calls: &[String], action: &str) -> usize {
     calls.iter().filter(|c| *c == action).count()
 }

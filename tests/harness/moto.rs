@@ -6,9 +6,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long moto may take to start answering.
-const START_TIMEOUT: Duration = Duration::from_secs(60);
+const START_TIMEOUT: Duration = Duration::from_mins(1);
 
-pub struct Moto {
+pub(crate) struct Moto {
     child: Child,
     port: u16,
 }
@@ -28,7 +28,7 @@ fn moto_server() -> PathBuf {
 
 /// The cfn-lint to run: $CFN_LINT, else the one next to the moto_server in use (both are
 /// installed into one virtualenv by tests/setup-moto.sh).
-pub fn cfn_lint() -> PathBuf {
+pub(crate) fn cfn_lint() -> PathBuf {
     if let Some(path) = std::env::var_os("CFN_LINT") {
         return path.into();
     }
@@ -49,7 +49,7 @@ fn free_port() -> u16 {
 }
 
 impl Moto {
-    pub fn start() -> Moto {
+    pub(crate) fn start() -> Moto {
         let port = free_port();
         let mut child = Command::new(moto_server())
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -75,27 +75,27 @@ impl Moto {
         Moto { child, port }
     }
 
-    pub fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.port
     }
 
     /// An IAM query with the given form parameters; panics unless moto answers 200.
-    pub fn iam(&self, params: &[(&str, &str)]) -> String {
+    pub(crate) fn iam(&self, params: &[(&str, &str)]) -> String {
         self.iam_with_key("testing", params)
     }
 
     /// An IAM query signed with `access_key` (moto acts in the account the key belongs to).
-    pub fn iam_with_key(&self, access_key: &str, params: &[(&str, &str)]) -> String {
+    pub(crate) fn iam_with_key(&self, access_key: &str, params: &[(&str, &str)]) -> String {
         self.query(access_key, "iam", "2010-05-08", params)
     }
 
     /// A CloudFormation query with the given form parameters; panics unless moto answers 200.
-    pub fn cloudformation(&self, params: &[(&str, &str)]) -> String {
+    pub(crate) fn cloudformation(&self, params: &[(&str, &str)]) -> String {
         self.query("testing", "cloudformation", "2010-05-15", params)
     }
 
     /// An sts:AssumeRole of `role_arn` as the default account; the XML answer.
-    pub fn assume_role(&self, role_arn: &str) -> String {
+    pub(crate) fn assume_role(&self, role_arn: &str) -> String {
         let params = [
             ("Action", "AssumeRole"),
             ("RoleSessionName", "harness"),
@@ -127,7 +127,7 @@ impl Moto {
     }
 
     /// An Organizations call (JSON protocol) as the default account.
-    pub fn organizations(&self, action: &str, body: &str) -> String {
+    pub(crate) fn organizations(&self, action: &str, body: &str) -> String {
         let target = format!("AWSOrganizationsV20161128.{action}");
         self.post(
             "testing",

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
-pub struct ApplyOutput {
+pub(crate) struct ApplyOutput {
     pub vendor: String,
     pub integration: String,
     pub account: String,
@@ -24,13 +24,13 @@ pub struct ApplyOutput {
 
 /// How long a run waited for IAM to propagate.
 #[derive(Debug, Deserialize, Clone, Copy)]
-pub struct Waits {
+pub(crate) struct Waits {
     pub count: u32,
     pub seconds: f64,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct KeyReport {
+pub(crate) struct KeyReport {
     pub user: String,
     pub access_key_id: String,
     pub key_file: Option<String>,
@@ -38,7 +38,7 @@ pub struct KeyReport {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct RotateOutput {
+pub(crate) struct RotateOutput {
     pub user: String,
     pub access_keys: Vec<KeyReport>,
     pub changes: Vec<String>,
@@ -46,14 +46,14 @@ pub struct RotateOutput {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct VendorListing {
+pub(crate) struct VendorListing {
     pub vendor: String,
     pub display_name: String,
     pub integrations: Vec<IntegrationListing>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct IntegrationListing {
+pub(crate) struct IntegrationListing {
     pub name: String,
     pub default: bool,
     pub description: String,
@@ -62,20 +62,20 @@ pub struct IntegrationListing {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Source {
+pub(crate) struct Source {
     pub title: String,
     pub seed: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Present {
+pub(crate) struct Present {
     pub kind: String,
     pub name: String,
     pub arn: String,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Verification {
+pub(crate) struct Verification {
     pub kind: String,
     pub arn: String,
     pub checks: Vec<Check>,
@@ -84,7 +84,7 @@ pub struct Verification {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Check {
+pub(crate) struct Check {
     pub name: String,
     /// `pass`, `fail`, `expected` or `warn`.
     pub status: String,
@@ -92,7 +92,7 @@ pub struct Check {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct TeardownOutput {
+pub(crate) struct TeardownOutput {
     pub vendor: Option<String>,
     pub removed: Vec<String>,
     pub kept: Vec<Kept>,
@@ -100,14 +100,14 @@ pub struct TeardownOutput {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Kept {
+pub(crate) struct Kept {
     pub kind: String,
     pub name: String,
     pub reason: String,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct PlanOutput {
+pub(crate) struct PlanOutput {
     pub vendor: String,
     pub integration: String,
     pub account: String,
@@ -120,7 +120,7 @@ pub struct PlanOutput {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct PlannedChange {
+pub(crate) struct PlannedChange {
     pub kind: String,
     pub description: String,
     pub diff: Option<String>,
@@ -129,13 +129,13 @@ pub struct PlannedChange {
 /// What apply, plan and teardown print with `--accounts` or `--organization`; `T` is the
 /// single-account command's output.
 #[derive(Debug, Deserialize)]
-pub struct AccountsOutput<T> {
+pub(crate) struct AccountsOutput<T> {
     pub accounts: Vec<AccountOutcome<T>>,
     pub failed: usize,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct AccountOutcome<T> {
+pub(crate) struct AccountOutcome<T> {
     pub account: String,
     pub ok: bool,
     pub status: String,

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 /// How the simulated IAM propagates.
 #[derive(Debug, Clone, Copy)]
-pub struct PropagationMode {
+pub(crate) struct PropagationMode {
     /// How long a change takes to be visible everywhere.
     pub window: Duration,
     /// Of every thousand requests that name a propagating entity, how many see the old state.
@@ -34,7 +34,7 @@ pub struct PropagationMode {
 
 /// The answers the simulation gave, counted.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct PropagationCounts {
+pub(crate) struct PropagationCounts {
     /// `NoSuchEntity` for an entity created moments ago.
     pub missing: u32,
     /// `AccessDenied` from `sts:AssumeRole` on a role created moments ago.
@@ -46,13 +46,13 @@ pub struct PropagationCounts {
 }
 
 impl PropagationCounts {
-    pub fn total(&self) -> u32 {
+    pub(crate) fn total(&self) -> u32 {
         self.missing + self.denied + self.invalid_principal + self.stale
     }
 }
 
 /// An answer the simulation gives instead of moto's.
-pub enum Simulated {
+pub(crate) enum Simulated {
     Error(u16, String),
     /// A 200 with this body (a deleted entity's last answer).
     Body(String),
@@ -60,7 +60,7 @@ pub enum Simulated {
 
 /// What happens to moto's answer after it comes back.
 #[derive(Default)]
-pub struct Rewrite {
+pub(crate) struct Rewrite {
     /// `GetPolicy`: show this default version instead.
     default_version: Option<(String, String)>,
     /// Lists: members to put back (deleted moments ago).
@@ -68,7 +68,7 @@ pub struct Rewrite {
     container: &'static str,
 }
 
-pub struct Simulation {
+pub(crate) struct Simulation {
     mode: PropagationMode,
     state: u64,
     /// Entity key ("role:NAME") → when it was created.
@@ -87,7 +87,7 @@ pub struct Simulation {
 }
 
 /// Form parameters of a request, decoded.
-pub type Params = HashMap<String, String>;
+pub(crate) type Params = HashMap<String, String>;
 
 /// The entity keys a request names (its parameters), with the message AWS gives when one of them
 /// cannot be found.
@@ -159,7 +159,7 @@ const LISTS: &[(&str, &str, &str, &str)] = &[
     ("ListAccessKeys", "AccessKeyMetadata", "AccessKeyId", "key"),
 ];
 
-pub fn error_body(code: &str, message: &str) -> String {
+pub(crate) fn error_body(code: &str, message: &str) -> String {
     format!(
         "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type>\
          <Code>{code}</Code><Message>{message}</Message></Error><RequestId>propagating</RequestId></ErrorResponse>"
@@ -214,7 +214,7 @@ fn members(xml: &str, container: &str) -> Vec<String> {
 }
 
 impl Simulation {
-    pub fn new(mode: PropagationMode) -> Self {
+    pub(crate) fn new(mode: PropagationMode) -> Self {
         Simulation {
             mode,
             state: mode.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1,
@@ -229,7 +229,7 @@ impl Simulation {
     }
 
     /// Changes the rate, keeping what was changed and when.
-    pub fn set_rate(&mut self, per_thousand: u64) {
+    pub(crate) fn set_rate(&mut self, per_thousand: u64) {
         self.mode.per_thousand = per_thousand;
     }
 
@@ -237,7 +237,7 @@ impl Simulation {
     /// what comes "right after" does not depend on how long the run before it took. With a
     /// `kind` (`role`, `policy`, `user`, `profile`, `key`), only that kind's windows start again
     /// and every other window ends.
-    pub fn restart(&mut self, kind: Option<&str>) {
+    pub(crate) fn restart(&mut self, kind: Option<&str>) {
         let now = Instant::now();
         let Some(kind) = kind else {
             for at in self.created.values_mut().chain(self.deleted.values_mut()) {
@@ -258,7 +258,7 @@ impl Simulation {
     }
 
     /// Ends every window: from now on IAM shows everything as it is.
-    pub fn settle(&mut self) {
+    pub(crate) fn settle(&mut self) {
         self.created.clear();
         self.deleted.clear();
         self.new_defaults.clear();
@@ -277,7 +277,7 @@ impl Simulation {
     }
 
     /// The answer to give instead of moto's, if the request sees IAM before a change propagated.
-    pub fn before(&mut self, action: &str, params: &Params) -> Option<Simulated> {
+    pub(crate) fn before(&mut self, action: &str, params: &Params) -> Option<Simulated> {
         if action == "AssumeRole" {
             let arn = params.get("RoleArn")?;
             let name = arn.rsplit('/').next()?;
@@ -356,7 +356,7 @@ impl Simulation {
     }
 
     /// How to change moto's answer to this request, if IAM would still show the old state.
-    pub fn rewrite(&mut self, action: &str, params: &Params) -> Rewrite {
+    pub(crate) fn rewrite(&mut self, action: &str, params: &Params) -> Rewrite {
         let mut rewrite = Rewrite::default();
         if action == "GetPolicy"
             && let Some(arn) = params.get("PolicyArn")
@@ -390,7 +390,7 @@ impl Simulation {
     }
 
     /// Applies `rewrite` to moto's answer body.
-    pub fn apply(rewrite: &Rewrite, body: String) -> String {
+    pub(crate) fn apply(rewrite: &Rewrite, body: String) -> String {
         let mut body = body;
         if let Some((new, old)) = &rewrite.default_version {
             body = body.replace(
@@ -416,7 +416,7 @@ impl Simulation {
 
     /// Learns from moto's successful answer: what was created, deleted or changed, and the last
     /// answers for what is read and listed.
-    pub fn after(&mut self, action: &str, params: &Params, body: &str) {
+    pub(crate) fn after(&mut self, action: &str, params: &Params, body: &str) {
         let now = Instant::now();
         let param = |key: &str| params.get(key).cloned().unwrap_or_default();
         match action {
@@ -492,7 +492,7 @@ impl Simulation {
 }
 
 /// Decodes an `application/x-www-form-urlencoded` body.
-pub fn form(body: &[u8]) -> Params {
+pub(crate) fn form(body: &[u8]) -> Params {
     let decode = |text: &str| {
         let bytes = text.as_bytes();
         let mut out = Vec::with_capacity(bytes.len());

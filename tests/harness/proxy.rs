@@ -23,12 +23,12 @@ type HttpClient = Client<HttpConnector, Full<Bytes>>;
 type Answer = Result<Response<Full<Bytes>>, Box<dyn std::error::Error + Send + Sync>>;
 
 /// What to do with the next request with `action`.
-pub struct Fault {
+pub(crate) struct Fault {
     pub action: String,
     pub kind: FaultKind,
 }
 
-pub enum FaultKind {
+pub(crate) enum FaultKind {
     /// Answer with this status and body instead of moto.
     Answer(u16, String),
     /// Let moto act, then drop the connection before its answer.
@@ -37,7 +37,7 @@ pub enum FaultKind {
 
 /// The kinds of injected faults, counted.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct FaultCounts {
+pub(crate) struct FaultCounts {
     pub throttled: u32,
     pub server_errors: u32,
     pub dropped: u32,
@@ -45,7 +45,7 @@ pub struct FaultCounts {
 }
 
 impl FaultCounts {
-    pub fn total(&self) -> u32 {
+    pub(crate) fn total(&self) -> u32 {
         self.throttled + self.server_errors + self.dropped + self.answers_lost
     }
 }
@@ -101,7 +101,7 @@ enum Injected {
     LoseAnswer,
 }
 
-pub struct Proxy {
+pub(crate) struct Proxy {
     port: u16,
     state: Arc<Mutex<State>>,
     /// Owns the proxy's tasks; dropping it stops the proxy.
@@ -109,7 +109,7 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    pub fn start(upstream: u16) -> Proxy {
+    pub(crate) fn start(upstream: u16) -> Proxy {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -143,41 +143,41 @@ impl Proxy {
         }
     }
 
-    pub fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.port
     }
 
-    pub fn snapshot(&self) -> Vec<String> {
+    pub(crate) fn snapshot(&self) -> Vec<String> {
         self.state.lock().unwrap().log.clone()
     }
 
-    pub fn take(&self) -> Vec<String> {
+    pub(crate) fn take(&self) -> Vec<String> {
         std::mem::take(&mut self.state.lock().unwrap().log)
     }
 
-    pub fn inject(&self, fault: Fault) {
+    pub(crate) fn inject(&self, fault: Fault) {
         self.state.lock().unwrap().faults.push(fault);
     }
 
     /// Injects faults into about `per_thousand` of every thousand requests, drawn from `seed`;
     /// `None` stops.
-    pub fn chaos(&self, seed_and_rate: Option<(u64, u64)>) {
+    pub(crate) fn chaos(&self, seed_and_rate: Option<(u64, u64)>) {
         self.state.lock().unwrap().chaos = seed_and_rate.map(|(seed, rate)| Chaos {
             state: seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1,
             rate,
         });
     }
 
-    pub fn fault_counts(&self) -> FaultCounts {
+    pub(crate) fn fault_counts(&self) -> FaultCounts {
         self.state.lock().unwrap().counts
     }
 
-    pub fn delay(&self, delay: Duration) {
+    pub(crate) fn delay(&self, delay: Duration) {
         self.state.lock().unwrap().delay = delay;
     }
 
     /// Simulates IAM's propagation from now on (see `propagation.rs`); `None` stops.
-    pub fn propagation(&self, mode: Option<PropagationMode>) {
+    pub(crate) fn propagation(&self, mode: Option<PropagationMode>) {
         let mut state = self.state.lock().unwrap();
         if let Some(old) = state.propagation.take() {
             add(&mut state.propagation_counts, old.counts);
@@ -186,28 +186,28 @@ impl Proxy {
     }
 
     /// Changes the simulation's rate, keeping its windows.
-    pub fn propagation_rate(&self, per_thousand: u64) {
+    pub(crate) fn propagation_rate(&self, per_thousand: u64) {
         if let Some(simulation) = self.state.lock().unwrap().propagation.as_mut() {
             simulation.set_rate(per_thousand);
         }
     }
 
     /// Starts the propagation windows (of entities of `kind` only) again now.
-    pub fn restart_propagation(&self, kind: Option<&str>) {
+    pub(crate) fn restart_propagation(&self, kind: Option<&str>) {
         if let Some(simulation) = self.state.lock().unwrap().propagation.as_mut() {
             simulation.restart(kind);
         }
     }
 
     /// Ends every propagation window: IAM shows everything as it is from now on.
-    pub fn settle(&self) {
+    pub(crate) fn settle(&self) {
         if let Some(simulation) = self.state.lock().unwrap().propagation.as_mut() {
             simulation.settle();
         }
     }
 
     /// The answers the propagation simulation gave so far.
-    pub fn propagation_counts(&self) -> PropagationCounts {
+    pub(crate) fn propagation_counts(&self) -> PropagationCounts {
         let state = self.state.lock().unwrap();
         let mut counts = state.propagation_counts;
         if let Some(simulation) = &state.propagation {
@@ -218,7 +218,7 @@ impl Proxy {
 
     /// Holds the answer of the `skip`-th next request of `action` (after moto acted) until
     /// [`Proxy::release`].
-    pub fn hold(&self, action: &str, skip: usize, request: bool) {
+    pub(crate) fn hold(&self, action: &str, skip: usize, request: bool) {
         let mut state = self.state.lock().unwrap();
         state.hold = Hold {
             action: Some((action.to_owned(), skip)),
@@ -228,17 +228,17 @@ impl Proxy {
     }
 
     /// Whether a request's answer is being held now.
-    pub fn holding(&self) -> bool {
+    pub(crate) fn holding(&self) -> bool {
         self.state.lock().unwrap().hold.holding
     }
 
     /// Lets a held answer go (to a client that may be gone).
-    pub fn release(&self) {
+    pub(crate) fn release(&self) {
         self.state.lock().unwrap().hold.released = true;
     }
 
     /// The most requests that were in flight at once since the last call; resets.
-    pub fn take_max_in_flight(&self) -> usize {
+    pub(crate) fn take_max_in_flight(&self) -> usize {
         std::mem::take(&mut self.state.lock().unwrap().max_in_flight)
     }
 }
@@ -372,7 +372,7 @@ async fn forward(
     let body = body
         .collect()
         .await
-        .map(|b| b.to_bytes())
+        .map(http_body_util::Collected::to_bytes)
         .unwrap_or_default();
     // The query protocol (IAM, STS) names the action in the form, the JSON protocol
     // (Organizations) in X-Amz-Target ("AWSOrganizationsV20161128.ListAccounts").
@@ -427,7 +427,7 @@ async fn forward(
     let mut body = body
         .collect()
         .await
-        .map(|b| b.to_bytes())
+        .map(http_body_util::Collected::to_bytes)
         .unwrap_or_default();
     if parts.status.is_success() {
         let mut state = state.lock().unwrap();

@@ -29,7 +29,10 @@ pub(crate) fn params() -> BTreeMap<String, String> {
 
 fn rendered(vendor: &str, integrations: &[&str], ctx: &RenderContext) -> Desired {
     let catalog = load_builtin(vendor).unwrap();
-    let names: Vec<String> = integrations.iter().map(|s| s.to_string()).collect();
+    let names: Vec<String> = integrations
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     let selected = catalog.select(&names, false).unwrap();
     let mut ctx = ctx.clone();
     let wanted: Vec<&str> = selected

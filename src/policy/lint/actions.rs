@@ -9,7 +9,7 @@ const TABLE: &str = include_str!("iam-actions.tsv");
 
 /// An action's access level in AWS's Service Authorization Reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccessLevel {
+pub(crate) enum AccessLevel {
     Read,
     List,
     Write,
@@ -19,7 +19,7 @@ pub enum AccessLevel {
 
 impl AccessLevel {
     /// Whether the action changes something: write, permissions management or tagging.
-    pub fn is_write(self) -> bool {
+    pub(crate) fn is_write(self) -> bool {
         matches!(
             self,
             AccessLevel::Write | AccessLevel::PermissionsManagement | AccessLevel::Tagging
@@ -29,7 +29,7 @@ impl AccessLevel {
 
 /// One action of the table.
 #[derive(Debug)]
-pub struct KnownAction {
+pub(crate) struct KnownAction {
     /// `service:Action` as AWS spells it.
     pub name: &'static str,
     pub level: AccessLevel,
@@ -42,7 +42,7 @@ pub struct KnownAction {
 
 /// Why a policy's action matches nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unknown {
+pub(crate) enum Unknown {
     /// Not `service:action` (or `*`).
     Malformed,
     /// No service has this prefix.
@@ -84,7 +84,7 @@ static ACTIONS: LazyLock<BTreeMap<String, Vec<KnownAction>>> = LazyLock::new(|| 
 });
 
 /// The known actions a policy's action (`s3:GetObject`, `s3:Get*`, `ec2:*`, `*`) grants.
-pub fn matching(pattern: &str) -> Result<Vec<&'static KnownAction>, Unknown> {
+pub(crate) fn matching(pattern: &str) -> Result<Vec<&'static KnownAction>, Unknown> {
     let pattern = pattern.to_ascii_lowercase();
     if pattern == "*" {
         return Ok(ACTIONS.values().flatten().collect());

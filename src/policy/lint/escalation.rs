@@ -25,7 +25,7 @@ use crate::state::Desired;
 
 /// Who published a path, and under which name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// Rhino Security Labs' method number.
     Rhino(u8),
     /// Bishop Fox IAM Vulnerable's path name.
@@ -46,7 +46,7 @@ impl std::fmt::Display for Source {
 
 /// One known path to administrator: the actions it needs together, and what it does.
 #[derive(Debug)]
-pub struct EscalationPath {
+pub(crate) struct EscalationPath {
     /// Every action the path needs, the first one the finding points at.
     pub actions: &'static [&'static str],
     /// What the holder does with them.
@@ -56,7 +56,7 @@ pub struct EscalationPath {
 
 /// The paths, in the order of Rhino's methods, then the service paths Bishop Fox and
 /// pathfinding.cloud added.
-pub const PATHS: &[EscalationPath] = &[
+pub(crate) const PATHS: &[EscalationPath] = &[
     EscalationPath {
         actions: &["iam:CreatePolicyVersion"],
         how: "writes a new default version of a policy it holds that allows everything",
@@ -237,7 +237,7 @@ pub const PATHS: &[EscalationPath] = &[
 /// A path one principal holds: the path, and the policy and statement granting its first
 /// action.
 #[derive(Debug)]
-pub struct Held<'a> {
+pub(crate) struct Held<'a> {
     pub path: &'static EscalationPath,
     /// Role or user name.
     pub principal: &'a str,
@@ -248,7 +248,7 @@ pub struct Held<'a> {
 }
 
 /// Every path each role and user of `desired` holds through the policies onboard creates.
-pub fn held(desired: &Desired) -> Vec<Held<'_>> {
+pub(crate) fn held(desired: &Desired) -> Vec<Held<'_>> {
     let principals = desired
         .roles
         .iter()

@@ -39,6 +39,7 @@ fn request(principal: Principal, external_id: Option<&str>) -> Request {
 }
 
 /// One statement allowing sts:AssumeRole to `principal`, with `condition` if not null.
+#[allow(clippy::needless_pass_by_value, reason = "called with json! literals")]
 fn allow(principal: Value, condition: Value) -> Value {
     let mut statement =
         json!({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"});
