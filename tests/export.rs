@@ -2,29 +2,14 @@
 //! deployed on moto's CloudFormation they create the policies and trust apply creates.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::Command;
 
 use onboard::{canonical, decode_document};
 use serde_json::Value;
 
 use crate::harness::output::TeardownOutput;
-use crate::harness::{Env, cfn_lint, sorted, xml_values};
-
-/// cfn-lint rules a built-in template breaks on purpose, by vendor and integration, and why.
-const LINT_EXCEPTIONS: &[(&str, &str, &str, &str)] = &[
-    (
-        "streamkap",
-        "byoc",
-        "E3510",
-        "Streamkap's page gives its statements \"Sid\": \"\" verbatim; IAM accepts an empty Sid",
-    ),
-    (
-        "upsolver",
-        "my-vpc",
-        "W2511",
-        "Upsolver's page gives the trust policy Version 2008-10-17 verbatim; IAM accepts it",
-    ),
-];
+use crate::harness::{Env, catalog_cases, cfn_lint, sorted, xml_values};
 
 fn export(env: &Env, args: &[&str]) -> String {
     let mut all = vec!["export"];
@@ -116,48 +101,81 @@ fn bad_input_is_refused_before_anything_is_written() {
     assert!(run.stderr.contains("--format"), "{}", run.stderr);
 }
 
-#[test]
-fn cfn_lint_accepts_every_builtin_template() {
-    let env = Env::start();
-    let cases = [
-        ("streamkap", "byoc"),
-        ("streamkap", "s3"),
-        ("streamkap", "glue"),
-        ("streamkap", "redshift"),
-        ("upsolver", "my-vpc"),
-        ("kubermatic", "user"),
-        ("kubermatic", "role"),
-        ("stream-manager", "iam-user"),
-    ];
-    for (vendor, integration) in cases {
-        let path = env.temp_path(&format!("{vendor}-{integration}.json"));
-        let template = export(
-            &env,
-            &[
-                "--vendor",
-                vendor,
-                "--integration",
-                integration,
-                "--format",
-                "cloudformation",
-            ],
-        );
-        std::fs::write(&path, template).unwrap();
-        let mut command = Command::new(cfn_lint());
-        for (_, _, rule, _) in LINT_EXCEPTIONS
-            .iter()
-            .filter(|(v, i, _, _)| (*v, *i) == (vendor, integration))
-        {
-            command.arg(format!("--ignore-checks={rule}"));
+/// Every built-in integration of every vendor exported in `format`, twice: with the flags apply
+/// takes (values become defaults) and with none (every value becomes an input without default).
+/// Returns the files written, named for what they hold.
+fn export_every_integration(env: &Env, format: &str, extension: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for case in catalog_cases() {
+        let plain = [
+            "--vendor",
+            case.vendor.as_str(),
+            "--integration",
+            case.integration.as_str(),
+        ];
+        let mut given: Vec<&str> = case.flags.iter().map(String::as_str).collect();
+        given.extend(["--format", format]);
+        let variants = [
+            ("given", given),
+            ("inputs", [&plain[..], &["--format", format]].concat()),
+        ];
+        for (variant, args) in variants {
+            let path = env.temp_path(&format!(
+                "{}-{}-{variant}.{extension}",
+                case.vendor, case.integration
+            ));
+            std::fs::write(&path, export(env, &args)).unwrap();
+            files.push(path);
         }
-        let output = command.arg(&path).output().expect("cfn-lint runs");
-        assert!(
-            output.status.success(),
-            "cfn-lint on {vendor} {integration}:\n{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
     }
+    files
+}
+
+#[test]
+fn cfn_lint_accepts_every_builtin_template_with_no_rule_ignored() {
+    let env = Env::start();
+    let files = export_every_integration(&env, "cloudformation", "json");
+    // One cfn-lint run over every template: it starts slowly.
+    let output = Command::new(cfn_lint())
+        .args(&files)
+        .output()
+        .expect("cfn-lint runs");
+    assert!(
+        output.status.success(),
+        "cfn-lint:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn every_terraform_export_is_in_terraform_fmt_form() {
+    let Some(terraform) = which("terraform") else {
+        // Without terraform, the unit tests of the alignment rule (src/export/terraform_fmt.rs)
+        // still run.
+        eprintln!("terraform is not on PATH: terraform fmt -check skipped");
+        return;
+    };
+    let env = Env::start();
+    let files = export_every_integration(&env, "terraform", "tf");
+    let output = Command::new(terraform)
+        .args(["fmt", "-check", "-diff", "-no-color"])
+        .args(&files)
+        .output()
+        .expect("terraform runs");
+    assert!(
+        output.status.success(),
+        "terraform fmt -check:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// `program` on PATH, if it is there.
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
 }
 
 /// What the account holds, read with raw IAM calls: documents in canonical form.

@@ -46,10 +46,7 @@ pub(crate) fn run(args: &ExportArgs, _global: &GlobalArgs) -> anyhow::Result<Exi
         needs_external_id,
     );
     let desired = target.render(&Export::context(&offline, &parameters))?;
-    let export = Export {
-        desired,
-        parameters,
-    };
+    let export = Export::new(desired, parameters);
     let mut text = match args.format {
         ExportFormat::Cloudformation => {
             serde_json::to_string_pretty(&cloudformation::template(&export))

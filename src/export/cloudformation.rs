@@ -245,8 +245,7 @@ impl Substitution {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{builtin_vendors, load_builtin};
-    use crate::export::tests::export_of;
+    use crate::export::tests::{every_integration, export_of};
 
     /// A role's inline policies are written in its Policies property, documents substituted.
     #[test]
@@ -267,17 +266,13 @@ mod tests {
         );
     }
 
-    /// The template of every built-in vendor's default integration, as `onboard export` writes
+    /// The template of every built-in integration of every vendor, as `onboard export` writes
     /// it: a changed name, document, tag or parameter shows up here in review.
     #[test]
-    fn every_default_integration_exports_as_snapshotted() {
-        for vendor in builtin_vendors() {
-            let catalog = load_builtin(vendor).unwrap();
-            let export = export_of(vendor, &[], &[], None);
-            insta::assert_json_snapshot!(
-                format!("{vendor}_{}", catalog.default_integration),
-                template(&export)
-            );
+    fn every_integration_exports_as_snapshotted() {
+        for (vendor, integration) in every_integration() {
+            let export = export_of(vendor, &[&integration], &[], None);
+            insta::assert_json_snapshot!(format!("{vendor}_{integration}"), template(&export));
         }
     }
 

@@ -9,6 +9,7 @@
 
 pub(crate) mod cloudformation;
 pub(crate) mod terraform;
+mod terraform_fmt;
 
 use std::collections::BTreeMap;
 
@@ -132,6 +133,30 @@ pub(crate) struct Export {
 }
 
 impl Export {
+    /// The export of `desired`. An empty `Sid` carries no meaning (IAM reads it as none, and
+    /// cfn-lint refuses it: E3510), so exports leave it out; the documents are otherwise the
+    /// vendor's.
+    pub(crate) fn new(mut desired: Desired, parameters: Vec<Parameter>) -> Export {
+        let documents = desired
+            .policies
+            .iter_mut()
+            .map(|policy| &mut policy.document)
+            .chain(desired.roles.iter_mut().flat_map(|role| {
+                std::iter::once(&mut role.trust).chain(
+                    role.inline_policies
+                        .iter_mut()
+                        .map(|inline| &mut inline.document),
+                )
+            }));
+        for document in documents {
+            crate::policy::drop_empty_sids(document);
+        }
+        Export {
+            desired,
+            parameters,
+        }
+    }
+
     /// The parameters of the `selected` integrations: the external ID first (when a trust
     /// policy asks for one), then the vendor's parameters, with the `known` values as defaults.
     pub(crate) fn parameters(
@@ -279,7 +304,21 @@ impl UniqueNames {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::catalog::{known_params, load_builtin, render};
+    use crate::catalog::{builtin_vendors, known_params, load_builtin, render};
+
+    /// Every integration of every built-in vendor.
+    pub(crate) fn every_integration() -> Vec<(&'static str, String)> {
+        builtin_vendors()
+            .into_iter()
+            .flat_map(|vendor| {
+                let catalog = load_builtin(vendor).unwrap();
+                catalog
+                    .integrations
+                    .into_keys()
+                    .map(move |integration| (vendor, integration))
+            })
+            .collect()
+    }
 
     /// The export of a built-in vendor's integrations (default one when none named), with
     /// `given` parameter values and external ID; names and flags as the catalog has them.
@@ -304,10 +343,7 @@ pub(crate) mod tests {
         let parameters = Export::parameters(&selected, &known, external_id, needs);
         let ctx = RenderContext::new("000000000000", "aws", "us-east-1");
         let desired = render(&catalog, &selected, &Export::context(&ctx, &parameters)).unwrap();
-        Export {
-            desired,
-            parameters,
-        }
+        Export::new(desired, parameters)
     }
 
     /// The same integrations rendered as apply renders them, for `account` in partition aws.

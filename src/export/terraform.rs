@@ -18,9 +18,10 @@ const MANAGER: &str = crate::state::MANAGED_BY_TERRAFORM;
 /// Version constraint of the hashicorp/aws provider.
 const PROVIDER_VERSION: &str = ">= 5.0";
 
-/// The configuration of `export`, formatted.
+/// The configuration of `export`, in `terraform fmt`'s canonical form.
 pub(crate) fn configuration(export: &Export) -> String {
-    hcl::format::to_string(&body(export)).expect("a built body formats")
+    let text = hcl::format::to_string(&body(export)).expect("a built body formats");
+    super::terraform_fmt::align_attributes(&text)
 }
 
 /// The configuration of `export` as an HCL body.
@@ -415,7 +416,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::export::tests::{applied, export_of};
+    use crate::export::tests::{applied, every_integration, export_of};
 
     /// A role's inline policies become aws_iam_role_policy resources of the role.
     #[test]
@@ -431,8 +432,10 @@ mod tests {
             text.contains("resource \"aws_iam_role_policy\" \"streamkap_connector_access_inline\""),
             "{text}"
         );
+        let role = ["role", "=", "aws_iam_role.streamkap_connector_access.name"];
         assert!(
-            text.contains("role = aws_iam_role.streamkap_connector_access.name"),
+            text.lines()
+                .any(|line| line.split_whitespace().eq(role.iter().copied())),
             "{text}"
         );
     }
@@ -691,9 +694,13 @@ mod tests {
         assert_eq!(plain, "\"%%{x} $${aws:userid}\"");
     }
 
+    /// The configuration of every built-in integration of every vendor, as `onboard export`
+    /// writes it (in `terraform fmt` form: tests/export.rs runs `terraform fmt -check` on them).
     #[test]
-    fn streamkap_s3_configuration_is_as_snapshotted() {
-        let export = export_of("streamkap", &["s3"], &[], Some("example-external-id"));
-        insta::assert_snapshot!(configuration(&export));
+    fn every_integration_exports_as_snapshotted() {
+        for (vendor, integration) in every_integration() {
+            let export = export_of(vendor, &[&integration], &[], None);
+            insta::assert_snapshot!(format!("{vendor}_{integration}"), configuration(&export));
+        }
     }
 }

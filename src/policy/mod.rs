@@ -31,7 +31,7 @@ pub fn decode_document(text: &str) -> Result<Value, String> {
 }
 
 /// The document in canonical form: keys sorted, set-valued fields as sorted, de-duplicated lists,
-/// a lone statement as a one-element list, statements sorted. Two documents IAM treats alike
+/// a lone statement as a one-element list, statements sorted, an empty `Sid` left out. Two documents IAM treats alike
 /// (for the parts onboard writes) have equal canonical forms.
 pub fn canonical(document: &Value) -> Value {
     let Value::Object(map) = document else {
@@ -42,6 +42,9 @@ pub fn canonical(document: &Value) -> Value {
     keys.sort();
     for key in keys {
         let value = &map[key];
+        if key == "Sid" && value == "" {
+            continue;
+        }
         let value = match key.as_str() {
             "Statement" => {
                 let mut statements: Vec<Value> = as_list(value).iter().map(canonical).collect();
@@ -59,6 +62,27 @@ pub fn canonical(document: &Value) -> Value {
         out.insert(key.clone(), value);
     }
     Value::Object(out)
+}
+
+/// Leaves out every statement's empty `Sid`: IAM reads `"Sid": ""` as no Sid at all.
+pub(crate) fn drop_empty_sids(document: &mut Value) {
+    match document.get_mut("Statement") {
+        Some(Value::Array(statements)) => {
+            for statement in statements {
+                drop_empty_sid(statement);
+            }
+        }
+        Some(statement) => drop_empty_sid(statement),
+        None => {}
+    }
+}
+
+fn drop_empty_sid(statement: &mut Value) {
+    if let Value::Object(map) = statement
+        && map.get("Sid").is_some_and(|sid| sid == "")
+    {
+        map.remove("Sid");
+    }
 }
 
 /// Whether two documents are the same once canonical.
