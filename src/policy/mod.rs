@@ -252,6 +252,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_empty_sid_is_no_sid() {
+        let with = json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+            {"Sid": "Named", "Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}]});
+        let mut without = with.clone();
+        drop_empty_sids(&mut without);
+        assert_eq!(without["Statement"][0].get("Sid"), None);
+        assert_eq!(without["Statement"][1]["Sid"], "Named");
+        assert!(same_document(&with, &without));
+        // A Sid that says something is part of the document.
+        let mut renamed = with.clone();
+        renamed["Statement"][1]["Sid"] = json!("Other");
+        assert!(!same_document(&with, &renamed));
+    }
+
+    #[test]
     fn single_string_equals_one_element_list_and_key_order_is_ignored() {
         let a = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
             "Principal": {"AWS": "arn:aws:iam::1:root"}, "Action": "sts:AssumeRole"}});
