@@ -1,6 +1,6 @@
 //! The export as Terraform configuration (HCL) for the hashicorp/aws provider: variables for the
-//! external ID and the vendor's parameters, `aws_iam_*` resources with documents as
-//! `jsonencode({...})`, the role ARN as output. Built with hcl-rs's types, so quoting and the
+//! external ID and the vendor's parameters, the policy documents as `locals` (one key a line),
+//! `aws_iam_*` resources that take them through `jsonencode(local.NAME)`, the role ARN as output. Built with hcl-rs's types, so quoting and the
 //! escaping of IAM's own `${...}` variables (as `$${...}`) are hcl-rs's.
 
 use std::collections::BTreeMap;
@@ -96,6 +96,8 @@ pub(crate) fn body(export: &Export) -> Body {
     if export.uses(&Input::Region) {
         blocks.push(data("aws_region"));
     }
+    let locals_at = blocks.len();
+    let mut documents = Documents::default();
 
     let mut policy_refs: BTreeMap<&str, Expression> = BTreeMap::new();
     let mut policy_names = UniqueNames::default();
@@ -108,7 +110,10 @@ pub(crate) fn body(export: &Export) -> Body {
             block = block.add_attribute(("description", policy.description.as_str()));
         }
         block = block
-            .add_attribute(("policy", subst.jsonencode(&policy.document)))
+            .add_attribute((
+                "policy",
+                documents.encoded(&format!("{local}_policy"), subst.value(&policy.document)),
+            ))
             .add_attribute(("tags", subst.tags(&policy.tags)));
         blocks.push(block.build());
         policy_refs.insert(&policy.arn, traversal("aws_iam_policy", &[&local, "arn"]));
@@ -130,7 +135,10 @@ pub(crate) fn body(export: &Export) -> Body {
             block = block.add_attribute(("description", role.description.as_str()));
         }
         block = block
-            .add_attribute(("assume_role_policy", subst.jsonencode(&role.trust)))
+            .add_attribute((
+                "assume_role_policy",
+                documents.encoded(&format!("{local}_trust"), subst.value(&role.trust)),
+            ))
             .add_attribute(("max_session_duration", i64::from(role.max_session_duration)));
         if let Some(boundary) = &role.permissions_boundary {
             block = block.add_attribute(("permissions_boundary", subst.string(boundary)));
@@ -147,7 +155,11 @@ pub(crate) fn body(export: &Export) -> Body {
                 resource("aws_iam_role_policy", &inline)
                     .add_attribute(("name", policy.name.as_str()))
                     .add_attribute(("role", role_name.clone()))
-                    .add_attribute(("policy", subst.jsonencode(&policy.document)))
+                    .add_attribute((
+                        "policy",
+                        documents
+                            .encoded(&format!("{inline}_policy"), subst.value(&policy.document)),
+                    ))
                     .build(),
             );
         }
@@ -235,12 +247,42 @@ pub(crate) fn body(export: &Export) -> Body {
         );
     }
     blocks.extend(outputs);
+    if !documents.locals.is_empty() {
+        blocks.insert(locals_at, documents.block());
+    }
 
     let mut builder = Body::builder();
     for block in blocks {
         builder = builder.add_block(block);
     }
     builder.build()
+}
+
+/// The policy documents, as `locals` the resources pass through `jsonencode`: a function's
+/// arguments are formatted on one line, a local's value over many, one statement key a line, as a
+/// reviewer reads them.
+#[derive(Default)]
+struct Documents {
+    locals: Vec<(String, Expression)>,
+    names: UniqueNames,
+}
+
+impl Documents {
+    /// `jsonencode(local.NAME)` for `document`, kept as the local `NAME` (`wanted`, made unique).
+    fn encoded(&mut self, wanted: &str, document: Expression) -> Expression {
+        let name = self.names.take(wanted, "_document");
+        let reference = traversal("local", &[&name]);
+        self.locals.push((name, document));
+        call("jsonencode", [reference])
+    }
+
+    fn block(self) -> Block {
+        let mut block = Block::builder("locals");
+        for (name, document) in self.locals {
+            block = block.add_attribute((name, document));
+        }
+        block.build()
+    }
 }
 
 /// The name at the end of an ARN (`policy/path/NAME`).
@@ -372,10 +414,6 @@ impl Substitution {
         }
     }
 
-    fn jsonencode(&self, document: &Value) -> Expression {
-        call("jsonencode", [self.value(document)])
-    }
-
     fn tags(&self, tags: &[Tag]) -> Expression {
         Expression::Object(
             tags.iter()
@@ -483,6 +521,18 @@ mod tests {
             }))
             .unwrap(),
         );
+        // The locals: they use variables and data sources only.
+        let mut locals = serde_json::Map::new();
+        for block in body.blocks().filter(|b| b.identifier() == "locals") {
+            for attribute in block.body().attributes() {
+                let value = attribute.expr().evaluate(&ctx).unwrap();
+                locals.insert(
+                    attribute.key().to_owned(),
+                    serde_json::to_value(value).unwrap(),
+                );
+            }
+        }
+        ctx.declare_var("local", hcl::to_value(&locals).unwrap());
         let resources: Vec<&Block> = body
             .blocks()
             .filter(|b| b.identifier() == "resource")
