@@ -136,16 +136,7 @@ fn cfn_lint_accepts_every_builtin_template_with_no_rule_ignored() {
     let env = Env::start();
     let files = export_every_integration(&env, "cloudformation", "json");
     // One cfn-lint run over every template: it starts slowly.
-    let output = Command::new(cfn_lint())
-        .args(&files)
-        .output()
-        .expect("cfn-lint runs");
-    assert!(
-        output.status.success(),
-        "cfn-lint:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_passes("cfn-lint", Command::new(cfn_lint()).args(&files));
 }
 
 #[test]
@@ -158,14 +149,21 @@ fn every_terraform_export_is_in_terraform_fmt_form() {
     };
     let env = Env::start();
     let files = export_every_integration(&env, "terraform", "tf");
-    let output = Command::new(terraform)
+    let mut command = Command::new(terraform);
+    command
         .args(["fmt", "-check", "-diff", "-no-color"])
-        .args(&files)
+        .args(&files);
+    assert_passes("terraform fmt -check", &mut command);
+}
+
+/// Runs a checker and fails with what it printed unless it exits 0.
+fn assert_passes(checker: &str, command: &mut Command) {
+    let output = command
         .output()
-        .expect("terraform runs");
+        .unwrap_or_else(|e| panic!("{checker} runs: {e}"));
     assert!(
         output.status.success(),
-        "terraform fmt -check:\n{}{}",
+        "{checker}:\n{}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
