@@ -4,6 +4,7 @@ pub(crate) mod limits;
 pub(crate) mod lint;
 pub(crate) mod managed;
 pub(crate) mod trust;
+pub(crate) mod wildcard;
 
 use serde_json::{Map, Value};
 

@@ -12,6 +12,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::wildcard::Wildcard;
 use super::{has_external_id_condition, statements};
 
 /// The one action a request asks for.
@@ -316,7 +317,7 @@ fn any_action(actions: &Value) -> Tri<bool> {
     let patterns = strings(actions, "Action")?;
     Ok(patterns
         .iter()
-        .any(|p| wildcard_match(&p.to_ascii_lowercase(), &ASSUME_ROLE.to_ascii_lowercase())))
+        .any(|p| Wildcard::action(p).matches(ASSUME_ROLE)))
 }
 
 /// How far a `Principal` element reaches `who`: three-valued OR over its entries, the
@@ -469,35 +470,14 @@ fn key_holds(
         // A missing key fails the positive operators and satisfies the negated ones.
         return Ok(negated || if_exists);
     };
-    let any = values
-        .iter()
-        .any(|v| if like { wildcard_match(v, id) } else { v == id });
-    Ok(any != negated)
-}
-
-/// Whether `text` matches `pattern`, where `*` is any run of characters and `?` any one.
-fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0, 0);
-    // Where the last `*` was, and the text position it has swallowed up to.
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((star_p, star_t)) = star {
-            p = star_p + 1;
-            t = star_t + 1;
-            star = Some((star_p, star_t + 1));
+    let any = values.iter().any(|v| {
+        if like {
+            Wildcard::exact_case(v).matches(id)
         } else {
-            return false;
+            v == id
         }
-    }
-    pattern[p..].iter().all(|c| *c == '*')
+    });
+    Ok(any != negated)
 }
 
 /// Whether any statement of a trust policy has a condition on `sts:ExternalId`.
