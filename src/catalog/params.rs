@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::Integration;
+use crate::arn::Arn;
 use crate::error::{Error, Result};
 use crate::policy::limits::is_account_id;
 
@@ -305,42 +306,32 @@ fn is_region(value: &str) -> bool {
 
 /// `arn:PARTITION:kms:REGION:ACCOUNT:key/ID` (a key, not an alias).
 fn is_kms_key_arn(value: &str) -> bool {
-    let parts: Vec<&str> = value.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, resource] = parts[..] else {
-        return false;
-    };
-    arn == "arn"
-        && partition.starts_with("aws")
-        && service == "kms"
-        && is_region(region)
-        && is_account_id(account)
-        && resource.strip_prefix("key/").is_some_and(|id| {
-            (1..=128).contains(&id.len())
-                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
+    Arn::parse(value).is_ok_and(|arn| {
+        let id = arn.resource_id();
+        arn.service() == "kms"
+            && is_region(arn.region())
+            && is_account_id(arn.account())
+            && arn.resource_type() == "key"
+            && (1..=128).contains(&id.len())
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    })
 }
 
 /// `arn:PARTITION:iam::ACCOUNT:root`, `...:role/NAME` or `...:user/NAME`.
 fn is_principal_arn(value: &str) -> bool {
-    let parts: Vec<&str> = value.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, resource] = parts[..] else {
-        return false;
-    };
-    let resource_ok = resource == "root"
-        || ["role/", "user/"].iter().any(|p| {
-            resource.strip_prefix(p).is_some_and(|rest| {
-                !rest.is_empty()
-                    && rest
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
-            })
-        });
-    arn == "arn"
-        && partition.starts_with("aws")
-        && service == "iam"
-        && region.is_empty()
-        && is_account_id(account)
-        && resource_ok
+    Arn::parse(value).is_ok_and(|arn| {
+        let id = arn.resource_id();
+        let resource_ok = arn.resource() == "root"
+            || (matches!(arn.resource_type(), "role" | "user")
+                && !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c)));
+        arn.service() == "iam"
+            && arn.region().is_empty()
+            && is_account_id(arn.account())
+            && resource_ok
+    })
 }
 
 #[cfg(test)]

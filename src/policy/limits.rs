@@ -1,6 +1,7 @@
 //! IAM's limits and naming rules, checked before the first write: moto does not enforce most of
 //! them, and AWS would reject the call half-way through an apply.
 
+use crate::arn::Arn;
 use crate::error::{Error, Result};
 use crate::state::{Desired, MANAGED_BY, Tag};
 
@@ -101,16 +102,13 @@ pub(crate) fn check_max_session_duration(seconds: i32) -> Result<()> {
 
 /// Checks the ARN given for a permissions boundary: a managed policy's ARN.
 pub(crate) fn check_policy_arn(flag: &str, arn: &str) -> Result<()> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let ok = parts.len() == 6
-        && parts[0] == "arn"
-        && parts[1].starts_with("aws")
-        && parts[2] == "iam"
-        && parts[3].is_empty()
-        && (parts[4] == "aws" || is_account_id(parts[4]))
-        && parts[5]
-            .strip_prefix("policy/")
-            .is_some_and(|rest| !rest.is_empty());
+    let ok = Arn::parse(arn).is_ok_and(|parsed| {
+        parsed.service() == "iam"
+            && parsed.region().is_empty()
+            && (parsed.account() == "aws" || is_account_id(parsed.account()))
+            && parsed.resource_type() == "policy"
+            && !parsed.resource_id().is_empty()
+    });
     if !ok {
         return Err(usage(format!(
             "{flag} '{arn}' is not a managed policy ARN: use arn:aws:iam::ACCOUNT_ID:policy/NAME \

@@ -12,8 +12,10 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::limits::is_account_id;
 use super::wildcard::Wildcard;
 use super::{has_external_id_condition, statements};
+use crate::arn::Arn;
 
 /// The one action a request asks for.
 const ASSUME_ROLE: &str = "sts:AssumeRole";
@@ -53,50 +55,34 @@ pub(crate) enum AwsKind {
 impl AwsPrincipal {
     /// Parses an account root, role, user or assumed-role session ARN; `None` for anything else
     /// (wildcards, unique ids, other services).
-    pub(crate) fn parse(arn: &str) -> Option<Self> {
-        let [prefix, partition, service, region, account, resource] =
-            arn.splitn(6, ':').collect::<Vec<_>>()[..]
-        else {
-            return None;
-        };
-        let valid = prefix == "arn"
-            && partition.starts_with("aws")
-            && region.is_empty()
-            && account.len() == 12
-            && account.bytes().all(|b| b.is_ascii_digit())
-            && !arn.contains(['*', '?']);
-        if !valid {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        let arn = Arn::parse(text).ok()?;
+        if !arn.region().is_empty() || !is_account_id(arn.account()) || text.contains(['*', '?']) {
             return None;
         }
-        let last = |rest: &str| {
-            rest.rsplit('/')
-                .next()
-                .filter(|n| !n.is_empty())
-                .map(str::to_owned)
-        };
-        let kind = match (service, resource.split_once('/')) {
-            ("iam", None) if resource == "root" => AwsKind::Root,
-            ("iam", Some(("role", rest))) => AwsKind::Role { name: last(rest)? },
-            ("iam", Some(("user", rest))) => {
-                last(rest)?;
-                AwsKind::User
-            }
-            ("sts", Some(("assumed-role", rest))) => {
-                match rest.split('/').collect::<Vec<_>>()[..] {
-                    [role, session] if !role.is_empty() && !session.is_empty() => {
-                        AwsKind::Session {
-                            role: role.to_owned(),
-                        }
-                    }
-                    _ => return None,
+        let named = !arn.resource_id().is_empty() && !arn.name().is_empty();
+        let kind = match (arn.service(), arn.resource_type()) {
+            ("iam", "root") if arn.resource() == "root" => AwsKind::Root,
+            ("iam", "role") if named => AwsKind::Role {
+                name: arn.name().to_owned(),
+            },
+            ("iam", "user") if named => AwsKind::User,
+            // `assumed-role/ROLE/SESSION`: the path is the role, one segment.
+            ("sts", "assumed-role") => {
+                let role = arn.path().trim_matches('/');
+                if role.is_empty() || role.contains('/') || arn.name().is_empty() {
+                    return None;
+                }
+                AwsKind::Session {
+                    role: role.to_owned(),
                 }
             }
             _ => return None,
         };
         Some(AwsPrincipal {
-            arn: arn.to_owned(),
-            partition: partition.to_owned(),
-            account: account.to_owned(),
+            arn: text.to_owned(),
+            partition: arn.partition().to_owned(),
+            account: arn.account().to_owned(),
             kind,
         })
     }

@@ -6,6 +6,7 @@ use std::future::Future;
 use serde_json::Value;
 
 use super::{Check, Status, check};
+use crate::arn::Arn;
 use crate::aws::{AssumedCredentials, Attempt, Aws, Caller, NotYet, Propagation};
 use crate::error::{Error, Result};
 use crate::policy::trust::{AwsPrincipal, Principal, Request, evaluate};
@@ -137,7 +138,7 @@ pub(super) async fn assume(
     let name = "sts:GetCallerIdentity as the role";
     match aws.caller_with(&creds).await {
         Ok(assumed) => {
-            let account = role.arn.split(':').nth(4).unwrap_or_default();
+            let account = Arn::parse(&role.arn).map_or("", |arn| arn.account());
             let wanted = format!(
                 "arn:{}:sts::{account}:assumed-role/{}/",
                 caller.partition, role.name
