@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Usage};
 use crate::policy::limits::{MAX_ROLE_NAME, check_name, is_account_id};
 
 /// A parsed ARN, borrowing the text it was parsed from.
@@ -90,9 +90,11 @@ impl<'a> Arn<'a> {
 
     fn parse_given(text: &'a str, kind: &'static str) -> Result<Self> {
         Self::parse_iam(text, kind).map_err(|problem| {
-            Error::Usage(format!(
-                "{kind} ARN '{text}' is not valid ({problem}): use arn:aws:iam::ACCOUNT_ID:{kind}/NAME, as apply printed it"
-            ))
+            Error::from(Usage::BadArn {
+                kind,
+                text: text.to_owned(),
+                problem,
+            })
         })
     }
 

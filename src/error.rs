@@ -2,12 +2,21 @@
 
 use std::process::ExitCode;
 
+mod usage;
+
+pub(crate) use usage::{Limit, Usage};
+
 /// Everything that can go wrong inside onboard, grouped by who has to act.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
-    /// The user asked for something onboard cannot do as given (exit code 2).
-    #[error("{0}")]
-    Usage(String),
+    /// The user asked for something onboard cannot do as given (exit code 2). Boxed, as is
+    /// `Limit`: they are large and rare, and every `Result` of the crate carries an `Error`.
+    #[error(transparent)]
+    Usage(Box<Usage>),
+
+    /// A value IAM or STS would refuse (exit code 2).
+    #[error(transparent)]
+    Limit(Box<Limit>),
 
     /// A catalog entry is malformed: a bug in a built-in entry or a user's catalog file.
     #[error("catalog {vendor}: {message}")]
@@ -132,6 +141,18 @@ pub(crate) enum Error {
     Stdout(std::io::Error),
 }
 
+impl From<Usage> for Error {
+    fn from(usage: Usage) -> Self {
+        Error::Usage(Box::new(usage))
+    }
+}
+
+impl From<Limit> for Error {
+    fn from(limit: Limit) -> Self {
+        Error::Limit(Box::new(limit))
+    }
+}
+
 impl Error {
     /// Wraps an AWS SDK error with what onboard was doing when it failed.
     pub(crate) fn aws(doing: impl Into<String>, code: Option<&str>, message: String) -> Self {
@@ -158,7 +179,7 @@ impl Error {
     /// interrupt, 1 for everything else.
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) | Error::Lint { .. } => 2,
+            Error::Usage(_) | Error::Limit(_) | Error::Lint { .. } => 2,
             Error::Interrupted { .. }
             | Error::InterruptedIdle
             | Error::AccountsFailed {
@@ -184,10 +205,16 @@ pub fn is_closed_stdout(err: &anyhow::Error) -> bool {
 
 /// Exit code for an error that reached `main`: the typed error's own code where there is one.
 pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
+    // A `Usage` or `Limit` that reached anyhow without being wrapped in an `Error` is still bad
+    // input.
     let code = err
         .chain()
-        .find_map(|e| e.downcast_ref::<Error>())
-        .map_or(1, Error::exit_code);
+        .find_map(|e| {
+            e.downcast_ref::<Error>()
+                .map(Error::exit_code)
+                .or_else(|| (e.is::<Usage>() || e.is::<Limit>()).then_some(2))
+        })
+        .unwrap_or(1);
     ExitCode::from(code)
 }
 

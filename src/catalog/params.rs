@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Integration;
 use crate::arn::Arn;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Usage};
 use crate::policy::limits::is_account_id;
 
 /// What a parameter holds, which decides how it is checked.
@@ -199,9 +199,9 @@ impl ParamKind {
 pub(crate) fn parse_param(text: &str) -> Result<(String, String)> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
-        _ => Err(Error::Usage(format!(
-            "--param '{text}' is not NAME=VALUE: use for example --param bucket=my-bucket"
-        ))),
+        _ => Err(Error::from(Usage::ParamNotNameValue {
+            text: text.to_owned(),
+        })),
     }
 }
 
@@ -219,12 +219,12 @@ pub(crate) fn resolve_params(
         .into_iter()
         .find(|p| p.required() && !values.contains_key(&p.name))
     {
-        return Err(Error::Usage(format!(
-            "vendor {vendor} ({}) needs --param {}=VALUE: {}",
-            integration_names(selected),
-            spec.name,
-            spec.description
-        )));
+        return Err(Error::from(Usage::MissingParam {
+            vendor: vendor.to_owned(),
+            integrations: integration_names(selected),
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+        }));
     }
     Ok(values)
 }
@@ -249,15 +249,12 @@ pub(crate) fn known_params(
     let integrations = integration_names(selected);
     for (name, _) in given {
         if !specs.iter().any(|p| &p.name == name) {
-            let known: Vec<&str> = specs.iter().map(|p| p.name.as_str()).collect();
-            let known = if known.is_empty() {
-                "it takes none".to_owned()
-            } else {
-                format!("known: {}", known.join(", "))
-            };
-            return Err(Error::Usage(format!(
-                "vendor {vendor} ({integrations}) has no parameter '{name}'; {known}"
-            )));
+            return Err(Error::from(Usage::UnknownParam {
+                vendor: vendor.to_owned(),
+                integrations,
+                name: name.clone(),
+                known: specs.iter().map(|p| p.name.clone()).collect(),
+            }));
         }
     }
     let mut values = BTreeMap::new();
@@ -271,17 +268,18 @@ pub(crate) fn known_params(
             continue;
         };
         if let Some(problem) = spec.kind.problem(&value) {
-            return Err(Error::Usage(format!(
-                "--param {}={value} is not valid: {problem}",
-                spec.name
-            )));
+            return Err(Error::from(Usage::BadParam {
+                name: spec.name.clone(),
+                value,
+                fix: problem.to_owned(),
+            }));
         }
         if !spec.allowed_values.is_empty() && !spec.allowed_values.contains(&value) {
-            return Err(Error::Usage(format!(
-                "--param {}={value} is not valid: use one of {}",
-                spec.name,
-                spec.allowed_values.join(", ")
-            )));
+            return Err(Error::from(Usage::ParamNotAllowed {
+                name: spec.name.clone(),
+                value,
+                allowed: spec.allowed_values.clone(),
+            }));
         }
         values.insert(spec.name.clone(), value);
     }
