@@ -402,3 +402,353 @@ pub(crate) enum Limit {
         max: usize,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(text: &str) -> String {
+        text.to_owned()
+    }
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|i| s(i)).collect()
+    }
+
+    /// The name of each variant: a variant added without an example here fails to compile.
+    fn usage_name(usage: &Usage) -> &'static str {
+        match usage {
+            Usage::UnknownVendor { .. } => "UnknownVendor",
+            Usage::UnknownIntegration { .. } => "UnknownIntegration",
+            Usage::CatalogFile { .. } => "CatalogFile",
+            Usage::NotCatalogName { .. } => "NotCatalogName",
+            Usage::TemplateUnreadable { .. } => "TemplateUnreadable",
+            Usage::TemplateTooLarge { .. } => "TemplateTooLarge",
+            Usage::Template { .. } => "Template",
+            Usage::TemplateEntry { .. } => "TemplateEntry",
+            Usage::KnownAccountsFile { .. } => "KnownAccountsFile",
+            Usage::ParamNotNameValue { .. } => "ParamNotNameValue",
+            Usage::MissingParam { .. } => "MissingParam",
+            Usage::UnknownParam { .. } => "UnknownParam",
+            Usage::BadParam { .. } => "BadParam",
+            Usage::ParamNotAllowed { .. } => "ParamNotAllowed",
+            Usage::ParamGivenTwice { .. } => "ParamGivenTwice",
+            Usage::ProfileRegion { .. } => "ProfileRegion",
+            Usage::TrustPrincipalNotTaken { .. } => "TrustPrincipalNotTaken",
+            Usage::TrustPrincipalTwice { .. } => "TrustPrincipalTwice",
+            Usage::ExternalIdNeeded { .. } => "ExternalIdNeeded",
+            Usage::ExternalIdUnused { .. } => "ExternalIdUnused",
+            Usage::TagGivenTwice { .. } => "TagGivenTwice",
+            Usage::NoAttempts => "NoAttempts",
+            Usage::NotEndpointUrl { .. } => "NotEndpointUrl",
+            Usage::OutputForAuditOnly { .. } => "OutputForAuditOnly",
+            Usage::ExclusiveFlags { .. } => "ExclusiveFlags",
+            Usage::BadArn { .. } => "BadArn",
+            Usage::AccountGivenTwice { .. } => "AccountGivenTwice",
+            Usage::NoTerminalToConfirm => "NoTerminalToConfirm",
+            Usage::IntegrationTeardownUnconfirmed => "IntegrationTeardownUnconfirmed",
+            Usage::ManyAccountsUnconfirmed => "ManyAccountsUnconfirmed",
+            Usage::IntegrationTeardownWithoutVendor => "IntegrationTeardownWithoutVendor",
+            Usage::IntegrationTeardownInManyAccounts => "IntegrationTeardownInManyAccounts",
+            Usage::IntegrationTeardownRenamed { .. } => "IntegrationTeardownRenamed",
+            Usage::OtherVendors { .. } => "OtherVendors",
+            Usage::NoSuchBoundary { .. } => "NoSuchBoundary",
+            Usage::TwoActiveKeys { .. } => "TwoActiveKeys",
+            Usage::NoKeyToRotate { .. } => "NoKeyToRotate",
+            Usage::KeyNotHandedOver { .. } => "KeyNotHandedOver",
+            Usage::ShowSecretInManyAccounts { .. } => "ShowSecretInManyAccounts",
+            Usage::KeyFileWithoutPlaceholder { .. } => "KeyFileWithoutPlaceholder",
+            Usage::KeyFilesNeeded { .. } => "KeyFilesNeeded",
+            Usage::KeyFileTaken { .. } => "KeyFileTaken",
+            Usage::KeyFileFolderMissing { .. } => "KeyFileFolderMissing",
+        }
+    }
+
+    fn limit_name(limit: &Limit) -> &'static str {
+        match limit {
+            Limit::NameLength { .. } => "NameLength",
+            Limit::NameCharacter { .. } => "NameCharacter",
+            Limit::ExternalIdLength { .. } => "ExternalIdLength",
+            Limit::ExternalIdCharacter { .. } => "ExternalIdCharacter",
+            Limit::SessionName { .. } => "SessionName",
+            Limit::Path { .. } => "Path",
+            Limit::SessionDuration { .. } => "SessionDuration",
+            Limit::NotPolicyArn { .. } => "NotPolicyArn",
+            Limit::TagWithoutEquals { .. } => "TagWithoutEquals",
+            Limit::TagKey { .. } => "TagKey",
+            Limit::TagValue { .. } => "TagValue",
+            Limit::ReservedTagKey { .. } => "ReservedTagKey",
+            Limit::ResourceTagValue { .. } => "ResourceTagValue",
+            Limit::TooManyTags { .. } => "TooManyTags",
+            Limit::PolicySize { .. } => "PolicySize",
+            Limit::TrustPolicySize { .. } => "TrustPolicySize",
+            Limit::TooManyAttachments { .. } => "TooManyAttachments",
+        }
+    }
+
+    fn usages() -> Vec<Usage> {
+        vec![
+            Usage::UnknownVendor {
+                name: s("acme"),
+                known: strings(&["streamkap", "upsolver"]),
+            },
+            Usage::UnknownIntegration {
+                vendor: s("streamkap"),
+                name: s("x"),
+                known: strings(&["byoc", "s3"]),
+            },
+            Usage::CatalogFile {
+                path: s("mine.json"),
+                problem: s("cannot read it: No such file or directory (os error 2)"),
+            },
+            Usage::NotCatalogName {
+                flag: "--vendor",
+                name: s("Acme"),
+            },
+            Usage::TemplateUnreadable {
+                path: s("t.yaml"),
+                error: std::io::Error::from(std::io::ErrorKind::NotFound),
+            },
+            Usage::TemplateTooLarge {
+                path: s("t.yaml"),
+                size: 2_000_000,
+                max: 1_048_576,
+            },
+            Usage::Template {
+                path: s("t.yaml"),
+                problem: s("neither JSON nor YAML"),
+            },
+            Usage::TemplateEntry {
+                path: s("t.yaml"),
+                problem: s("roles: empty"),
+            },
+            Usage::KnownAccountsFile {
+                path: s("known.yaml"),
+                problem: s("it is not UTF-8 text: give a YAML file"),
+            },
+            Usage::ParamNotNameValue { text: s("bucket") },
+            Usage::MissingParam {
+                vendor: s("streamkap"),
+                integrations: s("s3"),
+                name: s("bucket"),
+                description: s("the S3 bucket Streamkap writes to"),
+            },
+            Usage::UnknownParam {
+                vendor: s("streamkap"),
+                integrations: s("byoc"),
+                name: s("bukket"),
+                known: vec![],
+            },
+            Usage::UnknownParam {
+                vendor: s("streamkap"),
+                integrations: s("s3"),
+                name: s("bukket"),
+                known: strings(&["bucket", "region"]),
+            },
+            Usage::BadParam {
+                name: s("bucket"),
+                value: s("No_Bucket"),
+                fix: s("use 3 to 63 lowercase letters, digits, '.' and '-'"),
+            },
+            Usage::ParamNotAllowed {
+                name: s("tier"),
+                value: s("gold"),
+                allowed: strings(&["free", "paid"]),
+            },
+            Usage::ParamGivenTwice {
+                name: s("bucket"),
+                values: strings(&["a", "b"]),
+            },
+            Usage::ProfileRegion {
+                region: s("mars-1"),
+                param: s("region"),
+                problem: s("use a region name such as eu-west-1"),
+            },
+            Usage::TrustPrincipalNotTaken {
+                vendor: s("streamkap"),
+            },
+            Usage::TrustPrincipalTwice {
+                principal: s("arn:aws:iam::111122223333:root"),
+                param: "trust-principal",
+                value: s("arn:aws:iam::444455556666:root"),
+            },
+            Usage::ExternalIdNeeded {
+                vendor: s("upsolver"),
+                integrations: s("byoc"),
+                shown: s("on the Upsolver console's integration page"),
+            },
+            Usage::ExternalIdUnused {
+                vendor: s("stream-manager"),
+                integrations: s("iam-user"),
+            },
+            Usage::TagGivenTwice {
+                key: s("team"),
+                value: s("b"),
+                earlier_key: s("Team"),
+                earlier_value: s("a"),
+            },
+            Usage::NoAttempts,
+            Usage::NotEndpointUrl {
+                flag: "--endpoint-url",
+                url: s("localhost\n"),
+            },
+            Usage::OutputForAuditOnly { format: s("sarif") },
+            Usage::ExclusiveFlags {
+                first: "--key-file",
+                second: "--show-secret",
+            },
+            Usage::BadArn {
+                kind: "role",
+                text: s("arn:aws:iam::12345:role/R"),
+                problem: ArnProblem::Account,
+            },
+            Usage::AccountGivenTwice {
+                account: s("111122223333"),
+            },
+            Usage::NoTerminalToConfirm,
+            Usage::IntegrationTeardownUnconfirmed,
+            Usage::ManyAccountsUnconfirmed,
+            Usage::IntegrationTeardownWithoutVendor,
+            Usage::IntegrationTeardownInManyAccounts,
+            Usage::IntegrationTeardownRenamed {
+                role: s("prod-StreamkapInstallAccess"),
+                remaining: strings(&["byoc", "s3"]),
+            },
+            Usage::OtherVendors {
+                kind: "role",
+                name: s("InstallAccess"),
+                owner: s("upsolver"),
+                vendor: s("streamkap"),
+            },
+            Usage::NoSuchBoundary {
+                arn: s("arn:aws:iam::111122223333:policy/Boundary"),
+            },
+            Usage::TwoActiveKeys {
+                user: s("u"),
+                keys: strings(&["AKIA1 (handed over)", "AKIA2 (not handed over)"]),
+            },
+            Usage::NoKeyToRotate {
+                vendor: s("streamkap"),
+                integration: s("byoc"),
+            },
+            Usage::KeyNotHandedOver { user: s("u") },
+            Usage::ShowSecretInManyAccounts {
+                placeholder: "{account}",
+            },
+            Usage::KeyFileWithoutPlaceholder {
+                path: PathBuf::from("key.json"),
+                placeholder: "{account}",
+            },
+            Usage::KeyFilesNeeded {
+                user: s("u"),
+                placeholder: "{account}",
+            },
+            Usage::KeyFileTaken {
+                path: PathBuf::from("key.json"),
+                found: s("the file exists"),
+            },
+            Usage::KeyFileFolderMissing {
+                path: PathBuf::from("keys/key.json"),
+                folder: PathBuf::from("keys"),
+            },
+        ]
+    }
+
+    fn limits() -> Vec<Limit> {
+        vec![
+            Limit::NameLength {
+                kind: s("role"),
+                name: "R".repeat(65),
+                max: 64,
+            },
+            Limit::NameCharacter {
+                kind: s("--assume-role-name: role"),
+                name: s("has space"),
+                bad: ' ',
+            },
+            Limit::ExternalIdLength { id: s("x") },
+            Limit::ExternalIdCharacter {
+                id: s("a\nb"),
+                bad: '\n',
+            },
+            Limit::SessionName { name: s("x") },
+            Limit::Path {
+                path: s("vendors"),
+                max: 512,
+            },
+            Limit::SessionDuration { seconds: 60 },
+            Limit::NotPolicyArn {
+                flag: "--permissions-boundary",
+                arn: s("Boundary"),
+            },
+            Limit::TagWithoutEquals { text: s("team") },
+            Limit::TagKey { key: s("") },
+            Limit::TagValue { value: s("a|b") },
+            Limit::ReservedTagKey {
+                key: s("onboard:vendor"),
+            },
+            Limit::ResourceTagValue {
+                resource: s("role R"),
+                key: s("onboard:param:x"),
+                value: s("a|b"),
+            },
+            Limit::TooManyTags {
+                resource: s("role R"),
+                count: 51,
+                max: 50,
+            },
+            Limit::PolicySize {
+                name: s("P"),
+                chars: 7000,
+                max: 6144,
+            },
+            Limit::TrustPolicySize {
+                role: s("R"),
+                chars: 3000,
+                max: 2048,
+            },
+            Limit::TooManyAttachments {
+                kind: "role",
+                name: s("R"),
+                count: 11,
+                max: 10,
+            },
+        ]
+    }
+
+    /// Every variant's message, one line each: reviewed in the snapshot.
+    #[test]
+    fn every_bad_input_reads_as_one_line_naming_the_value_and_the_fix() {
+        let mut lines = Vec::new();
+        let mut names = std::collections::BTreeSet::new();
+        for usage in usages() {
+            names.insert(usage_name(&usage));
+            lines.push(format!("{}: {usage}", usage_name(&usage)));
+        }
+        for limit in limits() {
+            names.insert(limit_name(&limit));
+            lines.push(format!("{}: {limit}", limit_name(&limit)));
+        }
+        // One example of each variant (UnknownParam has two: with and without known ones).
+        assert_eq!(names.len(), lines.len() - 1);
+        for line in &lines {
+            assert!(!line.contains('\n'), "{line}");
+        }
+        insta::assert_snapshot!(lines.join("\n"));
+    }
+
+    /// Both kinds are bad input: exit code 2, wrapped in `Error` or not.
+    #[test]
+    fn bad_input_exits_with_code_2() {
+        use crate::error::{Error, exit_code_for};
+        use std::process::ExitCode;
+        let wrapped = anyhow::Error::from(Error::from(Usage::NoAttempts));
+        let bare = anyhow::Error::from(Limit::SessionDuration { seconds: 1 });
+        let context = anyhow::Error::from(Usage::NoAttempts).context("checking flags");
+        for err in [wrapped, bare, context] {
+            assert_eq!(exit_code_for(&err), ExitCode::from(2), "{err:#}");
+        }
+        assert_eq!(Error::from(Usage::NoAttempts).exit_code(), 2);
+        assert_eq!(Error::from(Limit::TagKey { key: s("") }).exit_code(), 2);
+    }
+}
