@@ -2,8 +2,10 @@
 
 use std::process::ExitCode;
 
+mod aws;
 mod usage;
 
+pub(crate) use aws::{AwsFailure, cause_chain};
 pub(crate) use usage::{Limit, Usage};
 
 /// Everything that can go wrong inside onboard, grouped by who has to act.
@@ -29,12 +31,14 @@ pub(crate) enum Error {
     )]
     NotOwned { kind: &'static str, name: String },
 
-    /// An AWS call failed; `doing` says which step ("creating role StreamkapInstallAccess").
-    #[error("{doing}: {}{message}", code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default())]
+    /// An AWS call failed; `doing` says which step ("creating role StreamkapInstallAccess"). The
+    /// SDK's error is the source, whole; its text is part of this one's, so that the error reads
+    /// the same wherever it is shown (a chain printed with [`one_line`] shows it once).
+    #[error("{doing}: {source}")]
     Aws {
         doing: String,
-        code: Option<String>,
-        message: String,
+        #[source]
+        source: AwsFailure,
     },
 
     /// Some steps of a plan ran before one failed: says what was done.
@@ -56,11 +60,13 @@ pub(crate) enum Error {
         total: usize,
     },
 
-    /// IAM refused a write (`AccessDenied`); never retried. `cause` is the likely reason.
-    #[error("{doing}: AccessDenied: {message} ({cause})")]
+    /// IAM refused a write (`AccessDenied`); never retried. `cause` is the likely reason, read
+    /// from the refusal's message (see `aws::errors::refusal`).
+    #[error("{doing}: {source} ({cause})")]
     Refused {
         doing: String,
-        message: String,
+        #[source]
+        source: AwsFailure,
         cause: RefusalCause,
     },
 
@@ -154,23 +160,31 @@ impl From<Limit> for Error {
 }
 
 impl Error {
-    /// Wraps an AWS SDK error with what onboard was doing when it failed.
+    /// An AWS failure that is not an SDK error: an answer onboard cannot use (`code` `None`), or
+    /// a service error as AWS would answer it (tests, and answers that carry a code of their own).
     pub(crate) fn aws(doing: impl Into<String>, code: Option<&str>, message: String) -> Self {
+        let source = match code {
+            Some(code) => AwsFailure::Sdk(Box::new(
+                aws_sdk_iam::error::ErrorMetadata::builder()
+                    .code(code)
+                    .message(message)
+                    .build(),
+            )),
+            None => AwsFailure::Answer(message),
+        };
         Error::Aws {
             doing: doing.into(),
-            code: code.map(str::to_owned),
-            message,
+            source,
         }
     }
 
     /// The AWS error code, when this is (or wraps) an AWS service error.
     pub(crate) fn aws_code(&self) -> Option<&str> {
         match self {
-            Error::Aws { code, .. } => code.as_deref(),
+            Error::Aws { source, .. } | Error::Refused { source, .. } => source.code(),
             Error::Partial { source, .. } | Error::NotPropagated { source, .. } => {
                 source.aws_code()
             }
-            Error::Refused { .. } => Some("AccessDenied"),
             _ => None,
         }
     }
@@ -201,6 +215,12 @@ pub fn is_closed_stdout(err: &anyhow::Error) -> bool {
         matches!(e.downcast_ref::<Error>(), Some(Error::Stdout(io))
             if io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// An error and its causes on one line, each cause's message once: how `main` and the accounts
+/// table show an error (`{:#}` would repeat a source whose text an outer error already holds).
+pub fn one_line(err: &anyhow::Error) -> String {
+    cause_chain(err.as_ref())
 }
 
 /// Exit code for an error that reached `main`: the typed error's own code where there is one.

@@ -45,7 +45,7 @@ use std::process::ExitCode;
 // The API of this library is what `main.rs` and the integration tests use; everything else is
 // `pub(crate)`.
 pub use cli::Cli;
-pub use error::{CLOSED_PIPE_EXIT_CODE, exit_code_for, is_closed_stdout};
+pub use error::{CLOSED_PIPE_EXIT_CODE, exit_code_for, is_closed_stdout, one_line};
 pub use logging::init as init_logging;
 pub use policy::{canonical, decode_document};
 

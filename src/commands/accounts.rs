@@ -185,7 +185,7 @@ fn outcome<T>(account: String, result: anyhow::Result<Report<T>>) -> AccountOutc
             }
         }
         Err(err) => {
-            let message = format!("{err:#}").replace('\n', " ");
+            let message = crate::error::one_line(&err).replace('\n', " ");
             AccountOutcome {
                 account,
                 ok: false,

@@ -123,7 +123,7 @@ pub(super) async fn assume(
             return (vec![check(name, Status::Expected, detail)], None);
         }
         AssumeOutcome::Denied(err) => {
-            let detail = format!("{:#}", anyhow::Error::from(err));
+            let detail = crate::error::one_line(&anyhow::Error::from(err));
             return (vec![check(name, Status::Fail, detail)], None);
         }
         AssumeOutcome::Failed(err) => {
