@@ -2,12 +2,23 @@
 
 use std::process::ExitCode;
 
+mod aws;
+mod usage;
+
+pub(crate) use aws::{AwsFailure, cause_chain};
+pub(crate) use usage::{Limit, Usage};
+
 /// Everything that can go wrong inside onboard, grouped by who has to act.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
-    /// The user asked for something onboard cannot do as given (exit code 2).
-    #[error("{0}")]
-    Usage(String),
+    /// The user asked for something onboard cannot do as given (exit code 2). Boxed, as is
+    /// `Limit`: they are large and rare, and every `Result` of the crate carries an `Error`.
+    #[error(transparent)]
+    Usage(Box<Usage>),
+
+    /// A value IAM or STS would refuse (exit code 2).
+    #[error(transparent)]
+    Limit(Box<Limit>),
 
     /// A catalog entry is malformed: a bug in a built-in entry or a user's catalog file.
     #[error("catalog {vendor}: {message}")]
@@ -20,12 +31,14 @@ pub(crate) enum Error {
     )]
     NotOwned { kind: &'static str, name: String },
 
-    /// An AWS call failed; `doing` says which step ("creating role StreamkapInstallAccess").
-    #[error("{doing}: {}{message}", code.as_deref().map(|c| format!("{c}: ")).unwrap_or_default())]
+    /// An AWS call failed; `doing` says which step ("creating role StreamkapInstallAccess"). The
+    /// SDK's error is the source, whole; its text is part of this one's, so that the error reads
+    /// the same wherever it is shown (a chain printed with [`one_line`] shows it once).
+    #[error("{doing}: {source}")]
     Aws {
         doing: String,
-        code: Option<String>,
-        message: String,
+        #[source]
+        source: AwsFailure,
     },
 
     /// Some steps of a plan ran before one failed: says what was done.
@@ -47,11 +60,13 @@ pub(crate) enum Error {
         total: usize,
     },
 
-    /// IAM refused a write (`AccessDenied`); never retried. `cause` is the likely reason.
-    #[error("{doing}: AccessDenied: {message} ({cause})")]
+    /// IAM refused a write (`AccessDenied`); never retried. `cause` is the likely reason, read
+    /// from the refusal's message (see `aws::errors::refusal`).
+    #[error("{doing}: {source} ({cause})")]
     Refused {
         doing: String,
-        message: String,
+        #[source]
+        source: AwsFailure,
         cause: RefusalCause,
     },
 
@@ -132,24 +147,44 @@ pub(crate) enum Error {
     Stdout(std::io::Error),
 }
 
+impl From<Usage> for Error {
+    fn from(usage: Usage) -> Self {
+        Error::Usage(Box::new(usage))
+    }
+}
+
+impl From<Limit> for Error {
+    fn from(limit: Limit) -> Self {
+        Error::Limit(Box::new(limit))
+    }
+}
+
 impl Error {
-    /// Wraps an AWS SDK error with what onboard was doing when it failed.
+    /// An AWS failure that is not an SDK error: an answer onboard cannot use (`code` `None`), or
+    /// a service error as AWS would answer it (tests, and answers that carry a code of their own).
     pub(crate) fn aws(doing: impl Into<String>, code: Option<&str>, message: String) -> Self {
+        let source = match code {
+            Some(code) => AwsFailure::Sdk(Box::new(
+                aws_sdk_iam::error::ErrorMetadata::builder()
+                    .code(code)
+                    .message(message)
+                    .build(),
+            )),
+            None => AwsFailure::Answer(message),
+        };
         Error::Aws {
             doing: doing.into(),
-            code: code.map(str::to_owned),
-            message,
+            source,
         }
     }
 
     /// The AWS error code, when this is (or wraps) an AWS service error.
     pub(crate) fn aws_code(&self) -> Option<&str> {
         match self {
-            Error::Aws { code, .. } => code.as_deref(),
+            Error::Aws { source, .. } | Error::Refused { source, .. } => source.code(),
             Error::Partial { source, .. } | Error::NotPropagated { source, .. } => {
                 source.aws_code()
             }
-            Error::Refused { .. } => Some("AccessDenied"),
             _ => None,
         }
     }
@@ -158,7 +193,7 @@ impl Error {
     /// interrupt, 1 for everything else.
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
-            Error::Usage(_) | Error::Lint { .. } => 2,
+            Error::Usage(_) | Error::Limit(_) | Error::Lint { .. } => 2,
             Error::Interrupted { .. }
             | Error::InterruptedIdle
             | Error::AccountsFailed {
@@ -182,12 +217,24 @@ pub fn is_closed_stdout(err: &anyhow::Error) -> bool {
     })
 }
 
+/// An error and its causes on one line, each cause's message once: how `main` and the accounts
+/// table show an error (`{:#}` would repeat a source whose text an outer error already holds).
+pub fn one_line(err: &anyhow::Error) -> String {
+    cause_chain(err.as_ref())
+}
+
 /// Exit code for an error that reached `main`: the typed error's own code where there is one.
 pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
+    // A `Usage` or `Limit` that reached anyhow without being wrapped in an `Error` is still bad
+    // input.
     let code = err
         .chain()
-        .find_map(|e| e.downcast_ref::<Error>())
-        .map_or(1, Error::exit_code);
+        .find_map(|e| {
+            e.downcast_ref::<Error>()
+                .map(Error::exit_code)
+                .or_else(|| (e.is::<Usage>() || e.is::<Limit>()).then_some(2))
+        })
+        .unwrap_or(1);
     ExitCode::from(code)
 }
 

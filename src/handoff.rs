@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use crate::aws::Aws;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Usage};
 use crate::plan::Action;
 use crate::state::Tag;
 
@@ -79,23 +79,21 @@ pub(crate) fn check_many(
     user: Option<&str>,
 ) -> Result<()> {
     if show_secret {
-        return Err(Error::Usage(format!(
-            "--show-secret: with --accounts or --organization keys go to files, one per account: \
-             pass --key-file 'keys/{ACCOUNT_PLACEHOLDER}.json' instead"
-        )));
+        return Err(Error::from(Usage::ShowSecretInManyAccounts {
+            placeholder: ACCOUNT_PLACEHOLDER,
+        }));
     }
     match (key_file, user) {
         (Some(path), _) if !path.to_string_lossy().contains(ACCOUNT_PLACEHOLDER) => {
-            Err(Error::Usage(format!(
-                "--key-file {}: with --accounts or --organization each account's key needs a file \
-                 of its own: put {ACCOUNT_PLACEHOLDER} in the path, such as keys/{ACCOUNT_PLACEHOLDER}.json",
-                path.display()
-            )))
+            Err(Error::from(Usage::KeyFileWithoutPlaceholder {
+                path: path.to_owned(),
+                placeholder: ACCOUNT_PLACEHOLDER,
+            }))
         }
-        (None, Some(user)) => Err(Error::Usage(format!(
-            "user {user} gets an access key in each account, shown only once: pass --key-file \
-             'keys/{ACCOUNT_PLACEHOLDER}.json' (one file per account, written with mode 0600)"
-        ))),
+        (None, Some(user)) => Err(Error::from(Usage::KeyFilesNeeded {
+            user: user.to_owned(),
+            placeholder: ACCOUNT_PLACEHOLDER,
+        })),
         _ => Ok(()),
     }
 }
@@ -153,7 +151,7 @@ fn check_new_file(path: &Path) -> Result<()> {
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(());
     };
-    let what = if meta.file_type().is_symlink() {
+    let found = if meta.file_type().is_symlink() {
         match std::fs::read_link(path) {
             Ok(to) => format!("a symbolic link to {} is there", to.display()),
             Err(_) => "a symbolic link is there".to_owned(),
@@ -161,10 +159,10 @@ fn check_new_file(path: &Path) -> Result<()> {
     } else {
         "the file exists".to_owned()
     };
-    Err(Error::Usage(format!(
-        "--key-file {}: {what}; onboard never overwrites a key file: name a new file",
-        path.display()
-    )))
+    Err(Error::from(Usage::KeyFileTaken {
+        path: path.to_owned(),
+        found,
+    }))
 }
 
 impl Handoff {
@@ -173,9 +171,10 @@ impl Handoff {
     pub(crate) fn new(key_file: Option<&Path>, show_secret: bool) -> Result<Self> {
         let target = match (key_file, show_secret) {
             (Some(_), true) => {
-                return Err(Error::Usage(
-                    "--key-file and --show-secret exclude each other: pick one".into(),
-                ));
+                return Err(Error::from(Usage::ExclusiveFlags {
+                    first: "--key-file",
+                    second: "--show-secret",
+                }));
             }
             (Some(path), false) => {
                 check_new_file(path)?;
@@ -184,11 +183,10 @@ impl Handoff {
                     .filter(|p| !p.as_os_str().is_empty())
                     .unwrap_or(Path::new("."));
                 if !folder.is_dir() {
-                    return Err(Error::Usage(format!(
-                        "--key-file {}: folder {} does not exist",
-                        path.display(),
-                        folder.display()
-                    )));
+                    return Err(Error::from(Usage::KeyFileFolderMissing {
+                        path: path.to_owned(),
+                        folder: folder.to_owned(),
+                    }));
                 }
                 Some(Target::File(path.to_owned()))
             }
@@ -275,10 +273,9 @@ impl Handoff {
     /// Refuses, before any write, a plan that would create a key nobody receives.
     pub(crate) fn require(&self, user: &str) -> Result<()> {
         if self.target.is_none() {
-            return Err(Error::Usage(format!(
-                "user {user} gets an access key, shown only once: pass --key-file PATH (written with mode 0600) \
-                 or --show-secret"
-            )));
+            return Err(Error::from(Usage::KeyNotHandedOver {
+                user: user.to_owned(),
+            }));
         }
         Ok(())
     }

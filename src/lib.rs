@@ -45,11 +45,11 @@ use std::process::ExitCode;
 // The API of this library is what `main.rs` and the integration tests use; everything else is
 // `pub(crate)`.
 pub use cli::Cli;
-pub use error::{CLOSED_PIPE_EXIT_CODE, exit_code_for, is_closed_stdout};
+pub use error::{CLOSED_PIPE_EXIT_CODE, exit_code_for, is_closed_stdout, one_line};
 pub use logging::init as init_logging;
 pub use policy::{canonical, decode_document};
 
-use error::Error;
+use error::{Error, Usage};
 
 /// Runs one parsed command line; `main` maps the error to an exit code. A Ctrl-C outside plan
 /// execution stops the command at once; during execution the executor stops gracefully.
@@ -80,10 +80,7 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         let format = clap::ValueEnum::to_possible_value(&global.output)
             .map(|v| v.get_name().to_owned())
             .unwrap_or_default();
-        return Err(Error::Usage(format!(
-            "--output {format} is for onboard audit only: use --output text or --output json"
-        ))
-        .into());
+        return Err(Error::from(Usage::OutputForAuditOnly { format }).into());
     }
     // The commands that call AWS check its flags first; the others ignore them.
     if matches!(

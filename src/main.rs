@@ -16,7 +16,7 @@ async fn main() -> ExitCode {
         Err(err) => {
             // One line, whatever the causes hold (a value with a newline, an answer over several
             // lines); stderr may be closed too: nothing is left to tell then.
-            let message: String = format!("{err:#}")
+            let message: String = onboard::one_line(&err)
                 .chars()
                 .flat_map(|c| {
                     let escaped: Vec<char> = if c.is_control() {

@@ -14,6 +14,7 @@ pub(crate) use teardown::{
     Entity, Inventory, OwnedInstanceProfile, OwnedPolicy, OwnedRole, OwnedUser, plan_teardown,
 };
 
+use crate::arn::Arn;
 use crate::state::{DesiredPolicy, DesiredRole, DesiredUser, Tag};
 
 /// One write call.
@@ -395,7 +396,7 @@ fn list(tags: &[Tag]) -> String {
 
 /// The last segment of an ARN: a policy's or role's name.
 pub(crate) fn name_of(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
+    Arn::parse(arn).map_or(arn, |arn| arn.name())
 }
 
 /// An action and the indices of the steps that must finish before it starts.

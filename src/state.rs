@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::arn::Arn;
+
 /// Tag every resource onboard creates carries; teardown removes only resources that have it.
 pub(crate) const MANAGED_BY: (&str, &str) = ("managed-by", "onboard");
 /// `managed-by` of what a template from `onboard export --format cloudformation` creates.
@@ -156,7 +158,7 @@ pub(crate) struct DesiredUser {
 
 /// Whether a policy ARN names an AWS managed policy, which onboard attaches but never owns.
 pub(crate) fn is_aws_managed(policy_arn: &str) -> bool {
-    policy_arn.contains(":iam::aws:policy/")
+    Arn::parse(policy_arn).is_ok_and(|arn| arn.is_aws_managed_policy())
 }
 
 /// A managed policy as read back from AWS.

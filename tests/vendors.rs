@@ -376,7 +376,7 @@ fn missing_or_invalid_parameters_are_refused_before_any_aws_call() {
         ),
         (
             &["--vendor", "stream-manager", "--external-id", "abc"],
-            "--external-id: vendor stream-manager (iam-user) has no trust policy with an external ID condition, nor one that lets another account assume a role",
+            "--external-id: vendor stream-manager (iam-user) has no trust policy with an external ID condition, nor one that lets another account assume a role: leave out --external-id",
         ),
         (
             &["--vendor", "kubermatic", "--trust-principal", "kkp"],

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::model::{Level, ServiceAccess};
+use crate::arn::Arn;
 use crate::policy::lint::actions::{AccessLevel, matching};
 use crate::policy::statements;
 
@@ -83,7 +84,8 @@ pub(crate) fn administrator<'a>(
 ) -> bool {
     if attached
         .iter()
-        .any(|arn| arn.contains(":iam::aws:") && arn.ends_with(ADMINISTRATOR_ACCESS))
+        .filter_map(|arn| Arn::parse(arn).ok())
+        .any(|arn| arn.is_aws_managed_policy() && arn.resource() == ADMINISTRATOR_ACCESS)
     {
         return true;
     }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::catalog;
 use crate::catalog::checks::read_capped_bytes;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Usage};
 use crate::policy::limits::is_account_id;
 use crate::policy::{principal_account, trusted_aws_principals};
 
@@ -70,7 +70,12 @@ impl KnownAccounts {
     /// Adds the accounts of a `--known-accounts` file; its names win over the catalog's.
     pub(crate) fn load_file(&mut self, path: &Path) -> Result<()> {
         let shown = path.display();
-        let usage = |why: String| Error::Usage(format!("--known-accounts {shown}: {why}"));
+        let usage = |problem: String| {
+            Error::from(Usage::KnownAccountsFile {
+                path: shown.to_string(),
+                problem,
+            })
+        };
         let bytes = read_capped_bytes(path, MAX_FILE, "lists of known accounts").map_err(usage)?;
         let text = String::from_utf8(bytes)
             .map_err(|_| usage("it is not UTF-8 text: give a YAML file".into()))?;

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::arn::Arn;
+
 use super::model::{Access, Audit, Holder, HolderKind};
 
 /// How many services the GRANTS column names before "+N".
@@ -15,7 +17,7 @@ pub(crate) fn holder_label(holder: &Holder) -> String {
         HolderKind::Vendor => "access key".to_owned(),
         HolderKind::Account => holder.account.clone().unwrap_or_default(),
         HolderKind::Role | HolderKind::User | HolderKind::Session => {
-            let resource = holder.principal.splitn(6, ':').nth(5).unwrap_or_default();
+            let resource = Arn::parse(&holder.principal).map_or("", |arn| arn.resource());
             format!(
                 "{}:{resource}",
                 holder.account.as_deref().unwrap_or_default()

@@ -252,7 +252,7 @@ impl Aws {
         K: Fn() -> SettleFut,
         SettleFut: Future<Output = Result<Option<T>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
     {
         let mut attempt = 0;
         loop {

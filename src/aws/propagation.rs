@@ -31,7 +31,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::time::Instant;
 
-use super::errors::cause_chain;
+use super::errors::{cause_chain, is_invalid_principal};
 use crate::error::{Error, Result};
 use crate::plan::{Action, name_of};
 use crate::progress;
@@ -214,13 +214,11 @@ impl Propagation {
                     .find(|e| known.exists.contains(e))
                     .map(NotYet::Missing)
             }
-            // IAM's only sign of an unknown principal is the message (there is no code of its
-            // own): the Terraform provider matches the same text.
             "MalformedPolicyDocument"
                 if matches!(
                     action,
                     Action::CreateRole(_) | Action::UpdateAssumeRolePolicy { .. }
-                ) && err.to_string().contains("Invalid principal") =>
+                ) && is_invalid_principal(err) =>
             {
                 Some(NotYet::InvalidPrincipal)
             }

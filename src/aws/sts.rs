@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::Aws;
 use super::errors::Doing;
+use crate::arn::Arn;
 use crate::error::{Error, Result};
 
 /// The identity onboard runs as.
@@ -18,11 +19,9 @@ pub(crate) struct Caller {
 impl Caller {
     /// A caller from sts:GetCallerIdentity's account and ARN.
     pub(crate) fn new(account: &str, arn: &str) -> Result<Self> {
-        let partition = arn
-            .strip_prefix("arn:")
-            .and_then(|rest| rest.split(':').next())
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| {
+        let partition = Arn::parse(arn)
+            .map(|parsed| parsed.partition())
+            .map_err(|_| {
                 Error::aws(
                     "reading the caller identity",
                     None,

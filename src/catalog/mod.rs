@@ -23,7 +23,7 @@ pub(crate) use params::{ParamKind, ParamSpec, known_params, parse_param, resolve
 pub(crate) use render::{Naming, RenderContext, placeholders, render, uses_external_id};
 
 use self::checks::Document;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Usage};
 use crate::policy::managed::unknown_aws_managed_policy;
 
 /// Built-in catalog files, by vendor name.
@@ -274,10 +274,10 @@ pub(crate) fn load_builtin(vendor: &str) -> Result<VendorCatalog> {
         .iter()
         .find(|(name, _)| *name == vendor)
         .ok_or_else(|| {
-            Error::Usage(format!(
-                "unknown vendor '{vendor}'; known vendors: {}",
-                builtin_vendors().join(", ")
-            ))
+            Error::from(Usage::UnknownVendor {
+                name: vendor.to_owned(),
+                known: builtin_vendors().iter().map(|v| (*v).to_owned()).collect(),
+            })
         })?;
     parse(vendor, text)
 }
@@ -285,7 +285,12 @@ pub(crate) fn load_builtin(vendor: &str) -> Result<VendorCatalog> {
 /// Loads and validates a user's catalog file.
 pub(crate) fn load_file(path: &Path) -> Result<VendorCatalog> {
     let shown = path.display();
-    let usage = |message: String| Error::Usage(format!("catalog file {shown}: {message}"));
+    let usage = |problem: String| {
+        Error::from(Usage::CatalogFile {
+            path: shown.to_string(),
+            problem,
+        })
+    };
     let text = checks::read_capped(path, MAX_CATALOG_FILE).map_err(usage)?;
     parse(&shown.to_string(), &text).map_err(|e| match e {
         Error::Catalog { message, .. } => usage(message),
@@ -352,15 +357,11 @@ impl VendorCatalog {
         let mut selected: Vec<(&str, &Integration)> = Vec::new();
         for name in names {
             let (key, integration) = self.integrations.get_key_value(name).ok_or_else(|| {
-                Error::Usage(format!(
-                    "vendor {} has no integration '{name}'; known integrations: {}",
-                    self.vendor,
-                    self.integrations
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
+                Error::from(Usage::UnknownIntegration {
+                    vendor: self.vendor.clone(),
+                    name: name.to_owned(),
+                    known: self.integrations.keys().cloned().collect(),
+                })
             })?;
             if !selected.iter().any(|(k, _)| *k == key) {
                 selected.push((key.as_str(), integration));

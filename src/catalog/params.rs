@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::Integration;
-use crate::error::{Error, Result};
+use crate::arn::Arn;
+use crate::error::{Error, Result, Usage};
 use crate::policy::limits::is_account_id;
 
 /// What a parameter holds, which decides how it is checked.
@@ -198,9 +199,9 @@ impl ParamKind {
 pub(crate) fn parse_param(text: &str) -> Result<(String, String)> {
     match text.split_once('=') {
         Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
-        _ => Err(Error::Usage(format!(
-            "--param '{text}' is not NAME=VALUE: use for example --param bucket=my-bucket"
-        ))),
+        _ => Err(Error::from(Usage::ParamNotNameValue {
+            text: text.to_owned(),
+        })),
     }
 }
 
@@ -218,12 +219,12 @@ pub(crate) fn resolve_params(
         .into_iter()
         .find(|p| p.required() && !values.contains_key(&p.name))
     {
-        return Err(Error::Usage(format!(
-            "vendor {vendor} ({}) needs --param {}=VALUE: {}",
-            integration_names(selected),
-            spec.name,
-            spec.description
-        )));
+        return Err(Error::from(Usage::MissingParam {
+            vendor: vendor.to_owned(),
+            integrations: integration_names(selected),
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+        }));
     }
     Ok(values)
 }
@@ -248,15 +249,12 @@ pub(crate) fn known_params(
     let integrations = integration_names(selected);
     for (name, _) in given {
         if !specs.iter().any(|p| &p.name == name) {
-            let known: Vec<&str> = specs.iter().map(|p| p.name.as_str()).collect();
-            let known = if known.is_empty() {
-                "it takes none".to_owned()
-            } else {
-                format!("known: {}", known.join(", "))
-            };
-            return Err(Error::Usage(format!(
-                "vendor {vendor} ({integrations}) has no parameter '{name}'; {known}"
-            )));
+            return Err(Error::from(Usage::UnknownParam {
+                vendor: vendor.to_owned(),
+                integrations,
+                name: name.clone(),
+                known: specs.iter().map(|p| p.name.clone()).collect(),
+            }));
         }
     }
     let mut values = BTreeMap::new();
@@ -270,17 +268,18 @@ pub(crate) fn known_params(
             continue;
         };
         if let Some(problem) = spec.kind.problem(&value) {
-            return Err(Error::Usage(format!(
-                "--param {}={value} is not valid: {problem}",
-                spec.name
-            )));
+            return Err(Error::from(Usage::BadParam {
+                name: spec.name.clone(),
+                value,
+                fix: problem.to_owned(),
+            }));
         }
         if !spec.allowed_values.is_empty() && !spec.allowed_values.contains(&value) {
-            return Err(Error::Usage(format!(
-                "--param {}={value} is not valid: use one of {}",
-                spec.name,
-                spec.allowed_values.join(", ")
-            )));
+            return Err(Error::from(Usage::ParamNotAllowed {
+                name: spec.name.clone(),
+                value,
+                allowed: spec.allowed_values.clone(),
+            }));
         }
         values.insert(spec.name.clone(), value);
     }
@@ -305,42 +304,32 @@ fn is_region(value: &str) -> bool {
 
 /// `arn:PARTITION:kms:REGION:ACCOUNT:key/ID` (a key, not an alias).
 fn is_kms_key_arn(value: &str) -> bool {
-    let parts: Vec<&str> = value.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, resource] = parts[..] else {
-        return false;
-    };
-    arn == "arn"
-        && partition.starts_with("aws")
-        && service == "kms"
-        && is_region(region)
-        && is_account_id(account)
-        && resource.strip_prefix("key/").is_some_and(|id| {
-            (1..=128).contains(&id.len())
-                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
+    Arn::parse(value).is_ok_and(|arn| {
+        let id = arn.resource_id();
+        arn.service() == "kms"
+            && is_region(arn.region())
+            && is_account_id(arn.account())
+            && arn.resource_type() == "key"
+            && (1..=128).contains(&id.len())
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    })
 }
 
 /// `arn:PARTITION:iam::ACCOUNT:root`, `...:role/NAME` or `...:user/NAME`.
 fn is_principal_arn(value: &str) -> bool {
-    let parts: Vec<&str> = value.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, resource] = parts[..] else {
-        return false;
-    };
-    let resource_ok = resource == "root"
-        || ["role/", "user/"].iter().any(|p| {
-            resource.strip_prefix(p).is_some_and(|rest| {
-                !rest.is_empty()
-                    && rest
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
-            })
-        });
-    arn == "arn"
-        && partition.starts_with("aws")
-        && service == "iam"
-        && region.is_empty()
-        && is_account_id(account)
-        && resource_ok
+    Arn::parse(value).is_ok_and(|arn| {
+        let id = arn.resource_id();
+        let resource_ok = arn.resource() == "root"
+            || (matches!(arn.resource_type(), "role" | "user")
+                && !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c)));
+        arn.service() == "iam"
+            && arn.region().is_empty()
+            && is_account_id(arn.account())
+            && resource_ok
+    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! after the first call.
 
 use super::GlobalArgs;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Usage};
 
 /// Variables the SDK reads endpoints from, besides `--endpoint-url`.
 const ENDPOINT_VARIABLES: [&str; 4] = [
@@ -16,11 +16,7 @@ const ENDPOINT_VARIABLES: [&str; 4] = [
 /// Checks `--max-attempts` and every endpoint URL given.
 pub(crate) fn check_global(global: &GlobalArgs) -> Result<()> {
     if global.max_attempts == 0 {
-        return Err(Error::Usage(
-            "--max-attempts 0 (or AWS_MAX_ATTEMPTS=0) makes no attempt at all: give 1 or more \
-             (1 sends each call once, without retries)"
-                .into(),
-        ));
+        return Err(Error::from(Usage::NoAttempts));
     }
     if let Some(url) = &global.endpoint_url {
         check_endpoint_url("--endpoint-url", url)?;
@@ -34,7 +30,7 @@ pub(crate) fn check_global(global: &GlobalArgs) -> Result<()> {
 }
 
 /// An endpoint is an `http` or `https` URL with a host.
-fn check_endpoint_url(flag: &str, url: &str) -> Result<()> {
+fn check_endpoint_url(flag: &'static str, url: &str) -> Result<()> {
     let parsed = url::Url::parse(url);
     let ok = parsed
         .as_ref()
@@ -42,11 +38,10 @@ fn check_endpoint_url(flag: &str, url: &str) -> Result<()> {
     if ok {
         return Ok(());
     }
-    Err(Error::Usage(format!(
-        "{flag} '{}' is not an endpoint URL: give http:// or https:// and a host, such as \
-         http://localhost:5000",
-        url.escape_debug()
-    )))
+    Err(Error::from(Usage::NotEndpointUrl {
+        flag,
+        url: url.to_owned(),
+    }))
 }
 
 #[cfg(test)]

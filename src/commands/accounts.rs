@@ -11,7 +11,7 @@ use tracing::Instrument;
 
 use crate::aws::Aws;
 use crate::cli::{AccountsArgs, GlobalArgs, OutputFormat};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Usage};
 use crate::interrupt;
 use crate::output::emit;
 use crate::policy::limits::check_name;
@@ -40,9 +40,9 @@ impl Selection {
         };
         let mut seen = BTreeSet::new();
         if let Some(twice) = args.accounts.iter().find(|id| !seen.insert(*id)) {
-            return Err(Error::Usage(format!(
-                "--accounts names account {twice} twice: give each account once"
-            )));
+            return Err(Error::from(Usage::AccountGivenTwice {
+                account: twice.clone(),
+            }));
         }
         check_name("--assume-role-name: role", &args.assume_role_name, 64)?;
         Ok(Some(Selection {
@@ -185,7 +185,7 @@ fn outcome<T>(account: String, result: anyhow::Result<Report<T>>) -> AccountOutc
             }
         }
         Err(err) => {
-            let message = format!("{err:#}").replace('\n', " ");
+            let message = crate::error::one_line(&err).replace('\n', " ");
             AccountOutcome {
                 account,
                 ok: false,

@@ -8,14 +8,13 @@ use super::offline::{STAND_IN_ACCOUNT, STAND_IN_EXTERNAL_ID};
 use crate::catalog::import::{import, parse_template};
 use crate::catalog::{RenderContext, Source, parse, render};
 use crate::cli::ImportArgs;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Usage};
 use crate::policy::lint::{Severity, lint, refuse_errors};
 
 /// Largest template onboard reads.
 const MAX_TEMPLATE: u64 = 1024 * 1024;
 
 pub(super) fn run(args: &ImportArgs) -> anyhow::Result<()> {
-    let usage = |message: String| Error::Usage(message);
     let valid_name = |name: &str| {
         name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
             && name
@@ -27,26 +26,33 @@ pub(super) fn run(args: &ImportArgs) -> anyhow::Result<()> {
         ("--integration", &args.integration),
     ] {
         if !valid_name(name) {
-            return Err(usage(format!(
-                "{flag} '{name}' is not a catalog name: use lowercase letters, digits and '-', \
-                 starting with a letter or digit"
-            ))
+            return Err(Error::from(Usage::NotCatalogName {
+                flag,
+                name: name.clone(),
+            })
             .into());
         }
     }
     let shown = args.template.display().to_string();
-    let meta = std::fs::metadata(&args.template)
-        .map_err(|e| usage(format!("template {shown}: cannot read it: {e}")))?;
+    let unreadable = |error| Usage::TemplateUnreadable {
+        path: shown.clone(),
+        error,
+    };
+    let problem = |problem: String| Usage::Template {
+        path: shown.clone(),
+        problem,
+    };
+    let meta = std::fs::metadata(&args.template).map_err(unreadable)?;
     if meta.len() > MAX_TEMPLATE {
-        return Err(usage(format!(
-            "template {shown}: it is {} bytes; onboard reads templates of at most {MAX_TEMPLATE} bytes",
-            meta.len()
-        ))
+        return Err(Error::from(Usage::TemplateTooLarge {
+            path: shown,
+            size: meta.len(),
+            max: MAX_TEMPLATE,
+        })
         .into());
     }
-    let text = std::fs::read_to_string(&args.template)
-        .map_err(|e| usage(format!("template {shown}: cannot read it: {e}")))?;
-    let template = parse_template(&text).map_err(|e| usage(format!("template {shown}: {e}")))?;
+    let text = std::fs::read_to_string(&args.template).map_err(unreadable)?;
+    let template = parse_template(&text).map_err(|e| problem(e.clone()))?;
     let file_name = args
         .template
         .file_name()
@@ -63,7 +69,7 @@ pub(super) fn run(args: &ImportArgs) -> anyhow::Result<()> {
         &args.integration,
         source,
     )
-    .map_err(|e| usage(format!("template {shown}: {e}")))?;
+    .map_err(|e| problem(e.clone()))?;
     for skipped in &imported.skipped {
         tracing::warn!("not imported: {skipped}");
     }
@@ -74,9 +80,10 @@ pub(super) fn run(args: &ImportArgs) -> anyhow::Result<()> {
         serde_json::to_string_pretty(&imported.catalog).expect("catalog entries serialize");
     json.push('\n');
     let catalog = parse(&file_name, &json).map_err(|e| {
-        usage(format!(
-            "template {shown}: the catalog entry made from it is not valid: {e}"
-        ))
+        Error::from(Usage::TemplateEntry {
+            path: shown.clone(),
+            problem: e.to_string(),
+        })
     })?;
     check_lint(&catalog)?;
 

@@ -4,7 +4,7 @@
 use super::target::Target;
 use crate::catalog::RenderContext;
 use crate::cli::RenderFlags;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Usage};
 use crate::policy::limits::{
     check_desired, check_external_id, check_max_session_duration, check_policy_arn, parse_tag,
 };
@@ -63,10 +63,12 @@ pub(super) fn configure(ctx: &mut RenderContext, flags: &RenderFlags) -> Result<
             .iter()
             .find(|t| t.key.eq_ignore_ascii_case(&tag.key))
         {
-            return Err(Error::Usage(format!(
-                "--tag key '{}' is given twice ({}={} and {}={}; IAM tag keys ignore case): give it once",
-                tag.key, earlier.key, earlier.value, tag.key, tag.value
-            )));
+            return Err(Error::from(Usage::TagGivenTwice {
+                key: tag.key.clone(),
+                value: tag.value.clone(),
+                earlier_key: earlier.key.clone(),
+                earlier_value: earlier.value.clone(),
+            }));
         }
     }
     ctx.tags = tags;
@@ -78,12 +80,10 @@ pub(super) fn render_checked(target: &Target, ctx: &RenderContext) -> Result<Des
     let desired = target.render(ctx)?;
     if ctx.added_external_id.is_some() && desired.external_id.is_none() {
         let integrations: Vec<&str> = target.selected().iter().map(|(n, _)| *n).collect();
-        return Err(Error::Usage(format!(
-            "--external-id: vendor {} ({}) has no trust policy with an external ID condition, \
-             nor one that lets another account assume a role",
-            target.catalog.vendor,
-            integrations.join(", ")
-        )));
+        return Err(Error::from(Usage::ExternalIdUnused {
+            vendor: target.catalog.vendor.clone(),
+            integrations: integrations.join(", "),
+        }));
     }
     Ok(desired)
 }

@@ -11,7 +11,7 @@ use super::offline::STAND_IN_ACCOUNT;
 use super::target::Target;
 use crate::aws::{Aws, Waits};
 use crate::cli::{GlobalArgs, OutputFormat, RotateKeyArgs};
-use crate::error::Error;
+use crate::error::{Error, Usage};
 use crate::handoff::record::{KeyState, Reconciled, reconcile};
 use crate::handoff::{Handoff, KeyReport, key_in_file, key_lines};
 use crate::output::{emit, write_stdout};
@@ -55,10 +55,10 @@ pub(crate) async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Res
     let target = Target::resolve(&args.target)?;
     let desired = target.render(&target.context(STAND_IN_ACCOUNT, "aws", "us-east-1"))?;
     let Some(user) = desired.users.iter().find(|u| u.access_key) else {
-        return Err(Error::Usage(format!(
-            "vendor {} ({}) has no user with an access key: rotate-key is for vendors that take one",
-            desired.vendor, desired.integration
-        ))
+        return Err(Error::from(Usage::NoKeyToRotate {
+            vendor: desired.vendor.clone(),
+            integration: desired.integration.clone(),
+        })
         .into());
     };
     let name = user.name.clone();

@@ -9,7 +9,7 @@ use crate::catalog::{
     known_params, parse_param, render, resolve_params, uses_external_id,
 };
 use crate::cli::TargetArgs;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Usage};
 use crate::policy::limits::check_path;
 use crate::state::{
     Desired, INTEGRATION_SEPARATOR, INTEGRATION_TAG, Observed, VENDOR_TAG, is_owned,
@@ -103,15 +103,10 @@ impl Target {
             .collect::<Result<Vec<_>>>()?;
         let selected = catalog.select(integrations, trust_principal.is_some())?;
         let given_twice = |name: &str, values: Vec<&str>| {
-            Error::Usage(format!(
-                "--param {name} is given {} times ({}): give it once",
-                values.len(),
-                values
-                    .iter()
-                    .map(|v| format!("'{v}'"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+            Error::from(Usage::ParamGivenTwice {
+                name: name.to_owned(),
+                values: values.iter().map(|v| (*v).to_owned()).collect(),
+            })
         };
         for (index, (name, _)) in given.iter().enumerate() {
             if given[..index].iter().any(|(earlier, _)| earlier == name) {
@@ -128,16 +123,16 @@ impl Target {
                 .iter()
                 .any(|(_, i)| i.parameters.iter().any(|p| p.name == TRUST_PRINCIPAL_PARAM));
             if !takes {
-                return Err(Error::Usage(format!(
-                    "vendor {} takes no --trust-principal: its roles trust the principals its page names",
-                    catalog.vendor
-                )));
+                return Err(Error::from(Usage::TrustPrincipalNotTaken {
+                    vendor: catalog.vendor.clone(),
+                }));
             }
             if let Some((_, value)) = given.iter().find(|(n, _)| n == TRUST_PRINCIPAL_PARAM) {
-                return Err(Error::Usage(format!(
-                    "--trust-principal {principal} and --param {TRUST_PRINCIPAL_PARAM}={value} \
-                     both set the trusted principal: give only --trust-principal"
-                )));
+                return Err(Error::from(Usage::TrustPrincipalTwice {
+                    principal: principal.to_owned(),
+                    param: TRUST_PRINCIPAL_PARAM,
+                    value: value.clone(),
+                }));
             }
             given.push((TRUST_PRINCIPAL_PARAM.to_owned(), principal.to_owned()));
         }
@@ -240,12 +235,11 @@ impl Target {
     /// never match. Checked before any AWS call.
     pub(super) fn require_vendor_external_id(&self, given: Option<&str>) -> Result<()> {
         match (self.vendor_issued_external_id(), given) {
-            (Some(shown), None) => Err(Error::Usage(format!(
-                "vendor {} ({}) issues the external ID, so onboard cannot generate one: pass \
-                 --external-id ID with the ID the vendor issues: {shown}",
-                self.catalog.vendor,
-                self.integrations.join(", ")
-            ))),
+            (Some(shown), None) => Err(Error::from(Usage::ExternalIdNeeded {
+                vendor: self.catalog.vendor.clone(),
+                integrations: self.integrations.join(", "),
+                shown: shown.to_owned(),
+            })),
             (Some(_), Some(_)) | (None, _) => Ok(()),
         }
     }
@@ -277,10 +271,11 @@ impl Target {
         ctx.region = region.to_owned();
         for name in self.region_defaulted() {
             if let Some(problem) = ParamKind::Region.problem(region) {
-                return Err(Error::Usage(format!(
-                    "the profile's region '{region}' is not valid for --param {name}: {problem}; \
-                     pass --param {name}=NAME or --region NAME"
-                )));
+                return Err(Error::from(Usage::ProfileRegion {
+                    region: region.to_owned(),
+                    param: name.to_owned(),
+                    problem: problem.to_string(),
+                }));
             }
             ctx.params.insert(name.to_owned(), region.to_owned());
         }

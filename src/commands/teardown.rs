@@ -12,7 +12,7 @@ use super::accounts::{self, Report, Selection};
 use crate::aws::{Attempt, Aws, NotYet, Waits};
 use crate::catalog;
 use crate::cli::{GlobalArgs, TeardownArgs};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Usage};
 use crate::handoff::Handoff;
 use crate::output::emit;
 use crate::plan::{Kept, plan_teardown};
@@ -66,27 +66,15 @@ pub(crate) async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Resu
     let selection = Selection::check(&args.accounts)?;
     let interactive = std::io::stdin().is_terminal();
     if !args.yes && !interactive {
-        return Err(Error::Usage(
-            "teardown deletes resources and stdin is not a terminal to confirm on: pass --yes"
-                .into(),
-        )
-        .into());
+        return Err(Error::from(Usage::NoTerminalToConfirm).into());
     }
     let names = catalog_names(args.vendor.as_deref())?;
     if let Some((catalog, removing)) = super::teardown_integration::check(&args)? {
         if !args.yes {
-            return Err(Error::Usage(
-                "teardown --integration changes a shared role in two steps and asks no question: pass --yes"
-                    .into(),
-            )
-            .into());
+            return Err(Error::from(Usage::IntegrationTeardownUnconfirmed).into());
         }
         if selection.is_some() {
-            return Err(Error::Usage(
-                "teardown --integration works in one account: leave out --accounts and --organization"
-                    .into(),
-            )
-            .into());
+            return Err(Error::from(Usage::IntegrationTeardownInManyAccounts).into());
         }
         let aws = Aws::connect(global).await;
         let (output, text) =
@@ -113,10 +101,7 @@ async fn run_in_accounts(
     global: &GlobalArgs,
 ) -> anyhow::Result<ExitCode> {
     if !args.yes {
-        return Err(Error::Usage(
-            "teardown in many accounts asks for no confirmation per account: pass --yes".into(),
-        )
-        .into());
+        return Err(Error::from(Usage::ManyAccountsUnconfirmed).into());
     }
     let outcomes = accounts::each(selection, global, |aws| async move {
         let (output, _) = teardown_in(&aws, args, names).await?;

@@ -12,7 +12,7 @@ use super::teardown::TeardownOutput;
 use crate::aws::Aws;
 use crate::catalog::{self, Naming, VendorCatalog};
 use crate::cli::TeardownArgs;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Usage};
 use crate::handoff::Handoff;
 use crate::plan::{Action, ApplyOptions, Inventory, Plan, plan_apply, plan_teardown};
 use crate::policy::external_ids;
@@ -23,9 +23,10 @@ pub(super) fn check(args: &TeardownArgs) -> Result<Option<(VendorCatalog, Vec<St
     if args.integrations.is_empty() {
         return Ok(None);
     }
-    let vendor = args.vendor.as_deref().ok_or_else(|| {
-        Error::Usage("teardown --integration needs --vendor: name the vendor".into())
-    })?;
+    let vendor = args
+        .vendor
+        .as_deref()
+        .ok_or_else(|| Error::from(Usage::IntegrationTeardownWithoutVendor))?;
     let catalog = catalog::load_builtin(vendor)?;
     catalog.select(&args.integrations, false)?;
     Ok(Some((catalog, args.integrations.clone())))
@@ -187,13 +188,10 @@ async fn narrowed(
         )
     });
     if creates {
-        return Err(Error::Usage(format!(
-            "teardown --integration: role {} does not carry the catalog's names (made with \
-             --name-prefix, --name-suffix, --role-name or --path?): run apply --exclusive \
-             --integration {} with the same flags instead",
-            role.name,
-            remaining.join(" --integration ")
-        ))
+        return Err(Error::from(Usage::IntegrationTeardownRenamed {
+            role: role.name.clone(),
+            remaining: remaining.iter().map(ToString::to_string).collect(),
+        })
         .into());
     }
     Ok(plan)

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::arn::IamArn;
+use crate::arn::Arn;
 use crate::aws::Aws;
 use crate::catalog;
 use crate::cli::{GlobalArgs, VerifyArgs};
@@ -11,8 +11,8 @@ use crate::verification::{Expected, verify_role, verify_user};
 
 pub(crate) async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let arn = match (&args.role_arn, &args.user_arn) {
-        (Some(role), _) => IamArn::parse_role(role)?,
-        (None, Some(user)) => IamArn::parse_user(user)?,
+        (Some(role), _) => Arn::parse_role(role)?,
+        (None, Some(user)) => Arn::parse_user(user)?,
         (None, None) => unreachable!("clap requires --role-arn or --user-arn"),
     };
     let settings = super::assume_settings(&args.verify, args.external_id.clone())?;
@@ -26,14 +26,14 @@ pub(crate) async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result
     let caller = aws.caller().await?;
     let expected = Expected::FromTags {
         catalog: catalog.as_ref(),
-        account: &arn.account,
-        partition: &arn.partition,
+        account: arn.account(),
+        partition: arn.partition(),
         external_id: args.external_id,
     };
-    let verification = if arn.kind == "role" {
+    let verification = if arn.resource_type() == "role" {
         verify_role(
             &aws,
-            &arn.name,
+            arn.name(),
             &arn.to_string(),
             &caller,
             &expected,
@@ -41,7 +41,7 @@ pub(crate) async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result
         )
         .await?
     } else {
-        verify_user(&aws, &arn.name, &arn.to_string(), &expected, &[]).await?
+        verify_user(&aws, arn.name(), &arn.to_string(), &expected, &[]).await?
     };
     let mut verification = verification;
     verification.waits = Some(aws.waits());

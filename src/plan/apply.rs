@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{Action, Plan, Present, name_of};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Usage};
 use crate::handoff::record::{KeyState, reconcile};
 use crate::policy::same_document;
 use crate::state::{Desired, Observed, ObservedUser, Tag, Tags, VENDOR_TAG, is_owned};
@@ -32,10 +32,12 @@ fn check_ownership(kind: &'static str, name: &str, tags: &Tags, vendor: &str) ->
         });
     }
     match tags.get(VENDOR_TAG) {
-        Some(owner) if owner != vendor => Err(Error::Usage(format!(
-            "{kind} {name} was created by onboard for vendor {owner}, not {vendor}: \
-             pick other names with --name-prefix/--name-suffix"
-        ))),
+        Some(owner) if owner != vendor => Err(Error::from(Usage::OtherVendors {
+            kind,
+            name: name.to_owned(),
+            owner: owner.clone(),
+            vendor: vendor.to_owned(),
+        })),
         _ => Ok(()),
     }
 }
@@ -60,10 +62,9 @@ pub(crate) fn plan_apply(
         if let Some(boundary) = &role.permissions_boundary
             && observed.boundaries.get(boundary) == Some(&false)
         {
-            return Err(Error::Usage(format!(
-                "--permissions-boundary {boundary}: no such policy in this account: \
-                 create it first or fix the ARN"
-            )));
+            return Err(Error::from(Usage::NoSuchBoundary {
+                arn: boundary.clone(),
+            }));
         }
     }
     let mut plan = Plan::default();

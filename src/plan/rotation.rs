@@ -3,7 +3,7 @@
 //! and delete the old ones and their records.
 
 use super::{Action, Plan};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Usage};
 use crate::handoff::record::{KeyState, Reconciled, record_tag};
 use crate::state::AccessKeyInfo;
 
@@ -29,11 +29,10 @@ pub(crate) fn plan_rotation(user: &str, keys: &[(AccessKeyInfo, KeyState)]) -> R
                 .iter()
                 .map(|(k, state)| format!("{} ({state})", k.id))
                 .collect();
-            return Err(Error::Usage(format!(
-                "user {user} already has two active access keys ({}), IAM's limit: delete the one no longer in use \
-                 (aws iam delete-access-key) and run rotate-key again",
-                named.join(", ")
-            )));
+            return Err(Error::from(Usage::TwoActiveKeys {
+                user: user.to_owned(),
+                keys: named,
+            }));
         };
         let inactive = old.remove(index);
         let delete = Action::DeleteAccessKey {

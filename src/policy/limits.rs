@@ -1,7 +1,8 @@
 //! IAM's limits and naming rules, checked before the first write: moto does not enforce most of
 //! them, and AWS would reject the call half-way through an apply.
 
-use crate::error::{Error, Result};
+use crate::arn::Arn;
+use crate::error::{Limit, Result};
 use crate::state::{Desired, MANAGED_BY, Tag};
 
 /// The namespace of onboard's own tags (`onboard:vendor`, `onboard:param:NAME`, ...).
@@ -20,22 +21,23 @@ pub(crate) const MAX_USER_NAME: usize = 64;
 pub(crate) const MAX_POLICY_NAME: usize = 128;
 pub(crate) const MAX_PATH: usize = 512;
 
-fn usage(message: String) -> Error {
-    Error::Usage(message)
-}
-
 /// Checks an IAM role or policy name: length and the `[\w+=,.@-]` character set.
 pub(crate) fn check_name(kind: &str, name: &str, max: usize) -> Result<()> {
     if name.is_empty() || name.chars().count() > max {
-        return Err(usage(format!(
-            "{kind} name '{name}' is {} characters; IAM allows 1 to {max}: use a shorter name",
-            name.chars().count()
-        )));
+        return Err(Limit::NameLength {
+            kind: kind.to_owned(),
+            name: name.to_owned(),
+            max,
+        }
+        .into());
     }
     if let Some(bad) = name.chars().find(|c| !is_name_char(*c)) {
-        return Err(usage(format!(
-            "{kind} name '{name}' contains '{bad}'; IAM names allow only letters, digits and +=,.@_-"
-        )));
+        return Err(Limit::NameCharacter {
+            kind: kind.to_owned(),
+            name: name.to_owned(),
+            bad,
+        }
+        .into());
     }
     Ok(())
 }
@@ -49,18 +51,14 @@ pub(crate) fn check_external_id(id: &str) -> Result<()> {
     let valid_char = |c: char| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c);
     let len = id.chars().count();
     if !(2..=1224).contains(&len) {
-        return Err(usage(format!(
-            "external ID '{}' is {len} characters; IAM allows 2 to 1224: use the ID the vendor gave you",
-            id.escape_debug()
-        )));
+        return Err(Limit::ExternalIdLength { id: id.to_owned() }.into());
     }
     if let Some(bad) = id.chars().find(|c| !valid_char(*c)) {
-        // Shown escaped, so that a newline or other control character stays on one line.
-        return Err(usage(format!(
-            "external ID '{}' contains '{}'; IAM allows only letters, digits and _+=,.@:/-",
-            id.escape_debug(),
-            bad.escape_debug()
-        )));
+        return Err(Limit::ExternalIdCharacter {
+            id: id.to_owned(),
+            bad,
+        }
+        .into());
     }
     Ok(())
 }
@@ -69,10 +67,10 @@ pub(crate) fn check_external_id(id: &str) -> Result<()> {
 pub(crate) fn check_session_name(name: &str) -> Result<()> {
     let len = name.chars().count();
     if !(2..=64).contains(&len) || !name.chars().all(is_name_char) {
-        return Err(usage(format!(
-            "--session-name '{}' is not a session name: STS takes 2 to 64 letters, digits and +=,.@_-",
-            name.escape_debug()
-        )));
+        return Err(Limit::SessionName {
+            name: name.to_owned(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -81,10 +79,11 @@ pub(crate) fn check_session_name(name: &str) -> Result<()> {
 pub(crate) fn check_path(path: &str) -> Result<()> {
     let printable = path.chars().all(|c| ('\u{21}'..='\u{7e}').contains(&c));
     if path.len() > MAX_PATH || !path.starts_with('/') || !path.ends_with('/') || !printable {
-        return Err(usage(format!(
-            "path '{path}' is not an IAM path: use '/' or a path that starts and ends with '/' \
-             such as '/vendors/', in printable ASCII without spaces, at most {MAX_PATH} characters"
-        )));
+        return Err(Limit::Path {
+            path: path.to_owned(),
+            max: MAX_PATH,
+        }
+        .into());
     }
     Ok(())
 }
@@ -92,30 +91,26 @@ pub(crate) fn check_path(path: &str) -> Result<()> {
 /// Checks a role's maximum session duration.
 pub(crate) fn check_max_session_duration(seconds: i32) -> Result<()> {
     if !(3600..=43200).contains(&seconds) {
-        return Err(usage(format!(
-            "--max-session-duration {seconds} is out of range: IAM allows 3600 to 43200 seconds"
-        )));
+        return Err(Limit::SessionDuration { seconds }.into());
     }
     Ok(())
 }
 
 /// Checks the ARN given for a permissions boundary: a managed policy's ARN.
-pub(crate) fn check_policy_arn(flag: &str, arn: &str) -> Result<()> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let ok = parts.len() == 6
-        && parts[0] == "arn"
-        && parts[1].starts_with("aws")
-        && parts[2] == "iam"
-        && parts[3].is_empty()
-        && (parts[4] == "aws" || is_account_id(parts[4]))
-        && parts[5]
-            .strip_prefix("policy/")
-            .is_some_and(|rest| !rest.is_empty());
+pub(crate) fn check_policy_arn(flag: &'static str, arn: &str) -> Result<()> {
+    let ok = Arn::parse(arn).is_ok_and(|parsed| {
+        parsed.service() == "iam"
+            && parsed.region().is_empty()
+            && (parsed.account() == "aws" || is_account_id(parsed.account()))
+            && parsed.resource_type() == "policy"
+            && !parsed.resource_id().is_empty()
+    });
     if !ok {
-        return Err(usage(format!(
-            "{flag} '{arn}' is not a managed policy ARN: use arn:aws:iam::ACCOUNT_ID:policy/NAME \
-             or arn:aws:iam::aws:policy/NAME"
-        )));
+        return Err(Limit::NotPolicyArn {
+            flag,
+            arn: arn.to_owned(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -128,20 +123,23 @@ pub(crate) fn is_account_id(s: &str) -> bool {
 /// Parses a `--tag KEY=VALUE`, refusing keys IAM or onboard reserve.
 pub(crate) fn parse_tag(text: &str) -> Result<Tag> {
     let Some((key, value)) = text.split_once('=') else {
-        return Err(usage(format!(
-            "--tag '{text}' has no '=': use --tag KEY=VALUE"
-        )));
+        return Err(Limit::TagWithoutEquals {
+            text: text.to_owned(),
+        }
+        .into());
     };
     let valid = is_tag_text;
     if key.is_empty() || key.chars().count() > 128 || !valid(key) {
-        return Err(usage(format!(
-            "--tag key '{key}' is not a valid IAM tag key: use 1 to 128 letters, digits, spaces and _.:/=+-@"
-        )));
+        return Err(Limit::TagKey {
+            key: key.to_owned(),
+        }
+        .into());
     }
     if value.chars().count() > 256 || !valid(value) {
-        return Err(usage(format!(
-            "--tag value '{value}' is not a valid IAM tag value: use at most 256 letters, digits, spaces and _.:/=+-@"
-        )));
+        return Err(Limit::TagValue {
+            value: value.to_owned(),
+        }
+        .into());
     }
     // IAM compares tag keys without regard to case; onboard's namespace holds its ownership
     // tags, parameters and key records.
@@ -150,10 +148,10 @@ pub(crate) fn parse_tag(text: &str) -> Result<Tag> {
         .iter()
         .any(|p| lower.starts_with(p));
     if reserved_prefix || lower == MANAGED_BY.0 {
-        return Err(usage(format!(
-            "--tag key '{key}' is reserved (the aws: and onboard: prefixes and managed-by are \
-             IAM's and onboard's own): pick another key"
-        )));
+        return Err(Limit::ReservedTagKey {
+            key: key.to_owned(),
+        }
+        .into());
     }
     Ok(Tag::new(key, value))
 }
@@ -199,10 +197,12 @@ pub(crate) fn check_desired(desired: &Desired) -> Result<()> {
 pub(crate) fn check_policy_size(name: &str, document: &serde_json::Value) -> Result<()> {
     let chars = document_chars(document);
     if chars > MAX_POLICY_CHARS {
-        return Err(usage(format!(
-            "policy {name} is {chars} characters; IAM allows {MAX_POLICY_CHARS} (whitespace not counted): \
-             split it into several policies in the catalog"
-        )));
+        return Err(Limit::PolicySize {
+            name: name.to_owned(),
+            chars,
+            max: MAX_POLICY_CHARS,
+        }
+        .into());
     }
     Ok(())
 }
@@ -211,19 +211,25 @@ pub(crate) fn check_policy_size(name: &str, document: &serde_json::Value) -> Res
 pub(crate) fn check_trust_size(name: &str, trust: &serde_json::Value) -> Result<()> {
     let chars = document_chars(trust);
     if chars > MAX_TRUST_CHARS {
-        return Err(usage(format!(
-            "trust policy of role {name} is {chars} characters; IAM allows {MAX_TRUST_CHARS} by default \
-             (whitespace not counted): name fewer principals"
-        )));
+        return Err(Limit::TrustPolicySize {
+            role: name.to_owned(),
+            chars,
+            max: MAX_TRUST_CHARS,
+        }
+        .into());
     }
     Ok(())
 }
 
-fn check_attachments(kind: &str, name: &str, count: usize) -> Result<()> {
+fn check_attachments(kind: &'static str, name: &str, count: usize) -> Result<()> {
     if count > MAX_POLICIES_PER_ROLE {
-        return Err(usage(format!(
-            "{kind} {name} would have {count} managed policies attached; IAM allows {MAX_POLICIES_PER_ROLE} by default"
-        )));
+        return Err(Limit::TooManyAttachments {
+            kind,
+            name: name.to_owned(),
+            count,
+            max: MAX_POLICIES_PER_ROLE,
+        }
+        .into());
     }
     Ok(())
 }
@@ -233,17 +239,20 @@ fn check_tags(resource: &str, tags: &[Tag]) -> Result<()> {
         .iter()
         .find(|t| !is_tag_text(&t.value) || t.value.chars().count() > 256)
     {
-        return Err(usage(format!(
-            "{resource}: the value '{}' of tag {} cannot be an IAM tag value: use at most 256 letters, digits, \
-             spaces and _.:/=+-@",
-            tag.value, tag.key
-        )));
+        return Err(Limit::ResourceTagValue {
+            resource: resource.to_owned(),
+            key: tag.key.clone(),
+            value: tag.value.clone(),
+        }
+        .into());
     }
     if tags.len() > MAX_TAGS {
-        return Err(usage(format!(
-            "{resource} would carry {} tags; IAM allows {MAX_TAGS}: pass fewer --tag options",
-            tags.len()
-        )));
+        return Err(Limit::TooManyTags {
+            resource: resource.to_owned(),
+            count: tags.len(),
+            max: MAX_TAGS,
+        }
+        .into());
     }
     Ok(())
 }
@@ -369,7 +378,8 @@ mod tests {
         let err = check_desired(&desired).unwrap_err().to_string();
         assert_eq!(
             err,
-            "role StreamkapInstallAccess would have 11 managed policies attached; IAM allows 10 by default"
+            "role StreamkapInstallAccess would have 11 managed policies attached; IAM allows 10 by default: \
+             select fewer integrations, or raise the account's quota in Service Quotas"
         );
 
         let mut desired = byoc();

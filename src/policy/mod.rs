@@ -4,7 +4,9 @@ pub(crate) mod limits;
 pub(crate) mod lint;
 pub(crate) mod managed;
 pub(crate) mod trust;
+pub(crate) mod wildcard;
 
+use crate::arn::Arn;
 use serde_json::{Map, Value};
 
 /// Keys whose value IAM treats as a set of strings, where `"x"` means the same as `["x"]`.
@@ -153,11 +155,9 @@ pub(crate) fn principal_account(principal: &str) -> Option<&str> {
     if limits::is_account_id(principal) {
         return Some(principal);
     }
-    let parts: Vec<&str> = principal.splitn(6, ':').collect();
-    match parts[..] {
-        ["arn", _, "iam" | "sts", "", account, _] if !account.is_empty() => Some(account),
-        _ => None,
-    }
+    let arn = Arn::parse(principal).ok()?;
+    (matches!(arn.service(), "iam" | "sts") && arn.region().is_empty() && !arn.account().is_empty())
+        .then(|| arn.account())
 }
 
 /// Whether a statement has an `sts:ExternalId` condition, under any operator.

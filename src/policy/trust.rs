@@ -12,7 +12,10 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::limits::is_account_id;
+use super::wildcard::Wildcard;
 use super::{has_external_id_condition, statements};
+use crate::arn::Arn;
 
 /// The one action a request asks for.
 const ASSUME_ROLE: &str = "sts:AssumeRole";
@@ -52,50 +55,34 @@ pub(crate) enum AwsKind {
 impl AwsPrincipal {
     /// Parses an account root, role, user or assumed-role session ARN; `None` for anything else
     /// (wildcards, unique ids, other services).
-    pub(crate) fn parse(arn: &str) -> Option<Self> {
-        let [prefix, partition, service, region, account, resource] =
-            arn.splitn(6, ':').collect::<Vec<_>>()[..]
-        else {
-            return None;
-        };
-        let valid = prefix == "arn"
-            && partition.starts_with("aws")
-            && region.is_empty()
-            && account.len() == 12
-            && account.bytes().all(|b| b.is_ascii_digit())
-            && !arn.contains(['*', '?']);
-        if !valid {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        let arn = Arn::parse(text).ok()?;
+        if !arn.region().is_empty() || !is_account_id(arn.account()) || text.contains(['*', '?']) {
             return None;
         }
-        let last = |rest: &str| {
-            rest.rsplit('/')
-                .next()
-                .filter(|n| !n.is_empty())
-                .map(str::to_owned)
-        };
-        let kind = match (service, resource.split_once('/')) {
-            ("iam", None) if resource == "root" => AwsKind::Root,
-            ("iam", Some(("role", rest))) => AwsKind::Role { name: last(rest)? },
-            ("iam", Some(("user", rest))) => {
-                last(rest)?;
-                AwsKind::User
-            }
-            ("sts", Some(("assumed-role", rest))) => {
-                match rest.split('/').collect::<Vec<_>>()[..] {
-                    [role, session] if !role.is_empty() && !session.is_empty() => {
-                        AwsKind::Session {
-                            role: role.to_owned(),
-                        }
-                    }
-                    _ => return None,
+        let named = !arn.resource_id().is_empty() && !arn.name().is_empty();
+        let kind = match (arn.service(), arn.resource_type()) {
+            ("iam", "root") if arn.resource() == "root" => AwsKind::Root,
+            ("iam", "role") if named => AwsKind::Role {
+                name: arn.name().to_owned(),
+            },
+            ("iam", "user") if named => AwsKind::User,
+            // `assumed-role/ROLE/SESSION`: the path is the role, one segment.
+            ("sts", "assumed-role") => {
+                let role = arn.path().trim_matches('/');
+                if role.is_empty() || role.contains('/') || arn.name().is_empty() {
+                    return None;
+                }
+                AwsKind::Session {
+                    role: role.to_owned(),
                 }
             }
             _ => return None,
         };
         Some(AwsPrincipal {
-            arn: arn.to_owned(),
-            partition: partition.to_owned(),
-            account: account.to_owned(),
+            arn: text.to_owned(),
+            partition: arn.partition().to_owned(),
+            account: arn.account().to_owned(),
             kind,
         })
     }
@@ -316,7 +303,7 @@ fn any_action(actions: &Value) -> Tri<bool> {
     let patterns = strings(actions, "Action")?;
     Ok(patterns
         .iter()
-        .any(|p| wildcard_match(&p.to_ascii_lowercase(), &ASSUME_ROLE.to_ascii_lowercase())))
+        .any(|p| Wildcard::action(p).matches(ASSUME_ROLE)))
 }
 
 /// How far a `Principal` element reaches `who`: three-valued OR over its entries, the
@@ -469,35 +456,14 @@ fn key_holds(
         // A missing key fails the positive operators and satisfies the negated ones.
         return Ok(negated || if_exists);
     };
-    let any = values
-        .iter()
-        .any(|v| if like { wildcard_match(v, id) } else { v == id });
-    Ok(any != negated)
-}
-
-/// Whether `text` matches `pattern`, where `*` is any run of characters and `?` any one.
-fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0, 0);
-    // Where the last `*` was, and the text position it has swallowed up to.
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((star_p, star_t)) = star {
-            p = star_p + 1;
-            t = star_t + 1;
-            star = Some((star_p, star_t + 1));
+    let any = values.iter().any(|v| {
+        if like {
+            Wildcard::exact_case(v).matches(id)
         } else {
-            return false;
+            v == id
         }
-    }
-    pattern[p..].iter().all(|c| *c == '*')
+    });
+    Ok(any != negated)
 }
 
 /// Whether any statement of a trust policy has a condition on `sts:ExternalId`.

@@ -6,6 +6,7 @@ use std::future::Future;
 use serde_json::Value;
 
 use super::{Check, Status, check};
+use crate::arn::Arn;
 use crate::aws::{AssumedCredentials, Attempt, Aws, Caller, NotYet, Propagation};
 use crate::error::{Error, Result};
 use crate::policy::trust::{AwsPrincipal, Principal, Request, evaluate};
@@ -122,7 +123,7 @@ pub(super) async fn assume(
             return (vec![check(name, Status::Expected, detail)], None);
         }
         AssumeOutcome::Denied(err) => {
-            let detail = format!("{:#}", anyhow::Error::from(err));
+            let detail = crate::error::one_line(&anyhow::Error::from(err));
             return (vec![check(name, Status::Fail, detail)], None);
         }
         AssumeOutcome::Failed(err) => {
@@ -137,7 +138,7 @@ pub(super) async fn assume(
     let name = "sts:GetCallerIdentity as the role";
     match aws.caller_with(&creds).await {
         Ok(assumed) => {
-            let account = role.arn.split(':').nth(4).unwrap_or_default();
+            let account = Arn::parse(&role.arn).map_or("", |arn| arn.account());
             let wanted = format!(
                 "arn:{}:sts::{account}:assumed-role/{}/",
                 caller.partition, role.name

@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use super::{Check, Status, check};
+use crate::arn::Arn;
 use crate::policy::trust::{
     AwsKind, AwsPrincipal, Decision, Principal, Request, conditions_on_external_id, evaluate,
 };
@@ -108,9 +109,9 @@ fn because(decision: &Decision) -> String {
 /// The evaluator's checks of `role`'s trust policy for the principals `expected_trust` (the
 /// catalog's, or the role's own when there is no catalog entry) names.
 pub(super) fn checks(role: &ObservedRole, expected_trust: &Value) -> Vec<Check> {
-    let mut parts = role.arn.split(':');
-    let partition = parts.nth(1).unwrap_or("aws");
-    let role_account = parts.nth(2).unwrap_or_default();
+    let arn = Arn::parse(&role.arn).ok();
+    let partition = arn.map_or("aws", |arn| arn.partition());
+    let role_account = arn.map_or("", |arn| arn.account());
     let trusted = trusted(expected_trust, partition);
     // The ID the vendor passes: the expected trust's, unless that is still a placeholder (verify
     // found none in the role and was given none).

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use crate::policy::wildcard::Wildcard;
+
 const TABLE: &str = include_str!("iam-actions.tsv");
 
 /// An action's access level in AWS's Service Authorization Reference.
@@ -95,9 +97,10 @@ pub(crate) fn matching(pattern: &str) -> Result<Vec<&'static KnownAction>, Unkno
     if service.is_empty() || action.is_empty() || action.contains(':') {
         return Err(Unknown::Malformed);
     }
+    let (service_pattern, action_pattern) = (Wildcard::action(service), Wildcard::action(action));
     let services: Vec<&Vec<KnownAction>> = ACTIONS
         .iter()
-        .filter(|(name, _)| glob(service, name))
+        .filter(|(name, _)| service_pattern.matches(name))
         .map(|(_, actions)| actions)
         .collect();
     if services.is_empty() {
@@ -106,7 +109,7 @@ pub(crate) fn matching(pattern: &str) -> Result<Vec<&'static KnownAction>, Unkno
     let found: Vec<&KnownAction> = services
         .into_iter()
         .flatten()
-        .filter(|a| glob(action, &a.lower))
+        .filter(|a| action_pattern.matches(&a.lower))
         .collect();
     if found.is_empty() {
         return Err(Unknown::Action);
@@ -114,49 +117,9 @@ pub(crate) fn matching(pattern: &str) -> Result<Vec<&'static KnownAction>, Unkno
     Ok(found)
 }
 
-/// Whether `text` matches `pattern`, where `*` is any run of characters and `?` any one.
-fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    // Where the last `*` was, and the text position it currently stands for.
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn glob_matches_stars_and_question_marks() {
-        let cases = [
-            ("get*", "getobject", true),
-            ("*object", "getobject", true),
-            ("g?tobject", "getobject", true),
-            ("get*tag*", "getobjecttagging", true),
-            ("get", "getobject", false),
-            ("*x", "getobject", false),
-            ("*", "", true),
-        ];
-        for (pattern, text, matches) in cases {
-            assert_eq!(glob(pattern, text), matches, "{pattern} {text}");
-        }
-    }
 
     #[test]
     fn actions_match_case_insensitively_with_wildcards() {
