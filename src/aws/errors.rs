@@ -160,7 +160,7 @@ mod tests {
     }
 
     fn delete_role() -> Action {
-        Action::DeleteRole { role: "R".into() }
+        Action::DeleteRole(crate::plan::DeleteRole { role: "R".into() })
     }
 
     /// AWS's messages, verbatim in form: which cause each one names.
