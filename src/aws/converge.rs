@@ -161,11 +161,16 @@ impl Aws {
         &self.iam
     }
 
-    /// Clients whose IAM client is `iam` (answering from aws-smithy-mocks rules), whose
+    /// Clients whose IAM and STS clients are `iam` and `sts` (answering from aws-smithy-mocks
+    /// rules), whose
     /// propagation waits end after `timeout`, and whose own retry of calls that are not
     /// idempotent makes two attempts, a millisecond apart.
     #[cfg(test)]
-    pub(crate) fn mocked(iam: aws_sdk_iam::Client, timeout: Duration) -> Aws {
+    pub(crate) fn mocked(
+        iam: aws_sdk_iam::Client,
+        sts: aws_sdk_sts::Client,
+        timeout: Duration,
+    ) -> Aws {
         use aws_config::{BehaviorVersion, Region, SdkConfig};
 
         let config = SdkConfig::builder()
@@ -181,6 +186,7 @@ impl Aws {
         let propagation = super::Propagation::new(timeout, 1);
         let mut aws = Aws::from_config(config, retry, 8, propagation);
         aws.iam = iam;
+        aws.sts = sts;
         aws
     }
 }

@@ -74,7 +74,10 @@ impl Aws {
             let policies = self.observe_policies(&desired).await?;
             Ok::<_, Error>((caller, desired, policies))
         };
-        let (mut observed, (caller, desired, policies)) = tokio::try_join!(principals, rest)?;
+        // The caller's failure (no credentials, say) is the one to tell, whichever came first.
+        let (principals, rest) = tokio::join!(principals, rest);
+        let (caller, desired, policies) = rest?;
+        let mut observed = principals?;
         if principal_names(offline) != principal_names(&desired) {
             // A name that holds the account (no built-in entry has one): read again by name.
             observed = self.observe_principals(&desired).await?;
@@ -225,4 +228,105 @@ fn principal_names(desired: &Desired) -> (Vec<(&str, bool)>, Vec<&str>) {
             .collect(),
         desired.users.iter().map(|u| u.name.as_str()).collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
+    use aws_smithy_mocks::mock;
+    use serde_json::json;
+
+    use super::*;
+    use crate::kinds::mocks::{self, ACCOUNT, failure, owned_tags};
+    use crate::state::{DesiredPolicy, DesiredRole};
+
+    const STAND_IN: &str = "000000000000";
+
+    fn desired(account: &str) -> Desired {
+        let trust = json!({"Version": "2012-10-17", "Statement": []});
+        Desired {
+            account: account.into(),
+            policies: vec![DesiredPolicy {
+                arn: format!("arn:aws:iam::{account}:policy/P"),
+                name: "P".into(),
+                ..DesiredPolicy::default()
+            }],
+            roles: vec![DesiredRole {
+                id: "install".into(),
+                name: "R".into(),
+                path: "/".into(),
+                arn: format!("arn:aws:iam::{account}:role/R"),
+                description: String::new(),
+                trust,
+                max_session_duration: 3600,
+                permissions_boundary: None,
+                policy_arns: vec![],
+                instance_profile: false,
+                tags: owned_tags("install"),
+                inline_policies: vec![],
+            }],
+            ..Desired::default()
+        }
+    }
+
+    fn identity() -> GetCallerIdentityOutput {
+        GetCallerIdentityOutput::builder()
+            .account(ACCOUNT)
+            .arn(format!("arn:aws:iam::{ACCOUNT}:user/alice"))
+            .build()
+    }
+
+    /// The role is read by the stand-in's names, before the caller answers; the policy by the
+    /// ARN rendered for the caller's account.
+    #[tokio::test]
+    async fn roles_are_read_beside_the_caller_and_policies_once_it_answers() {
+        let trust = json!({"Version": "2012-10-17", "Statement": []});
+        let role = mocks::role("R", &owned_tags("install"), &trust, &[]);
+        let get_role = role[0].clone();
+        let policy_arn = format!("arn:aws:iam::{ACCOUNT}:policy/P");
+        let arn = policy_arn.clone();
+        let get_policy = mock!(aws_sdk_iam::Client::get_policy)
+            .match_requests(move |r| r.policy_arn() == Some(arn.as_str()))
+            .then_http_response(mocks::no_such_entity);
+        let mut rules = role;
+        rules.push(get_policy.clone());
+        let caller = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(identity);
+        let aws = mocks::aws_with(&rules, &[caller]);
+        let (caller, named, observed) = aws
+            .caller_and_observe(&desired(STAND_IN), |caller| {
+                assert_eq!(get_role.num_calls(), 1, "GetRole waited for the caller");
+                assert_eq!(get_policy.num_calls(), 0);
+                Ok(desired(&caller.account))
+            })
+            .await
+            .unwrap();
+        assert_eq!(caller.account, ACCOUNT);
+        assert_eq!(named.policies[0].arn, policy_arn);
+        assert_eq!(observed.policies.get(&policy_arn), Some(&None));
+        assert!(observed.roles["R"].is_some());
+        assert_eq!(get_policy.num_calls(), 1);
+    }
+
+    /// When the caller cannot be found, that is the error, whatever the reads answered.
+    #[tokio::test]
+    async fn the_callers_failure_is_the_one_told() {
+        // The role's read fails too (first: its rule comes before the others).
+        let rules: Vec<_> = [mock!(aws_sdk_iam::Client::get_role).then_http_response(failure)]
+            .into_iter()
+            .chain(mocks::no_role())
+            .collect();
+        let caller = mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(|| {
+            mocks::error(
+                403,
+                "InvalidClientTokenId",
+                "The security token is invalid.",
+            )
+        });
+        let aws = mocks::aws_with(&rules, &[caller]);
+        let err = aws
+            .caller_and_observe(&desired(STAND_IN), |_| unreachable!())
+            .await
+            .unwrap_err();
+        assert_eq!(err.aws_code(), Some("InvalidClientTokenId"), "{err}");
+    }
 }

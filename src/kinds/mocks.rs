@@ -41,19 +41,39 @@ pub(crate) const ACCOUNT: &str = "111122223333";
 /// Clients answering from `rules`, with a short propagation deadline, no SDK retry and onboard's
 /// own retry of calls that are not idempotent set to two attempts.
 pub(crate) fn aws(rules: &[Rule]) -> Aws {
-    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-    for rule in rules {
-        interceptor = interceptor.with_rule(rule);
-    }
-    let config = aws_sdk_iam::Config::builder()
+    aws_with(rules, &[])
+}
+
+/// The same, with STS answering from `sts` (a request no rule matches fails the test).
+pub(crate) fn aws_with(rules: &[Rule], sts: &[Rule]) -> Aws {
+    let interceptor = |rules: &[Rule]| {
+        rules.iter().fold(
+            MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny),
+            MockResponseInterceptor::with_rule,
+        )
+    };
+    let credentials = Credentials::new("AKIDMOCK", "mock", None, None, "mock");
+    let iam = aws_sdk_iam::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIDMOCK", "mock", None, None, "mock"))
+        .credentials_provider(credentials.clone())
         .http_client(create_mock_http_client())
-        .interceptor(interceptor)
+        .interceptor(interceptor(rules))
         .retry_config(RetryConfig::disabled())
         .build();
-    Aws::mocked(Client::from_conf(config), Duration::from_secs(5))
+    let sts = aws_sdk_sts::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(credentials)
+        .http_client(create_mock_http_client())
+        .interceptor(interceptor(sts))
+        .retry_config(RetryConfig::disabled())
+        .build();
+    Aws::mocked(
+        Client::from_conf(iam),
+        aws_sdk_sts::Client::from_conf(sts),
+        Duration::from_secs(5),
+    )
 }
 
 /// An IAM error answer, as IAM's query protocol sends it.

@@ -9,7 +9,7 @@ pub(crate) mod inline_policy;
 pub(crate) mod instance_profile;
 pub(crate) mod managed_policy;
 #[cfg(test)]
-mod mocks;
+pub(crate) mod mocks;
 pub(crate) mod role;
 pub(crate) mod user;
 
