@@ -7,8 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::role::Emptied;
-use super::{Entity, Kind, Step, check_ownership, iam_tags, list, missing_tags, tags_of};
+use super::{Emptied, Entity, Kind, Step, check_ownership, iam_tags, list, missing_tags, tags_of};
 use crate::aws::{Aws, Doing, decode, is_code, missing, no_retry};
 use crate::error::Result;
 use crate::handoff::NewAccessKey;

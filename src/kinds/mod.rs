@@ -13,6 +13,7 @@ pub(crate) mod mocks;
 pub(crate) mod role;
 pub(crate) mod user;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use aws_sdk_iam::types::Tag as IamTag;
@@ -184,4 +185,15 @@ pub(crate) fn extra_attachments(
             });
         }
     }
+}
+
+/// What teardown of roles and users has planned so far, for the kinds removed after them.
+#[derive(Debug, Default)]
+pub(crate) struct Emptied<'a> {
+    /// Each policy detached from a role or user, and the detaching step.
+    pub(crate) detached: Vec<(&'a str, usize)>,
+    /// (instance profile, role) → the step removing the role from it.
+    pub(crate) removed: BTreeMap<(&'a str, &'a str), usize>,
+    /// (kind, name) of the roles and users deleted.
+    pub(crate) deleted: BTreeSet<(Kind, &'a str)>,
 }

@@ -2,12 +2,12 @@
 //! created, repaired (tags, trust, session duration, boundary), attached to managed policies,
 //! and on teardown emptied and deleted.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
 use super::{
-    Entity, Kind, Step, check_ownership, extra_attachments, iam_tags, inline_policy,
+    Emptied, Entity, Kind, Step, check_ownership, extra_attachments, iam_tags, inline_policy,
     instance_profile, list, missing_tags, tags_of,
 };
 use crate::aws::{Aws, Doing, decode, is_code, missing};
@@ -501,17 +501,6 @@ pub(crate) struct OwnedRole {
     pub(crate) inline_policies: Vec<String>,
     /// Instance profiles holding the role, and whether onboard owns each.
     pub(crate) instance_profiles: Vec<(String, bool)>,
-}
-
-/// What teardown of roles has planned so far, for the kinds removed after them.
-#[derive(Debug, Default)]
-pub(crate) struct Emptied<'a> {
-    /// Each policy detached from a role or user, and the detaching step.
-    pub(crate) detached: Vec<(&'a str, usize)>,
-    /// (instance profile, role) → the step removing the role from it.
-    pub(crate) removed: BTreeMap<(&'a str, &'a str), usize>,
-    /// (kind, name) of the roles and users deleted.
-    pub(crate) deleted: BTreeSet<(Kind, &'a str)>,
 }
 
 /// Plans the deletion of `role` after its attachments, inline policies and instance profiles

@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use super::{
-    Entity, Kind, Step, access_key, check_ownership, extra_attachments, iam_tags, inline_policy,
-    list, missing_tags, tags_of,
+    Emptied, Entity, Kind, Step, access_key, check_ownership, extra_attachments, iam_tags,
+    inline_policy, list, missing_tags, tags_of,
 };
 use crate::aws::{Aws, Doing, is_code, missing};
 use crate::error::Result;
@@ -17,8 +17,6 @@ use crate::plan::{
 use crate::state::{
     AccessKeyInfo, DesiredUser, Observed, ObservedUser, RESOURCE_TAG, Tag, Tags, is_owned,
 };
-
-use super::role::Emptied;
 
 /// Adds tags to a user.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,8 +3,7 @@
 //! first, then instance profiles, then the policies nothing left holds.
 
 use super::{Kept, OwnedInstanceProfile, OwnedPolicy, OwnedRole, Plan};
-use crate::kinds::role::Emptied;
-use crate::kinds::{instance_profile, managed_policy, role, user};
+use crate::kinds::{Emptied, instance_profile, managed_policy, role, user};
 use crate::state::{ObservedUser, Tags, VENDOR_TAG};
 
 /// Everything onboard owns in an account, and the same-named resources it does not.
