@@ -8,6 +8,8 @@ mod usage;
 pub(crate) use aws::{AwsFailure, cause_chain};
 pub(crate) use usage::{Limit, Usage};
 
+use crate::kinds::Kind;
+
 /// Everything that can go wrong inside onboard, grouped by who has to act.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
@@ -29,7 +31,7 @@ pub(crate) enum Error {
         "{kind} {name} already exists and was not created by onboard (it has no managed-by=onboard tag); \
          onboard will not take it over: delete or rename it, or pick other names with --name-prefix/--name-suffix"
     )]
-    NotOwned { kind: &'static str, name: String },
+    NotOwned { kind: Kind, name: String },
 
     /// An AWS call failed; `doing` says which step ("creating role StreamkapInstallAccess"). The
     /// SDK's error is the source, whole; its text is part of this one's, so that the error reads

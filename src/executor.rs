@@ -102,16 +102,13 @@ mod tests {
 
     fn delete(role: &str, after: Vec<usize>) -> Step {
         Step {
-            action: Action::DeleteRole { role: role.into() },
+            action: Action::DeleteRole(crate::plan::DeleteRole { role: role.into() }),
             after,
         }
     }
 
     fn role(action: &Action) -> &str {
-        match action {
-            Action::DeleteRole { role } => role,
-            _ => unreachable!(),
-        }
+        action.touches()[0].1
     }
 
     /// Steps a, b (independent, slow) and c after both: a and b overlap, c starts last.

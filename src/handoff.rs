@@ -250,13 +250,13 @@ impl Handoff {
              recording it: recording it as handed over",
             path.display()
         );
-        aws.execute(&Action::TagUser {
+        aws.execute(&Action::TagUser(crate::plan::TagUser {
             user: file_user.clone(),
             tags: vec![Tag::new(
                 record::record_tag(id),
                 record::iso_time(unix_now()),
             )],
-        })
+        }))
         .await?;
         self.delivered
             .lock()
@@ -293,15 +293,15 @@ impl Handoff {
             .map(|k| k.id)
             .collect();
         let (pending, value) = record::pending_tag(&self.run, unix_now(), &before);
-        aws.execute(&Action::TagUser {
+        aws.execute(&Action::TagUser(crate::plan::TagUser {
             user: user.to_owned(),
             tags: vec![Tag::new(pending.clone(), value)],
-        })
+        }))
         .await?;
         let key = aws
-            .execute(&Action::CreateAccessKey {
+            .execute(&Action::CreateAccessKey(crate::plan::CreateAccessKey {
                 user: user.to_owned(),
-            })
+            }))
             .await?
             .expect("CreateAccessKey answers a key");
         // Another run creating a key at the same time: the older key wins, in both runs.
@@ -351,31 +351,31 @@ impl Handoff {
     /// Records `key` as handed over and removes this run's pending tag.
     async fn record(&self, aws: &Aws, key: &NewAccessKey, pending: &str) -> Result<()> {
         let at = record::iso_time(unix_now());
-        aws.execute(&Action::TagUser {
+        aws.execute(&Action::TagUser(crate::plan::TagUser {
             user: key.user.clone(),
             tags: vec![Tag::new(record::record_tag(&key.access_key_id), at)],
-        })
+        }))
         .await?;
-        aws.execute(&Action::UntagUser {
+        aws.execute(&Action::UntagUser(crate::plan::UntagUser {
             user: key.user.clone(),
             keys: vec![pending.to_owned()],
-        })
+        }))
         .await?;
         Ok(())
     }
 
     /// Deletes a key that was not handed over, and says why, and whether it is gone.
     async fn discard(&self, aws: &Aws, key: &NewAccessKey, pending: &str, why: Error) -> Error {
-        let delete = Action::DeleteAccessKey {
+        let delete = Action::DeleteAccessKey(crate::plan::DeleteAccessKey {
             user: key.user.clone(),
             key_id: key.access_key_id.clone(),
-        };
+        });
         let deleted = match aws.execute(&delete).await {
             Ok(_) => {
-                let untag = Action::UntagUser {
+                let untag = Action::UntagUser(crate::plan::UntagUser {
                     user: key.user.clone(),
                     keys: vec![pending.to_owned()],
-                };
+                });
                 let _ = aws.execute(&untag).await;
                 "so it was deleted".to_owned()
             }

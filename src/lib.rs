@@ -32,6 +32,7 @@ mod executor;
 mod export;
 mod handoff;
 mod interrupt;
+mod kinds;
 mod logging;
 mod output;
 mod plan;

@@ -1,360 +1,169 @@
 //! The pure heart of onboard: desired and observed state in, a list of steps with dependency
-//! edges out. `apply` and `teardown` both execute a [`Plan`]; nothing here speaks to AWS.
+//! edges out. `apply` and `teardown` both execute a [`Plan`]; nothing here speaks to AWS. Each
+//! step is a struct of its kind's module ([`crate::kinds`]); [`Action`] wraps them, and the one
+//! match over it ([`dispatch!`]) sends every question about a step to its struct.
 
 mod apply;
 mod rotation;
 mod teardown;
+mod words;
 
 use serde::Serialize;
 use serde_json::Value;
 
 pub(crate) use apply::{ApplyOptions, plan_apply};
 pub(crate) use rotation::{plan_retire, plan_rotation, push_key_cleanup};
-pub(crate) use teardown::{
-    Entity, Inventory, OwnedInstanceProfile, OwnedPolicy, OwnedRole, OwnedUser, plan_teardown,
+pub(crate) use teardown::{Inventory, plan_teardown};
+pub(crate) use words::{Drift, KeptReason, Verb};
+
+pub(crate) use crate::kinds::access_key::{CreateAccessKey, DeactivateAccessKey, DeleteAccessKey};
+pub(crate) use crate::kinds::inline_policy::{DeleteRolePolicy, DeleteUserPolicy, PutRolePolicy};
+pub(crate) use crate::kinds::instance_profile::{
+    AddRoleToInstanceProfile, CreateInstanceProfile, DeleteInstanceProfile, OwnedInstanceProfile,
+    RemoveRoleFromInstanceProfile, TagInstanceProfile,
 };
-
+pub(crate) use crate::kinds::managed_policy::{
+    CreatePolicyVersion, DeletePolicy, DeletePolicyVersion, OwnedPolicy, TagPolicy,
+};
+pub(crate) use crate::kinds::role::{
+    AttachRolePolicy, DeleteRole, DetachRolePolicy, OwnedRole, PutRolePermissionsBoundary, TagRole,
+    UpdateAssumeRolePolicy, UpdateRole,
+};
+pub(crate) use crate::kinds::user::{
+    AttachUserPolicy, DeleteUser, DetachUserPolicy, TagUser, UntagUser,
+};
+use crate::kinds::{Entity, Kind, Step as _};
 use crate::arn::Arn;
-use crate::state::{DesiredPolicy, DesiredRole, DesiredUser, Tag};
+use crate::state::{DesiredPolicy, DesiredRole, DesiredUser, Observed};
 
-/// One write call.
+/// One write call. Each variant wraps the struct of its kind's module that says what it does.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Action {
     CreatePolicy(DesiredPolicy),
-    CreatePolicyVersion {
-        policy_arn: String,
-        document: Value,
-        /// The versions the plan saw: another version with the same document that is not among
-        /// them was made by a run repairing the policy at the same time (see aws::versions).
-        known_versions: Vec<String>,
-    },
+    CreatePolicyVersion(CreatePolicyVersion),
+    TagPolicy(TagPolicy),
+    DeletePolicyVersion(DeletePolicyVersion),
+    DeletePolicy(DeletePolicy),
     CreateRole(DesiredRole),
-    UpdateAssumeRolePolicy {
-        role: String,
-        document: Value,
-    },
-    UpdateRole {
-        role: String,
-        max_session_duration: i32,
-    },
-    PutRolePermissionsBoundary {
-        role: String,
-        boundary: String,
-    },
-    TagPolicy {
-        policy_arn: String,
-        tags: Vec<Tag>,
-    },
-    TagRole {
-        role: String,
-        tags: Vec<Tag>,
-    },
-    TagInstanceProfile {
-        name: String,
-        tags: Vec<Tag>,
-    },
-    TagUser {
-        user: String,
-        tags: Vec<Tag>,
-    },
-    /// Removes tags from a user: the record of access keys that are gone, pending tags of runs
-    /// that are over.
-    UntagUser {
-        user: String,
-        keys: Vec<String>,
-    },
-    CreateInstanceProfile {
-        name: String,
-        path: String,
-        tags: Vec<Tag>,
-    },
-    AddRoleToInstanceProfile {
-        role: String,
-        instance_profile: String,
-    },
-    AttachRolePolicy {
-        role: String,
-        policy_arn: String,
-    },
+    UpdateAssumeRolePolicy(UpdateAssumeRolePolicy),
+    UpdateRole(UpdateRole),
+    PutRolePermissionsBoundary(PutRolePermissionsBoundary),
+    TagRole(TagRole),
+    AttachRolePolicy(AttachRolePolicy),
+    DetachRolePolicy(DetachRolePolicy),
+    DeleteRole(DeleteRole),
+    PutRolePolicy(PutRolePolicy),
+    DeleteRolePolicy(DeleteRolePolicy),
+    DeleteUserPolicy(DeleteUserPolicy),
+    CreateInstanceProfile(CreateInstanceProfile),
+    TagInstanceProfile(TagInstanceProfile),
+    AddRoleToInstanceProfile(AddRoleToInstanceProfile),
+    RemoveRoleFromInstanceProfile(RemoveRoleFromInstanceProfile),
+    DeleteInstanceProfile(DeleteInstanceProfile),
     CreateUser(DesiredUser),
-    AttachUserPolicy {
-        user: String,
-        policy_arn: String,
-    },
-    CreateAccessKey {
-        user: String,
-    },
-    DetachRolePolicy {
-        role: String,
-        policy_arn: String,
-    },
-    DetachUserPolicy {
-        user: String,
-        policy_arn: String,
-    },
-    DeletePolicyVersion {
-        policy_arn: String,
-        version_id: String,
-    },
-    DeletePolicy {
-        policy_arn: String,
-    },
-    RemoveRoleFromInstanceProfile {
-        role: String,
-        instance_profile: String,
-    },
-    DeleteInstanceProfile {
-        name: String,
-    },
-    DeleteRolePolicy {
-        role: String,
-        policy_name: String,
-    },
-    /// Writes (creates or replaces) an inline policy of a role.
-    PutRolePolicy {
-        role: String,
-        policy_name: String,
-        document: Value,
-    },
-    DeleteUserPolicy {
-        user: String,
-        policy_name: String,
-    },
-    DeactivateAccessKey {
-        user: String,
-        key_id: String,
-    },
-    DeleteAccessKey {
-        user: String,
-        key_id: String,
-    },
-    DeleteRole {
-        role: String,
-    },
-    DeleteUser {
-        user: String,
-    },
+    TagUser(TagUser),
+    UntagUser(UntagUser),
+    AttachUserPolicy(AttachUserPolicy),
+    DetachUserPolicy(DetachUserPolicy),
+    DeleteUser(DeleteUser),
+    CreateAccessKey(CreateAccessKey),
+    DeactivateAccessKey(DeactivateAccessKey),
+    DeleteAccessKey(DeleteAccessKey),
 }
 
-impl Action {
-    /// The verb (create, attach, add, detach, delete, remove) and its object ("policy X").
-    fn words(&self) -> (&'static str, String) {
-        use Action::{
-            AddRoleToInstanceProfile, AttachRolePolicy, AttachUserPolicy, CreateAccessKey,
-            CreateInstanceProfile, CreatePolicy, CreatePolicyVersion, CreateRole, CreateUser,
-            DeactivateAccessKey, DeleteAccessKey, DeleteInstanceProfile, DeletePolicy,
-            DeletePolicyVersion, DeleteRole, DeleteRolePolicy, DeleteUser, DeleteUserPolicy,
-            DetachRolePolicy, DetachUserPolicy, PutRolePermissionsBoundary, PutRolePolicy,
-            RemoveRoleFromInstanceProfile, TagInstanceProfile, TagPolicy, TagRole, TagUser,
-            UntagUser, UpdateAssumeRolePolicy, UpdateRole,
-        };
-        match self {
-            CreatePolicy(p) => ("create", format!("policy {}", p.name)),
-            CreatePolicyVersion { policy_arn, .. } => (
-                "update",
-                format!("policy {} with a new default version", name_of(policy_arn)),
-            ),
-            CreateRole(r) => ("create", format!("role {}", r.name)),
-            UpdateAssumeRolePolicy { role, .. } => {
-                ("update", format!("trust policy of role {role}"))
-            }
-            UpdateRole {
-                role,
-                max_session_duration,
-            } => (
-                "update",
-                format!(
-                    "maximum session duration of role {role} to {max_session_duration} seconds"
-                ),
-            ),
-            PutRolePermissionsBoundary { role, boundary } => (
-                "update",
-                format!("permissions boundary of role {role} to {boundary}"),
-            ),
-            TagPolicy { policy_arn, tags } => (
-                "tag",
-                format!("policy {} with {}", name_of(policy_arn), list(tags)),
-            ),
-            TagRole { role, tags } => ("tag", format!("role {role} with {}", list(tags))),
-            TagInstanceProfile { name, tags } => (
-                "tag",
-                format!("instance profile {name} with {}", list(tags)),
-            ),
-            TagUser { user, tags } => ("tag", format!("user {user} with {}", list(tags))),
-            UntagUser { user, keys } => ("untag", format!("user {user}: {}", keys.join(", "))),
-            CreateInstanceProfile { name, .. } => ("create", format!("instance profile {name}")),
-            AddRoleToInstanceProfile {
-                role,
-                instance_profile,
-            } => (
-                "add",
-                format!("role {role} to instance profile {instance_profile}"),
-            ),
-            AttachRolePolicy { role, policy_arn } => (
-                "attach",
-                format!("policy {} to role {role}", name_of(policy_arn)),
-            ),
-            CreateUser(u) => ("create", format!("user {}", u.name)),
-            AttachUserPolicy { user, policy_arn } => (
-                "attach",
-                format!("policy {} to user {user}", name_of(policy_arn)),
-            ),
-            CreateAccessKey { user } => ("create", format!("access key for user {user}")),
-            DetachRolePolicy { role, policy_arn } => (
-                "detach",
-                format!("policy {} from role {role}", name_of(policy_arn)),
-            ),
-            DetachUserPolicy { user, policy_arn } => (
-                "detach",
-                format!("policy {} from user {user}", name_of(policy_arn)),
-            ),
-            DeletePolicyVersion {
-                policy_arn,
-                version_id,
-            } => (
-                "delete",
-                format!("version {version_id} of policy {}", name_of(policy_arn)),
-            ),
-            DeletePolicy { policy_arn } => ("delete", format!("policy {}", name_of(policy_arn))),
-            RemoveRoleFromInstanceProfile {
-                role,
-                instance_profile,
-            } => (
-                "remove",
-                format!("role {role} from instance profile {instance_profile}"),
-            ),
-            DeleteInstanceProfile { name } => ("delete", format!("instance profile {name}")),
-            PutRolePolicy {
-                role, policy_name, ..
-            } => ("put", format!("inline policy {policy_name} of role {role}")),
-            DeleteRolePolicy { role, policy_name } => (
-                "delete",
-                format!("inline policy {policy_name} of role {role}"),
-            ),
-            DeleteUserPolicy { user, policy_name } => (
-                "delete",
-                format!("inline policy {policy_name} of user {user}"),
-            ),
-            DeactivateAccessKey { user, key_id } => {
-                ("deactivate", format!("access key {key_id} of user {user}"))
-            }
-            DeleteAccessKey { user, key_id } => {
-                ("delete", format!("access key {key_id} of user {user}"))
-            }
-            DeleteRole { role } => ("delete", format!("role {role}")),
-            DeleteUser { user } => ("delete", format!("user {user}")),
+/// The one match over steps: binds `$step` to the struct `$action` wraps and evaluates `$body`
+/// (a call of [`crate::kinds::Step`]) for it. A new variant is a compile error here until its
+/// struct is listed.
+macro_rules! dispatch {
+    ($action:expr, $step:ident => $body:expr) => {
+        match $action {
+            $crate::plan::Action::CreatePolicy($step) => $body,
+            $crate::plan::Action::CreatePolicyVersion($step) => $body,
+            $crate::plan::Action::TagPolicy($step) => $body,
+            $crate::plan::Action::DeletePolicyVersion($step) => $body,
+            $crate::plan::Action::DeletePolicy($step) => $body,
+            $crate::plan::Action::CreateRole($step) => $body,
+            $crate::plan::Action::UpdateAssumeRolePolicy($step) => $body,
+            $crate::plan::Action::UpdateRole($step) => $body,
+            $crate::plan::Action::PutRolePermissionsBoundary($step) => $body,
+            $crate::plan::Action::TagRole($step) => $body,
+            $crate::plan::Action::AttachRolePolicy($step) => $body,
+            $crate::plan::Action::DetachRolePolicy($step) => $body,
+            $crate::plan::Action::DeleteRole($step) => $body,
+            $crate::plan::Action::PutRolePolicy($step) => $body,
+            $crate::plan::Action::DeleteRolePolicy($step) => $body,
+            $crate::plan::Action::DeleteUserPolicy($step) => $body,
+            $crate::plan::Action::CreateInstanceProfile($step) => $body,
+            $crate::plan::Action::TagInstanceProfile($step) => $body,
+            $crate::plan::Action::AddRoleToInstanceProfile($step) => $body,
+            $crate::plan::Action::RemoveRoleFromInstanceProfile($step) => $body,
+            $crate::plan::Action::DeleteInstanceProfile($step) => $body,
+            $crate::plan::Action::CreateUser($step) => $body,
+            $crate::plan::Action::TagUser($step) => $body,
+            $crate::plan::Action::UntagUser($step) => $body,
+            $crate::plan::Action::AttachUserPolicy($step) => $body,
+            $crate::plan::Action::DetachUserPolicy($step) => $body,
+            $crate::plan::Action::DeleteUser($step) => $body,
+            $crate::plan::Action::CreateAccessKey($step) => $body,
+            $crate::plan::Action::DeactivateAccessKey($step) => $body,
+            $crate::plan::Action::DeleteAccessKey($step) => $body,
         }
+    };
+}
+pub(crate) use dispatch;
+
+/// A step's document for plan's diff: what it replaces (with its label; `None` for a new
+/// resource), what it writes, and the label of the catalog's.
+pub(crate) type Documents<'a> = (Option<(&'a Value, String)>, &'a Value, String);
+
+impl Action {
+    /// The verb and its object ("policy X").
+    fn words(&self) -> (Verb, String) {
+        dispatch!(self, step => step.words())
     }
 
-    /// Whether the step takes something away (detach, remove, delete): done once it is gone.
+    /// Whether the step takes something away (detach, remove, delete, untag): done once it is
+    /// gone.
     pub(crate) fn is_removal(&self) -> bool {
-        use Action::{
-            AddRoleToInstanceProfile, AttachRolePolicy, AttachUserPolicy, CreateAccessKey,
-            CreateInstanceProfile, CreatePolicy, CreatePolicyVersion, CreateRole, CreateUser,
-            DeactivateAccessKey, DeleteAccessKey, DeleteInstanceProfile, DeletePolicy,
-            DeletePolicyVersion, DeleteRole, DeleteRolePolicy, DeleteUser, DeleteUserPolicy,
-            DetachRolePolicy, DetachUserPolicy, PutRolePermissionsBoundary, PutRolePolicy,
-            RemoveRoleFromInstanceProfile, TagInstanceProfile, TagPolicy, TagRole, TagUser,
-            UntagUser, UpdateAssumeRolePolicy, UpdateRole,
-        };
-        match self {
-            DetachRolePolicy { .. }
-            | DetachUserPolicy { .. }
-            | DeletePolicyVersion { .. }
-            | DeletePolicy { .. }
-            | RemoveRoleFromInstanceProfile { .. }
-            | DeleteInstanceProfile { .. }
-            | DeleteRolePolicy { .. }
-            | DeleteUserPolicy { .. }
-            | DeleteAccessKey { .. }
-            | UntagUser { .. }
-            | DeleteRole { .. }
-            | DeleteUser { .. } => true,
-            CreatePolicy(_)
-            | CreatePolicyVersion { .. }
-            | CreateRole(_)
-            | UpdateAssumeRolePolicy { .. }
-            | PutRolePolicy { .. }
-            | UpdateRole { .. }
-            | PutRolePermissionsBoundary { .. }
-            | TagPolicy { .. }
-            | TagRole { .. }
-            | TagInstanceProfile { .. }
-            | TagUser { .. }
-            | CreateInstanceProfile { .. }
-            | AddRoleToInstanceProfile { .. }
-            | AttachRolePolicy { .. }
-            | CreateUser(_)
-            | AttachUserPolicy { .. }
-            | CreateAccessKey { .. }
-            | DeactivateAccessKey { .. } => false,
-        }
+        self.words().0.is_removal()
     }
 
     /// The resources whose state the step changes, as (kind, name or policy ARN).
-    pub(crate) fn touches(&self) -> Vec<(&'static str, &str)> {
-        use Action::{
-            AddRoleToInstanceProfile, AttachRolePolicy, AttachUserPolicy, CreateAccessKey,
-            CreateInstanceProfile, CreatePolicy, CreatePolicyVersion, CreateRole, CreateUser,
-            DeactivateAccessKey, DeleteAccessKey, DeleteInstanceProfile, DeletePolicy,
-            DeletePolicyVersion, DeleteRole, DeleteRolePolicy, DeleteUser, DeleteUserPolicy,
-            DetachRolePolicy, DetachUserPolicy, PutRolePermissionsBoundary, PutRolePolicy,
-            RemoveRoleFromInstanceProfile, TagInstanceProfile, TagPolicy, TagRole, TagUser,
-            UntagUser, UpdateAssumeRolePolicy, UpdateRole,
-        };
-        match self {
-            CreatePolicy(p) => vec![("policy", &p.arn)],
-            CreatePolicyVersion { policy_arn, .. }
-            | TagPolicy { policy_arn, .. }
-            | DeletePolicyVersion { policy_arn, .. }
-            | DeletePolicy { policy_arn } => vec![("policy", policy_arn)],
-            CreateRole(r) => vec![("role", &r.name)],
-            UpdateAssumeRolePolicy { role, .. }
-            | UpdateRole { role, .. }
-            | PutRolePermissionsBoundary { role, .. }
-            | TagRole { role, .. }
-            | AttachRolePolicy { role, .. }
-            | DetachRolePolicy { role, .. }
-            | DeleteRolePolicy { role, .. }
-            | PutRolePolicy { role, .. }
-            | DeleteRole { role } => vec![("role", role)],
-            AddRoleToInstanceProfile {
-                role,
-                instance_profile,
-            }
-            | RemoveRoleFromInstanceProfile {
-                role,
-                instance_profile,
-            } => {
-                vec![("role", role), ("instance profile", instance_profile)]
-            }
-            CreateInstanceProfile { name, .. }
-            | TagInstanceProfile { name, .. }
-            | DeleteInstanceProfile { name } => {
-                vec![("instance profile", name)]
-            }
-            CreateUser(u) => vec![("user", &u.name)],
-            TagUser { user, .. }
-            | UntagUser { user, .. }
-            | AttachUserPolicy { user, .. }
-            | DetachUserPolicy { user, .. }
-            | DeleteUserPolicy { user, .. }
-            | CreateAccessKey { user }
-            | DeactivateAccessKey { user, .. }
-            | DeleteAccessKey { user, .. }
-            | DeleteUser { user } => vec![("user", user)],
-        }
+    pub(crate) fn touches(&self) -> Vec<(Kind, &str)> {
+        dispatch!(self, step => step.touches())
     }
 
-    /// The kind of change, as plan shows it: create, update, attach, detach, tag or delete.
-    pub(crate) fn kind(&self) -> &'static str {
-        match self.words().0 {
-            "add" => "attach",
-            "remove" => "detach",
-            "untag" => "tag",
-            "deactivate" => "update",
-            verb => verb,
-        }
+    /// The entities a step names that must exist for it to succeed (what a `NoSuchEntity`
+    /// answer may be about).
+    pub(crate) fn depends_on(&self) -> Vec<Entity> {
+        dispatch!(self, step => step.depends_on())
+    }
+
+    /// The entity a step brings into being (`true`) or removes, for the record of what the run
+    /// knows.
+    pub(crate) fn outcome(&self) -> Option<(Entity, bool)> {
+        dispatch!(self, step => step.outcome())
+    }
+
+    /// Whether the step makes a role or user without a permissions boundary.
+    pub(crate) fn creates_without_boundary(&self) -> bool {
+        dispatch!(self, step => step.creates_without_boundary())
+    }
+
+    /// Whether the step writes a trust policy.
+    pub(crate) fn writes_trust_policy(&self) -> bool {
+        dispatch!(self, step => step.writes_trust_policy())
+    }
+
+    /// The document the step writes and what it replaces, for plan's diff.
+    pub(crate) fn documents<'a>(&'a self, observed: &'a Observed) -> Option<Documents<'a>> {
+        dispatch!(self, step => step.documents(observed))
+    }
+
+    /// The kind of change, as plan counts it: create, update, put, attach, detach, tag or
+    /// delete.
+    pub(crate) fn change(&self) -> Verb {
+        self.words().0.change()
     }
 
     /// What the step will do: "delete role StreamkapInstallAccess".
@@ -366,32 +175,14 @@ impl Action {
     /// What the step is doing, for errors: "creating role StreamkapInstallAccess".
     pub(crate) fn doing(&self) -> String {
         let (verb, object) = self.words();
-        let stem = match verb {
-            "tag" => "tagg",
-            "untag" => "untagg",
-            _ => verb.strip_suffix('e').unwrap_or(verb),
-        };
-        format!("{stem}ing {object}")
+        format!("{} {object}", verb.doing())
     }
 
     /// What the step did, for results: "created role StreamkapInstallAccess".
     pub(crate) fn done(&self) -> String {
         let (verb, object) = self.words();
-        let past = match verb {
-            "tag" => "tagged".to_owned(),
-            "untag" => "untagged".to_owned(),
-            _ if verb.ends_with('e') => format!("{verb}d"),
-            _ => format!("{verb}ed"),
-        };
-        format!("{past} {object}")
+        format!("{} {object}", verb.done())
     }
-}
-
-fn list(tags: &[Tag]) -> String {
-    tags.iter()
-        .map(|t| format!("{}={}", t.key, t.value))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The last segment of an ARN: a policy's or role's name.
@@ -410,15 +201,15 @@ pub(crate) struct Step {
 /// A resource onboard found and leaves alone, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Kept {
-    pub kind: &'static str,
+    pub kind: Kind,
     pub name: String,
-    pub reason: String,
+    pub reason: KeptReason,
 }
 
 /// A resource that is already there (drift, if any, is reported separately).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Present {
-    pub kind: &'static str,
+    pub kind: Kind,
     pub name: String,
     pub arn: String,
 }
@@ -430,7 +221,7 @@ pub(crate) struct Plan {
     pub kept: Vec<Kept>,
     /// Differences from the catalog that apply leaves as they are (attachments the catalog does
     /// not name, without --exclusive).
-    pub drift: Vec<String>,
+    pub drift: Vec<Drift>,
 }
 
 impl Plan {
@@ -444,7 +235,7 @@ impl Plan {
     pub(crate) fn creates_access_key(&self) -> bool {
         self.steps
             .iter()
-            .any(|s| matches!(s.action, Action::CreateAccessKey { .. }))
+            .any(|s| matches!(s.action, Action::CreateAccessKey(_)))
     }
 }
 

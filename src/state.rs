@@ -208,13 +208,20 @@ pub(crate) struct AccessKeyInfo {
     pub created: i64,
 }
 
-/// A user as read back from AWS.
+/// A user as read back from AWS, by apply (GetUser) or teardown's inventory (ListUsers), with
+/// what hangs off it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ObservedUser {
     pub name: String,
     pub arn: String,
     pub tags: Tags,
+    /// ARNs of the attached managed policies.
     pub attached: Vec<String>,
+    /// Names of its inline policies.
+    pub inline_policies: Vec<String>,
+    /// Groups the user is in (onboard never puts users in groups).
+    pub groups: Vec<String>,
+    /// Its access keys, oldest first.
     pub access_keys: Vec<AccessKeyInfo>,
 }
 

@@ -260,6 +260,8 @@ fn observed_user(user: &UserDetails, keys: &[KeyUse]) -> ObservedUser {
         arn: user.arn.clone(),
         tags: user.tags.clone(),
         attached: user.attached.clone(),
+        inline_policies: user.inline.iter().map(|p| p.name.clone()).collect(),
+        groups: user.groups.clone(),
         access_keys: keys.iter().map(|k| k.key.clone()).collect(),
     }
 }

@@ -63,11 +63,7 @@ pub(crate) fn refusal(action: &Action, err: Error) -> Error {
         return Error::Aws { doing, source };
     }
     let message = source.message().unwrap_or_default();
-    let creates_without_boundary = match action {
-        Action::CreateRole(role) => role.permissions_boundary.is_none(),
-        Action::CreateUser(_) => true,
-        _ => false,
-    };
+    let creates_without_boundary = action.creates_without_boundary();
     let cause = if message.contains("service control policy") {
         RefusalCause::ServiceControlPolicy
     } else if message.contains("permissions boundary") {
@@ -117,7 +113,7 @@ mod tests {
     }
 
     fn delete_role() -> Action {
-        Action::DeleteRole { role: "R".into() }
+        Action::DeleteRole(crate::plan::DeleteRole { role: "R".into() })
     }
 
     /// AWS's messages, verbatim in form: which cause each one names.

@@ -1,4 +1,6 @@
 //! Read-only calls for teardown: everything onboard owns in the account, found by its tags.
+//! The listings are here; each kind's module ([`crate::kinds`]) reads the tags and what hangs
+//! off each resource of its kind.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,12 +9,9 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 
 use super::Aws;
 use super::errors::Doing;
-use super::observe::tags_of;
-use super::propagation::Entity as Visible;
 use crate::error::Result;
-use crate::plan::{
-    Entity, Inventory, Kept, OwnedInstanceProfile, OwnedPolicy, OwnedRole, OwnedUser, name_of,
-};
+use crate::kinds::{Entity, Kind};
+use crate::plan::{Inventory, Kept, KeptReason, OwnedInstanceProfile, name_of};
 use crate::state::{Tags, is_owned};
 
 /// Paths of roles AWS itself creates; onboard never creates roles there.
@@ -76,7 +75,7 @@ impl Aws {
 
         // What a listing shows exists (IAM may not show it to the next read yet), except what
         // this run deleted (a listing may show that for a while).
-        let listed = |entity: Visible| {
+        let listed = |entity: Entity| {
             let deleted = self.propagation.was_deleted(&entity);
             if !deleted {
                 self.propagation.exists(entity);
@@ -87,81 +86,32 @@ impl Aws {
             .iter()
             .filter(|r| !AWS_ROLE_PATHS.iter().any(|p| r.path().starts_with(p)))
             .map(|r| r.role_name().to_owned())
-            .filter(|name| listed(Visible::Role(name.clone())))
+            .filter(|name| listed(Entity::Role(name.clone())))
             .collect();
-        let roles = tags_of_each(
-            self.concurrency,
-            role_names.into_iter(),
-            |name| async move {
-                let entity = Visible::Role(name.clone());
-                let tags = self.read_of_known(entity, || async {
-                    self.iam
-                        .list_role_tags()
-                        .role_name(&name)
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .try_collect()
-                        .await
-                        .doing(|| format!("listing tags of role {name}"))
-                });
-                Ok((name.clone(), tags_of(&tags.await?)))
-            },
-        );
+        let roles = tags_of_each(self.concurrency, role_names.into_iter(), |name| {
+            self.role_tags(name)
+        });
         let policy_arns: Vec<String> = policies
             .iter()
             .filter_map(|p| p.arn().map(str::to_owned))
-            .filter(|arn| listed(Visible::Policy(arn.clone())))
+            .filter(|arn| listed(Entity::Policy(arn.clone())))
             .collect();
-        let policies = tags_of_each(
-            self.concurrency,
-            policy_arns.into_iter(),
-            |arn| async move {
-                let entity = Visible::Policy(arn.clone());
-                let tags = self.read_of_known(entity, || async {
-                    self.iam
-                        .list_policy_tags()
-                        .policy_arn(&arn)
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .try_collect()
-                        .await
-                        .doing(|| format!("listing tags of policy {}", name_of(&arn)))
-                });
-                Ok((arn.clone(), tags_of(&tags.await?)))
-            },
-        );
-        let user_names: Vec<String> = users
+        let policies = tags_of_each(self.concurrency, policy_arns.into_iter(), |arn| {
+            self.policy_tags(arn)
+        });
+        let user_arns: BTreeMap<String, String> = users
             .iter()
-            .map(|u| u.user_name().to_owned())
-            .filter(|name| listed(Visible::User(name.clone())))
+            .map(|u| (u.user_name().to_owned(), u.arn().to_owned()))
+            .filter(|(name, _)| listed(Entity::User(name.clone())))
             .collect();
-        let users = tags_of_each(
-            self.concurrency,
-            user_names.into_iter(),
-            |name| async move {
-                let entity = Visible::User(name.clone());
-                let tags = self.read_of_known(entity, || async {
-                    self.iam
-                        .list_user_tags()
-                        .user_name(&name)
-                        .into_paginator()
-                        .items()
-                        .send()
-                        .try_collect()
-                        .await
-                        .doing(|| format!("listing tags of user {name}"))
-                });
-                Ok((name.clone(), tags_of(&tags.await?)))
-            },
-        );
-        // Instance profile tags come from GetInstanceProfile, which every IAM implementation
-        // answers with tags; the profile's roles come with the listing.
+        let users = tags_of_each(self.concurrency, user_arns.keys().cloned(), |name| {
+            self.user_tags(name)
+        });
+        // The profile's roles come with the listing.
         let profile_roles: BTreeMap<String, Vec<String>> = profiles
             .iter()
             .filter(|p| {
-                listed(Visible::InstanceProfile(
+                listed(Entity::InstanceProfile(
                     p.instance_profile_name().to_owned(),
                 ))
             })
@@ -170,23 +120,8 @@ impl Aws {
                 (p.instance_profile_name().to_owned(), roles)
             })
             .collect();
-        let profile_names = profile_roles.keys().cloned();
-        let profiles = tags_of_each(self.concurrency, profile_names, |name| async move {
-            let entity = Visible::InstanceProfile(name.clone());
-            let out = self.read_of_known(entity, || async {
-                self.iam
-                    .get_instance_profile()
-                    .instance_profile_name(&name)
-                    .send()
-                    .await
-                    .doing(|| format!("reading instance profile {name}"))
-            });
-            let tags = out
-                .await?
-                .instance_profile
-                .map(|p| tags_of(p.tags()))
-                .unwrap_or_default();
-            Ok((name, tags))
+        let profiles = tags_of_each(self.concurrency, profile_roles.keys().cloned(), |name| {
+            self.instance_profile_tags(name)
         });
         let (roles, policies, users, profiles) =
             tokio::try_join!(roles, policies, users, profiles)?;
@@ -197,7 +132,7 @@ impl Aws {
                 inventory.foreign.push(Kept {
                     kind,
                     name: name.to_owned(),
-                    reason: "it has no managed-by=onboard tag, so onboard did not create it".into(),
+                    reason: KeptReason::NotOwned,
                 });
             }
         };
@@ -209,10 +144,10 @@ impl Aws {
             }
             mine
         };
-        let roles = owned("role", roles);
-        let policies = owned("policy", policies);
-        let users = owned("user", users);
-        let profiles = owned("instance profile", profiles);
+        let roles = owned(Kind::Role, roles);
+        let policies = owned(Kind::ManagedPolicy, policies);
+        let users = owned(Kind::User, users);
+        let profiles = owned(Kind::InstanceProfile, profiles);
 
         let owned_profiles: BTreeSet<&str> = profiles.iter().map(|(n, _)| n.as_str()).collect();
         let roles = try_join_all(roles.into_iter().map(|(name, tags)| {
@@ -221,18 +156,21 @@ impl Aws {
                 .filter(|(_, roles)| roles.contains(&name))
                 .map(|(profile, _)| (profile.clone(), owned_profiles.contains(profile.as_str())))
                 .collect();
-            let entity = Visible::Role(name.clone());
+            let entity = Entity::Role(name.clone());
             self.read_of_known(entity, move || {
                 self.owned_role(name.clone(), tags.clone(), instance_profiles.clone())
             })
         }));
         let policies = try_join_all(policies.into_iter().map(|(arn, tags)| {
-            let entity = Visible::Policy(arn.clone());
+            let entity = Entity::Policy(arn.clone());
             self.read_of_known(entity, move || self.owned_policy(arn.clone(), tags.clone()))
         }));
         let users = try_join_all(users.into_iter().map(|(name, tags)| {
-            let entity = Visible::User(name.clone());
-            self.read_of_known(entity, move || self.owned_user(name.clone(), tags.clone()))
+            let entity = Entity::User(name.clone());
+            let arn = user_arns.get(&name).cloned().unwrap_or_default();
+            self.read_of_known(entity, move || {
+                self.owned_user(name.clone(), arn.clone(), tags.clone())
+            })
         }));
         let (roles, policies, users) = tokio::try_join!(roles, policies, users)?;
         inventory.roles = roles;
@@ -247,116 +185,5 @@ impl Aws {
             })
             .collect();
         Ok(inventory)
-    }
-
-    async fn owned_role(
-        &self,
-        name: String,
-        tags: Tags,
-        instance_profiles: Vec<(String, bool)>,
-    ) -> Result<OwnedRole> {
-        let attached = self.attached_role_policies(&name);
-        let inline = self
-            .iam
-            .list_role_policies()
-            .role_name(&name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect();
-        let (attached, inline) = tokio::join!(attached, inline);
-        let inline = inline.doing(|| format!("listing inline policies of role {name}"))?;
-        Ok(OwnedRole {
-            attached: attached?,
-            inline_policies: inline,
-            instance_profiles,
-            name,
-            tags,
-        })
-    }
-
-    async fn owned_user(&self, name: String, tags: Tags) -> Result<OwnedUser> {
-        let attached = self.attached_user_policies(&name);
-        let inline = self
-            .iam
-            .list_user_policies()
-            .user_name(&name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect();
-        let groups = self
-            .iam
-            .list_groups_for_user()
-            .user_name(&name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect();
-        let keys = self.access_keys(&name);
-        let (attached, inline, groups, keys) = tokio::join!(attached, inline, groups, keys);
-        let inline = inline.doing(|| format!("listing inline policies of user {name}"))?;
-        let groups = groups.doing(|| format!("listing groups of user {name}"))?;
-        Ok(OwnedUser {
-            attached: attached?,
-            inline_policies: inline,
-            access_keys: keys?.into_iter().map(|k| k.id).collect(),
-            groups: groups.iter().map(|g| g.group_name().to_owned()).collect(),
-            name,
-            tags,
-        })
-    }
-
-    async fn owned_policy(&self, arn: String, tags: Tags) -> Result<OwnedPolicy> {
-        let name = name_of(&arn).to_owned();
-        let versions = self.iam.list_policy_versions().policy_arn(&arn).send();
-        let entities = self
-            .iam
-            .list_entities_for_policy()
-            .policy_arn(&arn)
-            .into_paginator()
-            .send()
-            .try_collect();
-        let (versions, entities) = tokio::join!(versions, entities);
-        let versions = versions.doing(|| format!("listing versions of policy {name}"))?;
-        let pages = entities.doing(|| format!("listing where policy {name} is attached"))?;
-        let mut found = Vec::new();
-        for page in &pages {
-            let entity = |kind, name: &str| Entity {
-                kind,
-                name: name.to_owned(),
-            };
-            found.extend(
-                page.policy_roles()
-                    .iter()
-                    .filter_map(|r| r.role_name())
-                    .map(|n| entity("role", n)),
-            );
-            found.extend(
-                page.policy_users()
-                    .iter()
-                    .filter_map(|u| u.user_name())
-                    .map(|n| entity("user", n)),
-            );
-            found.extend(
-                page.policy_groups()
-                    .iter()
-                    .filter_map(|g| g.group_name())
-                    .map(|n| entity("group", n)),
-            );
-        }
-        let non_default_versions = versions
-            .versions()
-            .iter()
-            .filter(|v| !v.is_default_version())
-            .filter_map(|v| v.version_id().map(str::to_owned))
-            .collect();
-        Ok(OwnedPolicy {
-            arn,
-            name,
-            tags,
-            non_default_versions,
-            entities: found,
-        })
     }
 }

@@ -1,31 +1,30 @@
-//! Read-only calls for apply and verify: what exists under the names the desired state uses.
+//! Read-only calls for apply and verify: what exists under the names the desired state uses,
+//! each read as soon as its inputs exist. Each kind's module ([`crate::kinds`]) reads its kind;
+//! this starts those reads and waits, through [`super::propagation`], while an answer
+//! contradicts what the run knows.
 
 use std::collections::BTreeSet;
 
 use futures_util::future::try_join_all;
 
-use super::Aws;
-use super::errors::{Doing, is_code};
-use super::propagation::{Attempt, Entity, NotYet};
+use super::propagation::{Attempt, NotYet};
+use super::{Aws, Caller};
 use crate::error::{Error, Result};
-use crate::plan::name_of;
+use crate::kinds::Entity;
+pub(super) use crate::kinds::tags_of;
 use crate::policy::decode_document;
-use crate::state::{
-    AccessKeyInfo, Desired, Observed, ObservedInstanceProfile, ObservedPolicy, ObservedRole,
-    ObservedUser, Tags,
-};
+use crate::state::{Desired, Observed};
 
-pub(super) fn tags_of(tags: &[aws_sdk_iam::types::Tag]) -> Tags {
-    tags.iter()
-        .map(|t| (t.key().to_owned(), t.value().to_owned()))
-        .collect()
-}
-
-fn decode(what: impl FnOnce() -> String, text: Option<&str>) -> Result<serde_json::Value> {
+/// A document IAM answered, decoded.
+pub(crate) fn decode(
+    what: impl FnOnce() -> String,
+    text: Option<&str>,
+) -> Result<serde_json::Value> {
     decode_document(text.unwrap_or_default()).map_err(|message| Error::aws(what(), None, message))
 }
 
-fn missing(doing: String) -> Error {
+/// An answer that lacks the resource it should hold.
+pub(crate) fn missing(doing: String) -> Error {
     Error::aws(doing, None, "the answer holds no resource".to_owned())
 }
 
@@ -48,7 +47,47 @@ impl Aws {
     /// Reads every policy, role, instance profile, user and permissions boundary the desired
     /// state names, all at once.
     pub(crate) async fn observe(&self, desired: &Desired) -> Result<Observed> {
-        let policies = read_all(&desired.policies, |p| &p.arn, |arn| self.read_policy(arn));
+        let principals = self.observe_principals(desired);
+        let policies = self.observe_policies(desired);
+        let (mut observed, policies) = tokio::try_join!(principals, policies)?;
+        policies.fill(&mut observed);
+        Ok(observed)
+    }
+
+    /// The caller and what exists under the names `render` gives for its account. Roles,
+    /// instance profiles and users are named without the account: their reads start at once,
+    /// by the names of `offline` (the entry rendered for a stand-in account), beside
+    /// sts:GetCallerIdentity; the policies' reads (their ARNs hold the account) start when it
+    /// answers.
+    pub(crate) async fn caller_and_observe<F>(
+        &self,
+        offline: &Desired,
+        render: F,
+    ) -> Result<(Caller, Desired, Observed)>
+    where
+        F: FnOnce(&Caller) -> Result<Desired>,
+    {
+        let principals = self.observe_principals(offline);
+        let rest = async {
+            let caller = self.caller().await?;
+            let desired = render(&caller)?;
+            let policies = self.observe_policies(&desired).await?;
+            Ok::<_, Error>((caller, desired, policies))
+        };
+        // The caller's failure (no credentials, say) is the one to tell, whichever came first.
+        let (principals, rest) = tokio::join!(principals, rest);
+        let (caller, desired, policies) = rest?;
+        let mut observed = principals?;
+        if principal_names(offline) != principal_names(&desired) {
+            // A name that holds the account (no built-in entry has one): read again by name.
+            observed = self.observe_principals(&desired).await?;
+        }
+        policies.fill(&mut observed);
+        Ok((caller, desired, observed))
+    }
+
+    /// The roles, instance profiles and users `desired` names.
+    async fn observe_principals(&self, desired: &Desired) -> Result<Observed> {
         let roles = read_all(&desired.roles, |r| &r.name, |name| self.read_role(name));
         let profiles: Vec<_> = desired
             .roles
@@ -61,6 +100,18 @@ impl Aws {
             |name| self.read_instance_profile(name),
         );
         let users = read_all(&desired.users, |u| &u.name, |name| self.read_user(name));
+        let (roles, profiles, users) = tokio::try_join!(roles, profiles, users)?;
+        Ok(Observed {
+            roles: roles.into_iter().collect(),
+            instance_profiles: profiles.into_iter().collect(),
+            users: users.into_iter().collect(),
+            ..Observed::default()
+        })
+    }
+
+    /// The managed policies and permissions boundaries `desired` names.
+    async fn observe_policies(&self, desired: &Desired) -> Result<Policies> {
+        let policies = read_all(&desired.policies, |p| &p.arn, |arn| self.read_policy(arn));
         let boundaries: BTreeSet<&String> = desired
             .roles
             .iter()
@@ -68,21 +119,17 @@ impl Aws {
             .collect();
         let boundaries: Vec<_> = boundaries.into_iter().collect();
         let boundaries = read_all(&boundaries, |b| b, |arn| self.policy_exists(arn));
-        let (policies, roles, profiles, users, boundaries) =
-            tokio::try_join!(policies, roles, profiles, users, boundaries)?;
-        Ok(Observed {
-            policies: policies.into_iter().collect(),
-            roles: roles.into_iter().collect(),
-            boundaries: boundaries.into_iter().collect(),
-            instance_profiles: profiles.into_iter().collect(),
-            users: users.into_iter().collect(),
+        let (policies, boundaries) = tokio::try_join!(policies, boundaries)?;
+        Ok(Policies {
+            policies,
+            boundaries,
         })
     }
 
     /// `read` (`None`: IAM answered `NoSuchEntity`), made again while its answer contradicts what
     /// this run knows of `entity` (see [`super::propagation`]): missing though it exists, or
     /// `stale`. What it finds, the run knows exists.
-    pub(super) async fn read_known<T, F, Fut>(
+    pub(crate) async fn read_known<T, F, Fut>(
         &self,
         entity: Entity,
         read: F,
@@ -136,7 +183,7 @@ impl Aws {
     }
 
     /// `read`, made again while it answers `NoSuchEntity` for an entity this run knows exists.
-    pub(super) async fn read_of_known<T, F, Fut>(&self, entity: Entity, read: F) -> Result<T>
+    pub(crate) async fn read_of_known<T, F, Fut>(&self, entity: Entity, read: F) -> Result<T>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T>>,
@@ -156,305 +203,130 @@ impl Aws {
             })
             .await
     }
+}
 
-    /// Whether a managed policy exists (one GetPolicy call).
-    pub(super) async fn policy_exists(&self, arn: &str) -> Result<bool> {
-        match self.iam.get_policy().policy_arn(arn).send().await {
-            Ok(_) => Ok(true),
-            Err(err) if is_code(&err, "NoSuchEntity") => Ok(false),
-            Err(err) => Err(err).doing(|| format!("reading policy {arn}")),
+/// What [`Aws::observe`] read of policies, to go into the [`Observed`] of the rest.
+struct Policies {
+    policies: Vec<(String, Option<crate::state::ObservedPolicy>)>,
+    boundaries: Vec<(String, bool)>,
+}
+
+impl Policies {
+    fn fill(self, observed: &mut Observed) {
+        observed.policies = self.policies.into_iter().collect();
+        observed.boundaries = self.boundaries.into_iter().collect();
+    }
+}
+
+/// The names of the roles (with whether each has an instance profile) and users of `desired`.
+fn principal_names(desired: &Desired) -> (Vec<(&str, bool)>, Vec<&str>) {
+    (
+        desired
+            .roles
+            .iter()
+            .map(|r| (r.name.as_str(), r.instance_profile))
+            .collect(),
+        desired.users.iter().map(|u| u.name.as_str()).collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
+    use aws_smithy_mocks::mock;
+    use serde_json::json;
+
+    use super::*;
+    use crate::kinds::mocks::{self, ACCOUNT, failure, owned_tags};
+    use crate::state::{DesiredPolicy, DesiredRole};
+
+    const STAND_IN: &str = "000000000000";
+
+    fn desired(account: &str) -> Desired {
+        let trust = json!({"Version": "2012-10-17", "Statement": []});
+        Desired {
+            account: account.into(),
+            policies: vec![DesiredPolicy {
+                arn: format!("arn:aws:iam::{account}:policy/P"),
+                name: "P".into(),
+                ..DesiredPolicy::default()
+            }],
+            roles: vec![DesiredRole {
+                id: "install".into(),
+                name: "R".into(),
+                path: "/".into(),
+                arn: format!("arn:aws:iam::{account}:role/R"),
+                description: String::new(),
+                trust,
+                max_session_duration: 3600,
+                permissions_boundary: None,
+                policy_arns: vec![],
+                instance_profile: false,
+                tags: owned_tags("install"),
+                inline_policies: vec![],
+            }],
+            ..Desired::default()
         }
     }
 
-    /// A managed policy with its tags and default version's document; `None` if there is none.
-    pub(crate) async fn read_policy(&self, arn: &str) -> Result<Option<ObservedPolicy>> {
-        self.read_known(
-            Entity::Policy(arn.to_owned()),
-            || self.read_policy_once(arn),
-            |found| {
-                self.propagation
-                    .judge_default(arn, &found.default_version_id)
-            },
-        )
-        .await
+    fn identity() -> GetCallerIdentityOutput {
+        GetCallerIdentityOutput::builder()
+            .account(ACCOUNT)
+            .arn(format!("arn:aws:iam::{ACCOUNT}:user/alice"))
+            .build()
     }
 
-    async fn read_policy_once(&self, arn: &str) -> Result<Option<ObservedPolicy>> {
-        let name = name_of(arn);
-        let policy = match self.iam.get_policy().policy_arn(arn).send().await {
-            Ok(out) => out
-                .policy
-                .ok_or_else(|| missing(format!("reading policy {name}")))?,
-            Err(err) if is_code(&err, "NoSuchEntity") => return Ok(None),
-            Err(err) => return Err(err).doing(|| format!("reading policy {name}")),
-        };
-        self.propagation.exists(Entity::Policy(arn.to_owned()));
-        let version_id = policy.default_version_id().unwrap_or("v1").to_owned();
-        let version = self
-            .iam
-            .get_policy_version()
-            .policy_arn(arn)
-            .version_id(&version_id)
-            .send();
-        let versions = self.iam.list_policy_versions().policy_arn(arn).send();
-        let (version, versions) = tokio::join!(version, versions);
-        let version = version.doing(|| format!("reading version {version_id} of policy {name}"))?;
-        let versions = versions.doing(|| format!("listing versions of policy {name}"))?;
-        let document = decode(
-            || format!("decoding version {version_id} of policy {name}"),
-            version.policy_version().and_then(|v| v.document()),
-        )?;
-        let mut others: Vec<_> = versions
-            .versions()
-            .iter()
-            .filter(|v| !v.is_default_version())
-            .collect();
-        others.sort_by_key(|v| {
-            v.create_date()
-                .map_or(0, aws_sdk_iam::primitives::DateTime::secs)
-        });
-        Ok(Some(ObservedPolicy {
-            arn: arn.to_owned(),
-            tags: tags_of(policy.tags()),
-            default_version_id: version_id,
-            document,
-            other_versions: others
-                .iter()
-                .filter_map(|v| v.version_id().map(str::to_owned))
-                .collect(),
-        }))
-    }
-
-    /// A role with its tags, decoded trust policy, attached policies and instance profiles;
-    /// `None` if there is none.
-    pub(crate) async fn read_role(&self, name: &str) -> Result<Option<ObservedRole>> {
-        let entity = Entity::Role(name.to_owned());
-        self.read_known(entity, || self.read_role_once(name), |_| None)
-            .await
-    }
-
-    async fn read_role_once(&self, name: &str) -> Result<Option<ObservedRole>> {
-        let role = self.iam.get_role().role_name(name).send();
-        let attached = self.attached_role_policies(name);
-        let profiles = self
-            .iam
-            .list_instance_profiles_for_role()
-            .role_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect();
-        let inline = self.inline_role_policies(name);
-        let (role, attached, profiles, inline) = tokio::join!(role, attached, profiles, inline);
-        let role = match role {
-            Ok(out) => out
-                .role
-                .ok_or_else(|| missing(format!("reading role {name}")))?,
-            Err(err) if is_code(&err, "NoSuchEntity") => return Ok(None),
-            Err(err) => return Err(err).doing(|| format!("reading role {name}")),
-        };
-        self.propagation.exists(Entity::Role(name.to_owned()));
-        let trust = decode(
-            || format!("decoding the trust policy of role {name}"),
-            role.assume_role_policy_document(),
-        )?;
-        let profiles = profiles.doing(|| format!("listing instance profiles of role {name}"))?;
-        Ok(Some(ObservedRole {
-            name: name.to_owned(),
-            arn: role.arn().to_owned(),
-            tags: tags_of(role.tags()),
-            trust,
-            attached: attached?,
-            instance_profiles: profiles
-                .iter()
-                .map(|p| p.instance_profile_name().to_owned())
-                .collect(),
-            max_session_duration: role.max_session_duration().unwrap_or(3600),
-            permissions_boundary: role
-                .permissions_boundary()
-                .and_then(|b| b.permissions_boundary_arn())
-                .map(str::to_owned),
-            inline_policies: inline?,
-        }))
-    }
-
-    /// A role's inline policies by name, documents decoded; none for a role that is gone.
-    async fn inline_role_policies(
-        &self,
-        role: &str,
-    ) -> Result<std::collections::BTreeMap<String, serde_json::Value>> {
-        // A role that does not exist is told by GetRole, read beside this; a NoSuchEntity here
-        // for a role GetRole found means IAM has not propagated it yet.
-        let names: Vec<String> = self
-            .iam
-            .list_role_policies()
-            .role_name(role)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .doing(|| format!("listing inline policies of role {role}"))?;
-        let reads = names.iter().map(|name| async move {
-            let out = self
-                .iam
-                .get_role_policy()
-                .role_name(role)
-                .policy_name(name)
-                .send()
-                .await
-                .doing(|| format!("reading inline policy {name} of role {role}"))?;
-            let document = decode(
-                || format!("decoding inline policy {name} of role {role}"),
-                Some(out.policy_document()),
-            )?;
-            Ok::<_, Error>((name.clone(), document))
-        });
-        futures_util::future::try_join_all(reads)
-            .await
-            .map(|pairs| pairs.into_iter().collect())
-    }
-
-    pub(super) async fn attached_role_policies(&self, role: &str) -> Result<Vec<String>> {
-        let attached = self
-            .iam
-            .list_attached_role_policies()
-            .role_name(role)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .doing(|| format!("listing policies attached to role {role}"))?;
-        Ok(attached
-            .iter()
-            .filter_map(|p| p.policy_arn().map(str::to_owned))
-            .collect())
-    }
-
-    /// An instance profile with its tags and roles; `None` if there is none.
-    pub(crate) async fn read_instance_profile(
-        &self,
-        name: &str,
-    ) -> Result<Option<ObservedInstanceProfile>> {
-        let entity = Entity::InstanceProfile(name.to_owned());
-        self.read_known(entity, || self.read_instance_profile_once(name), |_| None)
-            .await
-    }
-
-    async fn read_instance_profile_once(
-        &self,
-        name: &str,
-    ) -> Result<Option<ObservedInstanceProfile>> {
-        match self
-            .iam
-            .get_instance_profile()
-            .instance_profile_name(name)
-            .send()
-            .await
-        {
-            Ok(out) => {
-                let profile = out
-                    .instance_profile
-                    .ok_or_else(|| missing(format!("reading instance profile {name}")))?;
-                Ok(Some(ObservedInstanceProfile {
-                    tags: tags_of(profile.tags()),
-                    roles: profile
-                        .roles()
-                        .iter()
-                        .map(|r| r.role_name().to_owned())
-                        .collect(),
-                }))
-            }
-            Err(err) if is_code(&err, "NoSuchEntity") => Ok(None),
-            Err(err) => Err(err).doing(|| format!("reading instance profile {name}")),
-        }
-    }
-
-    /// A user with its tags, attached policies and access keys; `None` if there is none.
-    pub(crate) async fn read_user(&self, name: &str) -> Result<Option<ObservedUser>> {
-        let entity = Entity::User(name.to_owned());
-        self.read_known(entity, || self.read_user_once(name), |_| None)
-            .await
-    }
-
-    async fn read_user_once(&self, name: &str) -> Result<Option<ObservedUser>> {
-        let user = self.iam.get_user().user_name(name).send();
-        let attached = self.attached_user_policies(name);
-        let keys = self.list_access_keys(name);
-        let (user, attached, keys) = tokio::join!(user, attached, keys);
-        let user = match user {
-            Ok(out) => out
-                .user
-                .ok_or_else(|| missing(format!("reading user {name}")))?,
-            Err(err) if is_code(&err, "NoSuchEntity") => return Ok(None),
-            Err(err) => return Err(err).doing(|| format!("reading user {name}")),
-        };
-        self.propagation.exists(Entity::User(name.to_owned()));
-        Ok(Some(ObservedUser {
-            name: name.to_owned(),
-            arn: user.arn().to_owned(),
-            tags: tags_of(user.tags()),
-            attached: attached?,
-            access_keys: keys?,
-        }))
-    }
-
-    pub(super) async fn attached_user_policies(&self, user: &str) -> Result<Vec<String>> {
-        let attached = self
-            .iam
-            .list_attached_user_policies()
-            .user_name(user)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .doing(|| format!("listing policies attached to user {user}"))?;
-        Ok(attached
-            .iter()
-            .filter_map(|p| p.policy_arn().map(str::to_owned))
-            .collect())
-    }
-
-    /// The user's access keys, oldest first, waiting while IAM does not show a user this run
-    /// knows exists.
-    pub(crate) async fn access_keys(&self, user: &str) -> Result<Vec<AccessKeyInfo>> {
-        self.read_of_known(Entity::User(user.to_owned()), || {
-            self.list_access_keys(user)
-        })
-        .await
-    }
-
-    /// The user's access keys, oldest first, but those this run deleted (a listing may show them
-    /// for a while).
-    async fn list_access_keys(&self, user: &str) -> Result<Vec<AccessKeyInfo>> {
-        let keys = self
-            .iam
-            .list_access_keys()
-            .user_name(user)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .doing(|| format!("listing access keys of user {user}"))?;
-        let mut keys: Vec<AccessKeyInfo> = keys
-            .iter()
-            .map(|k| AccessKeyInfo {
-                id: k.access_key_id().unwrap_or_default().to_owned(),
-                active: k.status() == Some(&aws_sdk_iam::types::StatusType::Active),
-                created: k
-                    .create_date()
-                    .map_or(0, aws_sdk_iam::primitives::DateTime::secs),
+    /// The role is read by the stand-in's names, before the caller answers; the policy by the
+    /// ARN rendered for the caller's account.
+    #[tokio::test]
+    async fn roles_are_read_beside_the_caller_and_policies_once_it_answers() {
+        let trust = json!({"Version": "2012-10-17", "Statement": []});
+        let role = mocks::role("R", &owned_tags("install"), &trust, &[]);
+        let get_role = role[0].clone();
+        let policy_arn = format!("arn:aws:iam::{ACCOUNT}:policy/P");
+        let arn = policy_arn.clone();
+        let get_policy = mock!(aws_sdk_iam::Client::get_policy)
+            .match_requests(move |r| r.policy_arn() == Some(arn.as_str()))
+            .then_http_response(mocks::no_such_entity);
+        let mut rules = role;
+        rules.push(get_policy.clone());
+        let caller = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(identity);
+        let aws = mocks::aws_with(&rules, &[caller]);
+        let (caller, named, observed) = aws
+            .caller_and_observe(&desired(STAND_IN), |caller| {
+                assert_eq!(get_role.num_calls(), 1, "GetRole waited for the caller");
+                assert_eq!(get_policy.num_calls(), 0);
+                Ok(desired(&caller.account))
             })
+            .await
+            .unwrap();
+        assert_eq!(caller.account, ACCOUNT);
+        assert_eq!(named.policies[0].arn, policy_arn);
+        assert_eq!(observed.policies.get(&policy_arn), Some(&None));
+        assert!(observed.roles["R"].is_some());
+        assert_eq!(get_policy.num_calls(), 1);
+    }
+
+    /// When the caller cannot be found, that is the error, whatever the reads answered.
+    #[tokio::test]
+    async fn the_callers_failure_is_the_one_told() {
+        // The role's read fails too (first: its rule comes before the others).
+        let rules: Vec<_> = [mock!(aws_sdk_iam::Client::get_role).then_http_response(failure)]
+            .into_iter()
+            .chain(mocks::no_role())
             .collect();
-        keys.retain(|k| {
-            !self
-                .propagation
-                .was_deleted(&Entity::AccessKey(k.id.clone()))
+        let caller = mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(|| {
+            mocks::error(
+                403,
+                "InvalidClientTokenId",
+                "The security token is invalid.",
+            )
         });
-        keys.sort_by_key(|k| k.created);
-        Ok(keys)
+        let aws = mocks::aws_with(&rules, &[caller]);
+        let err = aws
+            .caller_and_observe(&desired(STAND_IN), |_| unreachable!())
+            .await
+            .unwrap_err();
+        assert_eq!(err.aws_code(), Some("InvalidClientTokenId"), "{err}");
     }
 }

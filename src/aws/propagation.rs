@@ -33,7 +33,8 @@ use tokio::time::Instant;
 
 use super::errors::{cause_chain, is_invalid_principal};
 use crate::error::{Error, Result};
-use crate::plan::{Action, name_of};
+pub(crate) use crate::kinds::Entity;
+use crate::plan::Action;
 use crate::progress;
 
 /// First pause between attempts; doubles up to [`MAX_PAUSE`], each pause drawn between half and
@@ -44,29 +45,6 @@ const MAX_PAUSE: Duration = Duration::from_millis(500);
 
 /// The default for `--propagation-timeout`: the Terraform AWS provider's `propagationTimeout`.
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_mins(2);
-
-/// An IAM entity whose visibility a run waits for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum Entity {
-    Role(String),
-    /// By ARN.
-    Policy(String),
-    User(String),
-    InstanceProfile(String),
-    AccessKey(String),
-}
-
-impl fmt::Display for Entity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Entity::Role(name) => write!(f, "role {name}"),
-            Entity::Policy(arn) => write!(f, "policy {}", name_of(arn)),
-            Entity::User(name) => write!(f, "user {name}"),
-            Entity::InstanceProfile(name) => write!(f, "instance profile {name}"),
-            Entity::AccessKey(id) => write!(f, "access key {id}"),
-        }
-    }
-}
 
 /// Why an attempt is made again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,16 +187,14 @@ impl Propagation {
         match err.aws_code()? {
             "NoSuchEntity" if !action.is_removal() => {
                 let known = self.known();
-                depends_on(action)
+                action
+                    .depends_on()
                     .into_iter()
                     .find(|e| known.exists.contains(e))
                     .map(NotYet::Missing)
             }
             "MalformedPolicyDocument"
-                if matches!(
-                    action,
-                    Action::CreateRole(_) | Action::UpdateAssumeRolePolicy { .. }
-                ) && is_invalid_principal(err) =>
+                if action.writes_trust_policy() && is_invalid_principal(err) =>
             {
                 Some(NotYet::InvalidPrincipal)
             }
@@ -334,125 +310,6 @@ fn version_number(version: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// The entities a step names that must exist for it to succeed (what a `NoSuchEntity` answer
-/// may be about).
-pub(crate) fn depends_on(action: &Action) -> Vec<Entity> {
-    use Action::{
-        AddRoleToInstanceProfile, AttachRolePolicy, AttachUserPolicy, CreateAccessKey,
-        CreateInstanceProfile, CreatePolicy, CreatePolicyVersion, CreateRole, CreateUser,
-        DeactivateAccessKey, DeleteAccessKey, DeleteInstanceProfile, DeletePolicy,
-        DeletePolicyVersion, DeleteRole, DeleteRolePolicy, DeleteUser, DeleteUserPolicy,
-        DetachRolePolicy, DetachUserPolicy, PutRolePermissionsBoundary, PutRolePolicy,
-        RemoveRoleFromInstanceProfile, TagInstanceProfile, TagPolicy, TagRole, TagUser, UntagUser,
-        UpdateAssumeRolePolicy, UpdateRole,
-    };
-    let role = |name: &String| Entity::Role(name.clone());
-    let user = |name: &String| Entity::User(name.clone());
-    let policy = |arn: &String| Entity::Policy(arn.clone());
-    match action {
-        CreatePolicy(_) | CreateInstanceProfile { .. } | CreateUser(_) => vec![],
-        CreateRole(r) => r.permissions_boundary.iter().map(policy).collect(),
-        CreatePolicyVersion { policy_arn, .. }
-        | TagPolicy { policy_arn, .. }
-        | DeletePolicyVersion { policy_arn, .. }
-        | DeletePolicy { policy_arn } => vec![policy(policy_arn)],
-        UpdateAssumeRolePolicy { role: name, .. }
-        | PutRolePolicy { role: name, .. }
-        | UpdateRole { role: name, .. }
-        | TagRole { role: name, .. }
-        | DeleteRolePolicy { role: name, .. }
-        | DeleteRole { role: name } => vec![role(name)],
-        PutRolePermissionsBoundary {
-            role: name,
-            boundary,
-        } => vec![role(name), policy(boundary)],
-        AttachRolePolicy {
-            role: name,
-            policy_arn,
-        }
-        | DetachRolePolicy {
-            role: name,
-            policy_arn,
-        } => vec![role(name), policy(policy_arn)],
-        AddRoleToInstanceProfile {
-            role: name,
-            instance_profile,
-        }
-        | RemoveRoleFromInstanceProfile {
-            role: name,
-            instance_profile,
-        } => vec![
-            role(name),
-            Entity::InstanceProfile(instance_profile.clone()),
-        ],
-        TagInstanceProfile { name, .. } | DeleteInstanceProfile { name } => {
-            vec![Entity::InstanceProfile(name.clone())]
-        }
-        TagUser { user: name, .. }
-        | UntagUser { user: name, .. }
-        | DeleteUserPolicy { user: name, .. }
-        | CreateAccessKey { user: name }
-        | DeleteUser { user: name } => vec![user(name)],
-        AttachUserPolicy {
-            user: name,
-            policy_arn,
-        }
-        | DetachUserPolicy {
-            user: name,
-            policy_arn,
-        } => vec![user(name), policy(policy_arn)],
-        DeactivateAccessKey { user: name, key_id } | DeleteAccessKey { user: name, key_id } => {
-            vec![user(name), Entity::AccessKey(key_id.clone())]
-        }
-    }
-}
-
-/// The entity a step brings into being or removes, for the record of what the run knows.
-pub(crate) fn outcome(action: &Action) -> Option<(Entity, bool)> {
-    use Action::{
-        AddRoleToInstanceProfile, AttachRolePolicy, AttachUserPolicy, CreateAccessKey,
-        CreateInstanceProfile, CreatePolicy, CreatePolicyVersion, CreateRole, CreateUser,
-        DeactivateAccessKey, DeleteAccessKey, DeleteInstanceProfile, DeletePolicy,
-        DeletePolicyVersion, DeleteRole, DeleteRolePolicy, DeleteUser, DeleteUserPolicy,
-        DetachRolePolicy, DetachUserPolicy, PutRolePermissionsBoundary, PutRolePolicy,
-        RemoveRoleFromInstanceProfile, TagInstanceProfile, TagPolicy, TagRole, TagUser, UntagUser,
-        UpdateAssumeRolePolicy, UpdateRole,
-    };
-    match action {
-        CreatePolicy(p) => Some((Entity::Policy(p.arn.clone()), true)),
-        CreateRole(r) => Some((Entity::Role(r.name.clone()), true)),
-        CreateInstanceProfile { name, .. } => Some((Entity::InstanceProfile(name.clone()), true)),
-        CreateUser(u) => Some((Entity::User(u.name.clone()), true)),
-        DeletePolicy { policy_arn } => Some((Entity::Policy(policy_arn.clone()), false)),
-        DeleteRole { role } => Some((Entity::Role(role.clone()), false)),
-        DeleteInstanceProfile { name } => Some((Entity::InstanceProfile(name.clone()), false)),
-        DeleteUser { user } => Some((Entity::User(user.clone()), false)),
-        DeleteAccessKey { key_id, .. } => Some((Entity::AccessKey(key_id.clone()), false)),
-        // The key's id is known only from the answer; CreatePolicyVersion records its version.
-        CreateAccessKey { .. }
-        | CreatePolicyVersion { .. }
-        | UpdateAssumeRolePolicy { .. }
-        | PutRolePolicy { .. }
-        | UpdateRole { .. }
-        | PutRolePermissionsBoundary { .. }
-        | TagPolicy { .. }
-        | TagRole { .. }
-        | TagInstanceProfile { .. }
-        | TagUser { .. }
-        | UntagUser { .. }
-        | AddRoleToInstanceProfile { .. }
-        | AttachRolePolicy { .. }
-        | AttachUserPolicy { .. }
-        | DetachRolePolicy { .. }
-        | DetachUserPolicy { .. }
-        | DeletePolicyVersion { .. }
-        | RemoveRoleFromInstanceProfile { .. }
-        | DeleteRolePolicy { .. }
-        | DeleteUserPolicy { .. }
-        | DeactivateAccessKey { .. } => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicU32, Ordering};
@@ -464,10 +321,10 @@ mod tests {
     }
 
     fn attach() -> Action {
-        Action::AttachRolePolicy {
+        Action::AttachRolePolicy(crate::plan::AttachRolePolicy {
             role: "R".into(),
             policy_arn: "arn:aws:iam::111122223333:policy/P".into(),
-        }
+        })
     }
 
     #[test]
@@ -480,10 +337,10 @@ mod tests {
             Some(NotYet::Missing(Entity::Role("R".into())))
         );
         // A removal that finds nothing is done, never waited for.
-        let detach = Action::DetachRolePolicy {
+        let detach = Action::DetachRolePolicy(crate::plan::DetachRolePolicy {
             role: "R".into(),
             policy_arn: "arn:aws:iam::111122223333:policy/P".into(),
-        };
+        });
         assert_eq!(propagation.judge(&detach, &missing()), None);
         // Refusals are final.
         let denied = Error::aws("x", Some("AccessDenied"), "no".into());
@@ -502,10 +359,10 @@ mod tests {
             Some("MalformedPolicyDocument"),
             "Invalid principal in policy: \"AWS\":\"arn:aws:iam::1:user/u\"".into(),
         );
-        let update = Action::UpdateAssumeRolePolicy {
+        let update = Action::UpdateAssumeRolePolicy(crate::plan::UpdateAssumeRolePolicy {
             role: "R".into(),
             document: serde_json::json!({}),
-        };
+        });
         assert_eq!(
             propagation.judge(&update, &invalid),
             Some(NotYet::InvalidPrincipal)
@@ -566,18 +423,18 @@ mod tests {
     fn every_step_that_uses_an_entity_names_it() {
         let role = |name: &str| Entity::Role(name.into());
         assert_eq!(
-            depends_on(&attach()),
+            attach().depends_on(),
             [
                 role("R"),
                 Entity::Policy("arn:aws:iam::111122223333:policy/P".into())
             ]
         );
         assert_eq!(
-            depends_on(&Action::CreateAccessKey { user: "U".into() }),
+            Action::CreateAccessKey(crate::plan::CreateAccessKey { user: "U".into() }).depends_on(),
             [Entity::User("U".into())]
         );
         assert_eq!(
-            outcome(&Action::DeleteRole { role: "R".into() }),
+            Action::DeleteRole(crate::plan::DeleteRole { role: "R".into() }).outcome(),
             Some((role("R"), false))
         );
     }

@@ -51,7 +51,7 @@ pub(crate) struct ApplyOutput {
     pub changes: Vec<String>,
     pub already_present: Vec<Present>,
     /// Owned resources that differ from the catalog and were left as they are.
-    pub drift: Vec<String>,
+    pub drift: Vec<crate::plan::Drift>,
     pub verifications: Vec<Verification>,
     /// How long the run waited for IAM to propagate.
     pub waits: Waits,
@@ -139,10 +139,17 @@ fn secs(duration: std::time::Duration) -> i64 {
 /// What exists, read once no other run may still be handing an access key of the vendor's user
 /// over: while one may (its pending tag is younger than the grace), waits for it to finish or
 /// to run out of time, then reads again.
-async fn observe_settled(aws: &Aws, named: &Desired) -> anyhow::Result<Observed> {
+async fn observe_settled(
+    aws: &Aws,
+    named: &Desired,
+    mut first: Option<Observed>,
+) -> anyhow::Result<Observed> {
     let grace = secs(aws.key_grace());
     loop {
-        let observed = aws.observe(named).await?;
+        let observed = match first.take() {
+            Some(observed) => observed,
+            None => aws.observe(named).await?,
+        };
         let wait_until = named
             .users
             .iter()
@@ -178,12 +185,17 @@ pub(super) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Pr
     // (the region first: it is checked before any AWS call).
     let mut ctx = checked.offline.clone();
     target.set_region(&mut ctx, aws.region())?;
-    let caller = aws.caller().await?;
-    ctx.account = caller.account.clone();
-    ctx.partition = caller.partition.clone();
-    ctx.external_id = checked.external_id.clone();
-    let mut named = target.render(&ctx)?;
-    let mut observed = observe_settled(&aws, &named).await?;
+    // Roles and users are named without the account: read beside sts:GetCallerIdentity.
+    let offline = target.render(&ctx)?;
+    let (caller, mut named, observed) = aws
+        .caller_and_observe(&offline, |caller| {
+            ctx.account = caller.account.clone();
+            ctx.partition = caller.partition.clone();
+            ctx.external_id = checked.external_id.clone();
+            target.render(&ctx)
+        })
+        .await?;
+    let mut observed = observe_settled(&aws, &named, Some(observed)).await?;
 
     // A shared role keeps serving the integrations its tags record: plan the union, unless
     // --exclusive asks for exactly the integrations named.
@@ -203,7 +215,7 @@ pub(super) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Pr
                 .context(&ctx.account, &ctx.partition, &region)
                 .params;
             named = widened.render(&ctx)?;
-            observed = observe_settled(&aws, &named).await?;
+            observed = observe_settled(&aws, &named, None).await?;
             widened
         }
         None => target,

@@ -79,7 +79,9 @@ async fn execute_plan(aws: &Aws, plan: &Plan, handoff: &Handoff) -> Executed {
             let doing = action.doing();
             progress::started(doing.clone());
             let result: Result<()> = match action {
-                Action::CreateAccessKey { user } => handoff.create_and_deliver(aws, user).await,
+                Action::CreateAccessKey(crate::plan::CreateAccessKey { user }) => {
+                    handoff.create_and_deliver(aws, user).await
+                }
                 _ => aws.execute(action).await.map(drop),
             };
             progress::ended(&doing, result.is_ok());

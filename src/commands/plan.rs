@@ -4,13 +4,12 @@
 use std::process::ExitCode;
 
 use serde::Serialize;
-use serde_json::Value;
 
 use super::accounts::{self, Report, Selection};
 use super::apply::{Prepared, check, prepare, prepare_in};
 use crate::cli::{GlobalArgs, PlanArgs};
 use crate::output::emit;
-use crate::plan::{Action, Present, name_of};
+use crate::plan::{Action, Documents, Drift, Present, Verb};
 use crate::policy::pretty;
 use crate::state::Observed;
 
@@ -25,7 +24,7 @@ pub(crate) struct PlanOutput {
     pub changes: Vec<PlannedChange>,
     pub unchanged: Vec<Present>,
     /// Differences apply would leave as they are.
-    pub drift: Vec<String>,
+    pub drift: Vec<Drift>,
     /// The external ID apply would use, when the vendor takes one.
     pub external_id: Option<String>,
     /// True when apply would generate a new external ID (a different one than shown here).
@@ -35,59 +34,15 @@ pub(crate) struct PlanOutput {
 #[derive(Debug, Serialize)]
 pub(crate) struct PlannedChange {
     /// create, update, attach, detach, tag or delete.
-    pub kind: &'static str,
+    pub kind: Verb,
     pub description: String,
     /// Unified diff of the document, canonical JSON, for changes that write one.
     pub diff: Option<String>,
 }
 
-/// A step's document: what it replaces (with its label; `None` for a new resource), what it
-/// writes, and the label of the catalog's.
-type Documents<'a> = (Option<(&'a Value, String)>, &'a Value, String);
-
+/// A step's document, what it replaces and their labels, as its kind's module says.
 fn documents<'a>(action: &'a Action, observed: &'a Observed) -> Option<Documents<'a>> {
-    match action {
-        Action::CreatePolicy(p) => Some((None, &p.document, format!("policy {}", p.name))),
-        Action::CreatePolicyVersion {
-            policy_arn,
-            document,
-            ..
-        } => {
-            let name = format!("policy {}", name_of(policy_arn));
-            let found = observed.policies.get(policy_arn).and_then(Option::as_ref);
-            let before = found.map(|f| {
-                (
-                    &f.document,
-                    format!("{name} default version {} in AWS", f.default_version_id),
-                )
-            });
-            Some((before, document, name))
-        }
-        Action::CreateRole(r) => Some((None, &r.trust, format!("trust policy of role {}", r.name))),
-        Action::PutRolePolicy {
-            role,
-            policy_name,
-            document,
-        } => {
-            let name = format!("inline policy {policy_name} of role {role}");
-            let found = observed
-                .roles
-                .get(role)
-                .and_then(Option::as_ref)
-                .and_then(|r| r.inline_policies.get(policy_name));
-            Some((found.map(|d| (d, format!("{name} in AWS"))), document, name))
-        }
-        Action::UpdateAssumeRolePolicy { role, document } => {
-            let name = format!("trust policy of role {role}");
-            let found = observed.roles.get(role).and_then(Option::as_ref);
-            Some((
-                found.map(|r| (&r.trust, format!("{name} in AWS"))),
-                document,
-                name,
-            ))
-        }
-        _ => None,
-    }
+    action.documents(observed)
 }
 
 /// A unified diff of two documents in canonical form.
@@ -162,7 +117,7 @@ fn planned(prepared: Prepared) -> (PlanOutput, Vec<String>) {
         .steps
         .iter()
         .map(|step| PlannedChange {
-            kind: step.action.kind(),
+            kind: step.action.change(),
             description: step.action.describe(),
             diff: documents(&step.action, &observed).map(unified_diff),
         })
@@ -186,12 +141,12 @@ fn planned(prepared: Prepared) -> (PlanOutput, Vec<String>) {
         let count = |kind| changes.iter().filter(|c| c.kind == kind).count();
         text.push(format!(
             "Plan: {} to create, {} to update, {} to attach, {} to detach, {} to tag, {} to delete.",
-            count("create"),
-            count("update"),
-            count("attach"),
-            count("detach"),
-            count("tag"),
-            count("delete")
+            count(Verb::Create),
+            count(Verb::Update),
+            count(Verb::Attach),
+            count(Verb::Detach),
+            count(Verb::Tag),
+            count(Verb::Delete)
         ));
     }
     let pending = !changes.is_empty();

@@ -85,7 +85,7 @@ pub(crate) async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Res
     };
     if !is_owned_or_exported(&found.tags) || found.tags.get(VENDOR_TAG) != Some(&desired.vendor) {
         return Err(Error::NotOwned {
-            kind: "user",
+            kind: crate::kinds::Kind::User,
             name: name.clone(),
         }
         .into());

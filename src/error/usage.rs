@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use crate::arn::ArnProblem;
+use crate::kinds::Kind;
 
 /// `a, b, c`.
 fn list(items: &[String]) -> String {
@@ -211,7 +212,7 @@ pub(crate) enum Usage {
         "{kind} {name} was created by onboard for vendor {owner}, not {vendor}: pick other names with --name-prefix/--name-suffix"
     )]
     OtherVendors {
-        kind: &'static str,
+        kind: Kind,
         name: String,
         owner: String,
         vendor: String,
@@ -396,7 +397,7 @@ pub(crate) enum Limit {
         "{kind} {name} would have {count} managed policies attached; IAM allows {max} by default: select fewer integrations, or raise the account's quota in Service Quotas"
     )]
     TooManyAttachments {
-        kind: &'static str,
+        kind: Kind,
         name: String,
         count: usize,
         max: usize,
@@ -615,7 +616,7 @@ mod tests {
                 remaining: strings(&["byoc", "s3"]),
             },
             Usage::OtherVendors {
-                kind: "role",
+                kind: Kind::Role,
                 name: s("InstallAccess"),
                 owner: s("upsolver"),
                 vendor: s("streamkap"),
@@ -708,7 +709,7 @@ mod tests {
                 max: 2048,
             },
             Limit::TooManyAttachments {
-                kind: "role",
+                kind: Kind::Role,
                 name: s("R"),
                 count: 11,
                 max: 10,

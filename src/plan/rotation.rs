@@ -35,16 +35,16 @@ pub(crate) fn plan_rotation(user: &str, keys: &[(AccessKeyInfo, KeyState)]) -> R
             }));
         };
         let inactive = old.remove(index);
-        let delete = Action::DeleteAccessKey {
+        let delete = Action::DeleteAccessKey(super::DeleteAccessKey {
             user: user.to_owned(),
             key_id: inactive.id.clone(),
-        };
+        });
         before_create.push(create.push(delete, vec![]));
     }
     create.push(
-        Action::CreateAccessKey {
+        Action::CreateAccessKey(super::CreateAccessKey {
             user: user.to_owned(),
-        },
+        }),
         before_create,
     );
     Ok(Rotation {
@@ -59,25 +59,25 @@ pub(crate) fn plan_retire(user: &str, old: &[&AccessKeyInfo]) -> Plan {
     let mut deleted = Vec::new();
     for key in old {
         let after = if key.active {
-            let deactivate = Action::DeactivateAccessKey {
+            let deactivate = Action::DeactivateAccessKey(super::DeactivateAccessKey {
                 user: user.to_owned(),
                 key_id: key.id.clone(),
-            };
+            });
             vec![retire.push(deactivate, vec![])]
         } else {
             vec![]
         };
-        let delete = Action::DeleteAccessKey {
+        let delete = Action::DeleteAccessKey(super::DeleteAccessKey {
             user: user.to_owned(),
             key_id: key.id.clone(),
-        };
+        });
         deleted.push(retire.push(delete, after));
     }
     if !old.is_empty() {
-        let untag = Action::UntagUser {
+        let untag = Action::UntagUser(super::UntagUser {
             user: user.to_owned(),
             keys: old.iter().map(|k| record_tag(&k.id)).collect(),
-        };
+        });
         retire.push(untag, deleted);
     }
     retire
@@ -91,10 +91,10 @@ pub(crate) fn push_key_cleanup(plan: &mut Plan, user: &str, reconciled: &Reconci
         .delete
         .iter()
         .map(|id| {
-            let delete = Action::DeleteAccessKey {
+            let delete = Action::DeleteAccessKey(super::DeleteAccessKey {
                 user: user.to_owned(),
                 key_id: id.clone(),
-            };
+            });
             plan.push(delete, vec![])
         })
         .collect();
@@ -104,10 +104,10 @@ pub(crate) fn push_key_cleanup(plan: &mut Plan, user: &str, reconciled: &Reconci
     untag.sort();
     untag.dedup();
     if !untag.is_empty() {
-        let untag = Action::UntagUser {
+        let untag = Action::UntagUser(super::UntagUser {
             user: user.to_owned(),
             keys: untag,
-        };
+        });
         plan.push(untag, deleted.clone());
     }
     deleted

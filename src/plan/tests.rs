@@ -3,8 +3,11 @@ use serde_json::json;
 use super::*;
 use crate::catalog::{RenderContext, load_builtin, render};
 use crate::error::Error;
+use crate::kinds::Kind;
+use crate::kinds::managed_policy::Holder;
 use crate::state::{
-    Desired, Observed, ObservedPolicy, ObservedRole, RESOURCE_TAG, Tag, Tags, VENDOR_TAG,
+    Desired, Observed, ObservedPolicy, ObservedRole, ObservedUser, RESOURCE_TAG, Tag, Tags,
+    VENDOR_TAG,
 };
 
 fn desired() -> Desired {
@@ -125,7 +128,10 @@ fn resources_without_onboards_tags_or_of_another_vendor_are_refused() {
         .tags
         .clear();
     let err = plan_apply(&desired, &observed, ApplyOptions::default()).unwrap_err();
-    assert!(matches!(err, Error::NotOwned { kind: "role", .. }), "{err}");
+    assert!(matches!(err, Error::NotOwned {
+            kind: crate::kinds::Kind::Role,
+            ..
+        }), "{err}");
 
     let mut observed = applied(&desired);
     let policy = observed
@@ -212,7 +218,10 @@ fn extra_attachments_are_reported_or_detached_with_exclusive() {
     let plan = plan_apply(&desired, &observed, ApplyOptions::default()).unwrap();
     assert!(plan.steps.is_empty());
     assert_eq!(
-        plan.drift,
+        plan.drift
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         [
             "role StreamkapInstallAccess has policy AdministratorAccess attached, which the catalog does not name: \
           left attached (--exclusive detaches it)"
@@ -278,7 +287,7 @@ fn inline_policies_are_put_after_the_role_and_extra_ones_are_drift() {
         ["put inline policy Inline of role StreamkapInstallAccess"]
     );
     assert!(
-        plan.drift[0].contains("inline policy Theirs"),
+        plan.drift[0].to_string().contains("inline policy Theirs"),
         "{:?}",
         plan.drift
     );
@@ -289,7 +298,7 @@ fn inline_policies_are_put_after_the_role_and_extra_ones_are_drift() {
     let plan = plan_apply(&desired, &observed, options).unwrap();
     assert!(plan.steps.iter().any(|s| matches!(
         &s.action,
-        Action::DeleteRolePolicy { policy_name, .. } if policy_name == "Theirs"
+        Action::DeleteRolePolicy(DeleteRolePolicy { policy_name, .. }) if policy_name == "Theirs"
     )));
 }
 
@@ -320,13 +329,13 @@ fn teardown_orders_detaches_and_version_deletes_before_deletes() {
             name: "P".into(),
             tags: owned("streamkap"),
             non_default_versions: vec!["v1".into()],
-            entities: vec![
-                Entity {
-                    kind: "role",
+            holders: vec![
+                Holder {
+                    kind: Kind::Role,
                     name: "R".into(),
                 },
-                Entity {
-                    kind: "user",
+                Holder {
+                    kind: Kind::User,
                     name: "U".into(),
                 },
             ],
@@ -336,13 +345,18 @@ fn teardown_orders_detaches_and_version_deletes_before_deletes() {
             tags: owned("streamkap"),
             roles: vec!["R".into()],
         }],
-        users: vec![OwnedUser {
+        users: vec![ObservedUser {
             name: "U".into(),
+            arn: "arn:aws:iam::1:user/U".into(),
             tags: owned("streamkap"),
             attached: vec!["arn:aws:iam::1:policy/P".into()],
             inline_policies: vec![],
-            access_keys: vec!["AKIA1".into()],
             groups: vec![],
+            access_keys: vec![crate::state::AccessKeyInfo {
+                id: "AKIA1".into(),
+                active: true,
+                created: 0,
+            }],
         }],
         foreign: vec![],
     };
@@ -393,19 +407,20 @@ fn teardown_keeps_what_hangs_on_resources_it_does_not_own_and_filters_by_vendor(
             name: "P".into(),
             tags: owned("streamkap"),
             non_default_versions: vec![],
-            entities: vec![Entity {
-                kind: "user",
+            holders: vec![Holder {
+                kind: Kind::User,
                 name: "bob".into(),
             }],
         }],
         instance_profiles: vec![],
-        users: vec![OwnedUser {
+        users: vec![ObservedUser {
             name: "InGroup".into(),
+            arn: "arn:aws:iam::1:user/InGroup".into(),
             tags: owned("streamkap"),
             attached: vec![],
             inline_policies: vec![],
-            access_keys: vec![],
             groups: vec!["admins".into()],
+            access_keys: vec![],
         }],
         foreign: vec![],
     };
@@ -419,12 +434,17 @@ fn teardown_keeps_what_hangs_on_resources_it_does_not_own_and_filters_by_vendor(
     assert_eq!(
         kept,
         [
-            ("role", "InForeignProfile"),
-            ("user", "InGroup"),
-            ("policy", "P")
+            (Kind::Role, "InForeignProfile"),
+            (Kind::User, "InGroup"),
+            (Kind::ManagedPolicy, "P")
         ]
     );
-    assert!(plan.kept[2].reason.contains("attached to user bob"));
+    assert!(
+        plan.kept[2]
+            .reason
+            .to_string()
+            .contains("attached to user bob")
+    );
 
     let plan = plan_teardown(&inventory, Some("upsolver"));
     assert_eq!(
@@ -435,14 +455,14 @@ fn teardown_keeps_what_hangs_on_resources_it_does_not_own_and_filters_by_vendor(
 
 #[test]
 fn actions_read_as_plans_progress_and_results() {
-    let action = Action::DeleteRole { role: "R".into() };
+    let action = Action::DeleteRole(DeleteRole { role: "R".into() });
     assert_eq!(action.describe(), "delete role R");
     assert_eq!(action.doing(), "deleting role R");
     assert_eq!(action.done(), "deleted role R");
-    let action = Action::AttachRolePolicy {
+    let action = Action::AttachRolePolicy(AttachRolePolicy {
         role: "R".into(),
         policy_arn: "arn:aws:iam::1:policy/a/P".into(),
-    };
+    });
     assert_eq!(action.doing(), "attaching policy P to role R");
     assert_eq!(action.done(), "attached policy P to role R");
 }

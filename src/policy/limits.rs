@@ -3,6 +3,7 @@
 
 use crate::arn::Arn;
 use crate::error::{Limit, Result};
+use crate::kinds::Kind;
 use crate::state::{Desired, MANAGED_BY, Tag};
 
 /// The namespace of onboard's own tags (`onboard:vendor`, `onboard:param:NAME`, ...).
@@ -182,13 +183,13 @@ pub(crate) fn check_desired(desired: &Desired) -> Result<()> {
         check_tags(&role.name, &role.tags)?;
         check_max_session_duration(role.max_session_duration)?;
         check_trust_size(&role.name, &role.trust)?;
-        check_attachments("role", &role.name, role.policy_arns.len())?;
+        check_attachments(Kind::Role, &role.name, role.policy_arns.len())?;
     }
     for user in &desired.users {
         check_name("user", &user.name, MAX_USER_NAME)?;
         check_path(&user.path)?;
         check_tags(&user.name, &user.tags)?;
-        check_attachments("user", &user.name, user.policy_arns.len())?;
+        check_attachments(Kind::User, &user.name, user.policy_arns.len())?;
     }
     Ok(())
 }
@@ -221,7 +222,7 @@ pub(crate) fn check_trust_size(name: &str, trust: &serde_json::Value) -> Result<
     Ok(())
 }
 
-fn check_attachments(kind: &'static str, name: &str, count: usize) -> Result<()> {
+fn check_attachments(kind: Kind, name: &str, count: usize) -> Result<()> {
     if count > MAX_POLICIES_PER_ROLE {
         return Err(Limit::TooManyAttachments {
             kind,

@@ -93,7 +93,7 @@ type Prefetched = std::collections::BTreeMap<String, Option<ObservedPolicy>>;
 pub(crate) struct Reads<'a> {
     pub observed: &'a Observed,
     /// (kind, name or policy ARN) of every resource the plan changed.
-    pub touched: BTreeSet<(&'static str, String)>,
+    pub touched: BTreeSet<(crate::kinds::Kind, String)>,
 }
 
 impl<'a> Reads<'a> {
@@ -107,7 +107,7 @@ impl<'a> Reads<'a> {
         Reads { observed, touched }
     }
 
-    fn untouched(&self, kind: &'static str, name: &str) -> bool {
+    fn untouched(&self, kind: crate::kinds::Kind, name: &str) -> bool {
         !self.touched.contains(&(kind, name.to_owned()))
     }
 }
@@ -121,14 +121,20 @@ impl Expected<'_> {
     }
 
     async fn role(&self, aws: &Aws, name: &str) -> Result<Option<ObservedRole>> {
-        match self.reads().filter(|r| r.untouched("role", name)) {
+        match self
+            .reads()
+            .filter(|r| r.untouched(crate::kinds::Kind::Role, name))
+        {
             Some(reads) => Ok(reads.observed.roles.get(name).cloned().flatten()),
             None => aws.read_role(name).await,
         }
     }
 
     async fn user(&self, aws: &Aws, name: &str) -> Result<Option<ObservedUser>> {
-        match self.reads().filter(|r| r.untouched("user", name)) {
+        match self
+            .reads()
+            .filter(|r| r.untouched(crate::kinds::Kind::User, name))
+        {
             Some(reads) => Ok(reads.observed.users.get(name).cloned().flatten()),
             None => aws.read_user(name).await,
         }
@@ -149,7 +155,9 @@ impl Expected<'_> {
     }
 
     async fn policy(&self, aws: &Aws, arn: &str) -> Result<Option<ObservedPolicy>> {
-        let known = self.reads().filter(|r| r.untouched("policy", arn));
+        let known = self
+            .reads()
+            .filter(|r| r.untouched(crate::kinds::Kind::ManagedPolicy, arn));
         match known.and_then(|r| r.observed.policies.get(arn)) {
             Some(found) => Ok(found.clone()),
             None => aws.read_policy(arn).await,
