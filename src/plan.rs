@@ -290,61 +290,6 @@ impl Action {
         }
     }
 
-    /// The resources whose state the step changes, as (kind, name or policy ARN).
-    pub(crate) fn touches(&self) -> Vec<(&'static str, &str)> {
-        use Action::{
-            AddRoleToInstanceProfile, AttachRolePolicy, AttachUserPolicy, CreateAccessKey,
-            CreateInstanceProfile, CreatePolicy, CreatePolicyVersion, CreateRole, CreateUser,
-            DeactivateAccessKey, DeleteAccessKey, DeleteInstanceProfile, DeletePolicy,
-            DeletePolicyVersion, DeleteRole, DeleteRolePolicy, DeleteUser, DeleteUserPolicy,
-            DetachRolePolicy, DetachUserPolicy, PutRolePermissionsBoundary, PutRolePolicy,
-            RemoveRoleFromInstanceProfile, TagInstanceProfile, TagPolicy, TagRole, TagUser,
-            UntagUser, UpdateAssumeRolePolicy, UpdateRole,
-        };
-        match self {
-            CreatePolicy(p) => vec![("policy", &p.arn)],
-            CreatePolicyVersion { policy_arn, .. }
-            | TagPolicy { policy_arn, .. }
-            | DeletePolicyVersion { policy_arn, .. }
-            | DeletePolicy { policy_arn } => vec![("policy", policy_arn)],
-            CreateRole(r) => vec![("role", &r.name)],
-            UpdateAssumeRolePolicy { role, .. }
-            | UpdateRole { role, .. }
-            | PutRolePermissionsBoundary { role, .. }
-            | TagRole { role, .. }
-            | AttachRolePolicy { role, .. }
-            | DetachRolePolicy { role, .. }
-            | DeleteRolePolicy { role, .. }
-            | PutRolePolicy { role, .. }
-            | DeleteRole { role } => vec![("role", role)],
-            AddRoleToInstanceProfile {
-                role,
-                instance_profile,
-            }
-            | RemoveRoleFromInstanceProfile {
-                role,
-                instance_profile,
-            } => {
-                vec![("role", role), ("instance profile", instance_profile)]
-            }
-            CreateInstanceProfile { name, .. }
-            | TagInstanceProfile { name, .. }
-            | DeleteInstanceProfile { name } => {
-                vec![("instance profile", name)]
-            }
-            CreateUser(u) => vec![("user", &u.name)],
-            TagUser { user, .. }
-            | UntagUser { user, .. }
-            | AttachUserPolicy { user, .. }
-            | DetachUserPolicy { user, .. }
-            | DeleteUserPolicy { user, .. }
-            | CreateAccessKey { user }
-            | DeactivateAccessKey { user, .. }
-            | DeleteAccessKey { user, .. }
-            | DeleteUser { user } => vec![("user", user)],
-        }
-    }
-
     /// The kind of change, as plan shows it: create, update, attach, detach, tag or delete.
     pub(crate) fn kind(&self) -> &'static str {
         match self.words().0 {

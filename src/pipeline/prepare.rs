@@ -1,0 +1,218 @@
+//! The stages before any write: the caller, what exists, and the plan.
+
+use crate::aws::{Aws, Caller};
+use crate::catalog;
+use crate::cli::{ChangeArgs, GlobalArgs};
+use crate::commands::offline::GENERATED_EXTERNAL_ID_BYTES;
+use crate::error::{Error, Result};
+use crate::handoff::record::reconcile;
+use crate::plan::{ApplyOptions, Plan, plan_apply};
+use crate::policy::limits::check_desired;
+use crate::policy::lint::{Severity, lint};
+use crate::policy::{external_ids, statements, trusts_third_party_without_external_id};
+use crate::state::{Desired, Observed};
+
+use super::check::{Checked, check};
+
+/// Everything apply and plan share: the target checked offline, the caller, the desired state
+/// for the account, what exists, and the plan.
+pub(crate) struct Prepared {
+    pub(crate) aws: Aws,
+    pub(crate) caller: Caller,
+    pub(crate) desired: Desired,
+    pub(crate) observed: Observed,
+    pub(crate) plan: Plan,
+    /// Whether the external ID was generated in this run.
+    pub(crate) generated: bool,
+}
+
+/// How often a run waiting for another run's key hand-over reads the user again, in seconds.
+pub(crate) const KEY_POLL_SECONDS: u64 = 2;
+
+/// Seconds since the epoch.
+pub(crate) fn unix_now() -> i64 {
+    secs(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default(),
+    )
+}
+
+/// Whole seconds of `duration`, as IAM's timestamps count them.
+pub(crate) fn secs(duration: std::time::Duration) -> i64 {
+    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// A new external ID from the operating system's cryptographically secure generator.
+fn generate_external_id() -> Result<String> {
+    let mut bytes = [0u8; GENERATED_EXTERNAL_ID_BYTES];
+    getrandom::getrandom(&mut bytes).map_err(|e| {
+        Error::Io(std::io::Error::other(format!(
+            "no secure random source to generate an external ID: {e}"
+        )))
+    })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// What exists, read once no other run may still be handing an access key of the vendor's user
+/// over: while one may (its pending tag is younger than the grace), waits for it to finish or
+/// to run out of time, then reads again.
+async fn observe_settled(aws: &Aws, named: &Desired) -> anyhow::Result<Observed> {
+    let grace = secs(aws.key_grace());
+    loop {
+        let observed = aws.observe(named).await?;
+        let wait_until = named
+            .users
+            .iter()
+            .filter(|u| u.access_key)
+            .filter_map(|u| observed.users.get(&u.name)?.as_ref())
+            .filter_map(|u| reconcile(&u.tags, &u.access_keys, unix_now(), grace).wait_until)
+            .max();
+        let Some(until) = wait_until else {
+            return Ok(observed);
+        };
+        let pause = u64::try_from(until - unix_now()).unwrap_or(0).max(1);
+        tracing::warn!(
+            "another onboard run is creating an access key for the vendor's user (or was killed \
+             doing so): waiting up to {pause} s for it to hand the key over, or for its key to count as \
+             never handed over"
+        );
+        // Read again every few seconds: the other run may finish well before the grace ends.
+        tokio::time::sleep(std::time::Duration::from_secs(pause.min(KEY_POLL_SECONDS))).await;
+    }
+}
+
+/// Checks every flag offline, then reads the caller and what exists, and plans; when the plan
+/// writes anything, lint's warnings are summed up in one log line. Makes no write call.
+pub(crate) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::Result<Prepared> {
+    let checked = check(args)?;
+    prepare_in(&checked, Aws::connect(global).await).await
+}
+
+/// Reads the caller and what exists in the account of `aws`, and plans. Makes no write call.
+pub(crate) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Prepared> {
+    let (target, needs_external_id) = (&checked.target, checked.needs_external_id);
+    // The flags were applied and checked offline; only the account, partition and region change
+    // (the region first: it is checked before any AWS call).
+    let mut ctx = checked.offline.clone();
+    target.set_region(&mut ctx, aws.region())?;
+    let caller = aws.caller().await?;
+    ctx.account = caller.account.clone();
+    ctx.partition = caller.partition.clone();
+    ctx.external_id = checked.external_id.clone();
+    let mut named = target.render(&ctx)?;
+    let mut observed = observe_settled(&aws, &named).await?;
+
+    // A shared role keeps serving the integrations its tags record: plan the union, unless
+    // --exclusive asks for exactly the integrations named.
+    let widened = if checked.exclusive {
+        None
+    } else {
+        target.accumulate(&observed)?
+    };
+    let target = match &widened {
+        Some(widened) => {
+            tracing::info!(
+                "the role already serves {}: planning all of them (--exclusive plans only those named)",
+                widened.integration_names().join(", ")
+            );
+            let region = ctx.region.clone();
+            ctx.params = widened
+                .context(&ctx.account, &ctx.partition, &region)
+                .params;
+            named = widened.render(&ctx)?;
+            observed = observe_settled(&aws, &named).await?;
+            widened
+        }
+        None => target,
+    };
+
+    // The external ID: the one given, else the one the roles already trust, else (for trust
+    // policies that ask for one) a new one.
+    let mut generated = false;
+    if needs_external_id && ctx.external_id.is_none() {
+        let existing = observed
+            .roles
+            .values()
+            .flatten()
+            .flat_map(|r| external_ids(&r.trust))
+            .next();
+        ctx.external_id = if let Some(id) = existing {
+            Some(id)
+        } else {
+            generated = true;
+            Some(generate_external_id()?)
+        };
+    }
+    // Third parties trusted without one keep the external ID an earlier --external-id added.
+    if ctx.added_external_id.is_none() {
+        ctx.added_external_id = named
+            .roles
+            .iter()
+            .filter(|role| {
+                statements(&role.trust)
+                    .iter()
+                    .any(|s| trusts_third_party_without_external_id(s, &ctx.account))
+            })
+            .filter_map(|role| observed.roles.get(&role.name)?.as_ref())
+            .flat_map(|role| external_ids(&role.trust))
+            .next();
+    }
+    let desired = target.render(&ctx)?;
+    check_desired(&desired)?;
+    let options = ApplyOptions {
+        exclusive: checked.exclusive,
+        now: unix_now(),
+        key_grace: secs(aws.key_grace()),
+    };
+    let plan = plan_apply(&desired, &observed, options)?;
+    // Lint's warnings, in one line, when the plan is going to write something.
+    if !plan.steps.is_empty()
+        && let Some(line) = lint_summary(&desired, target.integration_names())
+    {
+        tracing::warn!("{line}");
+    }
+    Ok(Prepared {
+        aws,
+        caller,
+        desired,
+        observed,
+        plan,
+        generated,
+    })
+}
+
+/// One line for lint's findings in the documents about to be written, naming the command that
+/// lists them; `None` when there are none.
+fn lint_summary(desired: &Desired, integrations: &[String]) -> Option<String> {
+    let findings = lint(desired);
+    let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
+    let plural = |n: usize, what: &str| match n {
+        1 => format!("1 {what}"),
+        n => format!("{n} {what}s"),
+    };
+    let counts: Vec<String> = [
+        (count(Severity::Security), "security warning"),
+        (count(Severity::Warning), "warning"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| plural(n, what))
+    .collect();
+    if counts.is_empty() {
+        return None;
+    }
+    let entry = if catalog::builtin_vendors().contains(&desired.vendor.as_str()) {
+        format!("--vendor {}", desired.vendor)
+    } else {
+        "--catalog-file FILE".to_owned()
+    };
+    let selected: String = integrations
+        .iter()
+        .map(|i| format!(" --integration {i}"))
+        .collect();
+    Some(format!(
+        "lint: {} in the documents: onboard lint {entry}{selected} lists them",
+        counts.join(", ")
+    ))
+}
