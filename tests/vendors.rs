@@ -180,8 +180,9 @@ fn every_vendor_applies_verifies_reapplies_without_writes_and_tears_down_to_noth
             );
             assert!(!run.stdout.contains("FAIL"), "{case}: {}", run.stdout);
             assert!(
-                run.stdout
-                    .contains("pass     no account the trust policy does not name can assume this role"),
+                run.stdout.contains(
+                    "pass     no account the trust policy does not name can assume this role"
+                ),
                 "{case}: {}",
                 run.stdout
             );

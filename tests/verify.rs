@@ -255,10 +255,9 @@ fn the_trust_evaluator_passes_the_catalogs_trust_and_fails_a_tampered_one() {
         ]
     );
     assert!(
-        out.checks
-            .iter()
-            .any(|c| c.name == needs
-                && c.detail.contains("cannot assume this role without the external ID")),
+        out.checks.iter().any(|c| c.name == needs
+            && c.detail
+                .contains("cannot assume this role without the external ID")),
         "{:?}",
         out.checks
     );
