@@ -46,6 +46,7 @@ fn snapshot(name: &str, run: &Run) {
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(r#""seconds": [0-9.e-]+"#, r#""seconds": "[SECONDS]""#);
     settings.add_filter(r"\b[0-9a-f]{64}\b", "[EXTERNAL ID]");
+    settings.add_filter(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", "[TIME]");
     settings.add_filter(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b", "[KEY ID]");
     settings.add_filter(r"/[^ \n\x22]*/(sm-key[^ \n\x22]*\.json)", "[DIR]/$1");
     settings.bind(|| insta::assert_snapshot!(name, stdout));
