@@ -768,3 +768,45 @@ async fn compare_user(
     }
     Ok(checks)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verification(statuses: &[Status]) -> Verification {
+        let checks = statuses
+            .iter()
+            .map(|&status| check("c", status, "d"))
+            .collect();
+        Verification::new("role", "arn:aws:iam::1:role/R".into(), checks, None)
+    }
+
+    #[test]
+    fn the_summary_counts_expected_as_passed_and_names_warnings_and_failures() {
+        let summary = |statuses: &[Status]| Summary::of(&[verification(statuses)]).to_string();
+        assert_eq!(summary(&[Status::Pass]), "verified: 1 check passed");
+        assert_eq!(
+            summary(&[Status::Pass, Status::Expected, Status::Warn]),
+            "verified: 2 checks passed, 1 warning"
+        );
+        assert_eq!(
+            summary(&[Status::Warn, Status::Warn, Status::Fail]),
+            "verified: 0 checks passed, 2 warnings, 1 FAILED"
+        );
+    }
+
+    #[test]
+    fn a_check_is_one_line_with_the_fix_only_when_it_warns_or_fails() {
+        let failed = repairable("trust policy matches the catalog", Status::Fail, "differs");
+        assert_eq!(
+            failed.to_string(),
+            format!("FAIL     trust policy matches the catalog: differs: {APPLY_REPAIRS}")
+        );
+        let passed = repairable("trust policy matches the catalog", Status::Pass, "trusts X");
+        assert_eq!(
+            passed.to_string(),
+            "pass     trust policy matches the catalog: trusts X"
+        );
+        assert_eq!(passed.fix, None);
+    }
+}
