@@ -159,7 +159,7 @@ fn every_json_shape_and_the_text_of_each_change_holds_its_shape() {
 
     // Teardown: the accounts table and its JSON, one vendor each; then the text and JSON of a
     // teardown in one account, each after a new apply; then nothing left to remove.
-    let sm_accounts = [
+    let manager_accounts = [
         "--vendor",
         "stream-manager",
         "--accounts",
@@ -169,9 +169,9 @@ fn every_json_shape_and_the_text_of_each_change_holds_its_shape() {
     run(
         "accounts_teardown_text",
         0,
-        with("teardown", &sm_accounts, "text"),
+        with("teardown", &manager_accounts, "text"),
     );
-    let sk_accounts = [
+    let streamkap_accounts = [
         "--vendor",
         "streamkap",
         "--accounts",
@@ -181,7 +181,7 @@ fn every_json_shape_and_the_text_of_each_change_holds_its_shape() {
     run(
         "accounts_teardown_json",
         0,
-        with("teardown", &sk_accounts, "json"),
+        with("teardown", &streamkap_accounts, "json"),
     );
     env.onboard(&["apply", "--vendor", "streamkap"])
         .assert_code(0);

@@ -170,7 +170,8 @@ pub(crate) async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<
         return run_in_accounts(&args, &selection, &settings, global).await;
     }
     let handoff = Handoff::new_or_resuming(args.key.key_file.as_deref(), args.key.show_secret)?;
-    let mut prepared = pipeline::prepare(&args.change, global).await?;
+    let verify = (!args.no_verify).then_some(&settings);
+    let mut prepared = pipeline::prepare(&args.change, global, verify).await?;
     // The same command again after a run that wrote the key file but did not record the key.
     let user = prepared
         .desired
@@ -179,10 +180,9 @@ pub(crate) async fn run(args: ApplyArgs, global: &GlobalArgs) -> anyhow::Result<
         .find(|u| u.access_key)
         .and_then(|u| prepared.observed.users.get(&u.name)?.as_ref());
     if handoff.resume(&prepared.aws, user).await? {
-        prepared = pipeline::prepare(&args.change, global).await?;
+        prepared = pipeline::prepare(&args.change, global, verify).await?;
     }
     let aws = prepared.aws.clone();
-    let verify = (!args.no_verify).then_some(&settings);
     let output = match pipeline::apply(prepared, verify, &handoff).await {
         Ok(applied) => ApplyOutput::from(applied),
         // A late failure still shows the keys handed over (and hands over those for stdout).
@@ -223,7 +223,7 @@ async fn run_in_accounts(
     let checked = &checked;
     let verify = (!args.no_verify).then_some(settings);
     let outcomes = accounts::each(selection, global, |aws| async move {
-        let prepared = pipeline::prepare_in(checked, aws).await?;
+        let prepared = pipeline::prepare_in(checked, aws, verify).await?;
         let path = key_file.map(|p| account_key_file(p, &prepared.caller.account));
         let handoff = Handoff::new(path.as_deref(), false)?;
         let output = pipeline::apply(prepared, verify, &handoff)

@@ -110,7 +110,7 @@ pub(crate) async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<E
     if let Some(selection) = Selection::check(&args.accounts)? {
         return run_in_accounts(&args, &selection, global).await;
     }
-    let output = planned(pipeline::prepare(&args.change, global).await?);
+    let output = planned(pipeline::prepare(&args.change, global, None).await?);
     emit(global.output, &output)?;
     Ok(exit_code(&args, output.pending))
 }
@@ -131,7 +131,7 @@ async fn run_in_accounts(
 ) -> anyhow::Result<ExitCode> {
     let checked = &pipeline::check(&args.change)?;
     let outcomes = accounts::each(selection, global, |aws| async move {
-        let prepared = pipeline::prepare_in(checked, aws).await?;
+        let prepared = pipeline::prepare_in(checked, aws, None).await?;
         let role_arn = prepared.desired.roles.first().map(|r| r.arn.clone());
         let output = planned(prepared);
         Ok(Report {

@@ -12,7 +12,7 @@ use futures_util::future::{join_all, try_join_all};
 use tokio::sync::watch;
 
 use super::execute::execute_plan_then;
-use super::prepare::Prepared;
+use super::prepare::{EarlyAssume, Prepared};
 use crate::aws::Waits;
 use crate::handoff::{Handoff, KeyReport};
 use crate::plan::{Action, Plan};
@@ -60,6 +60,7 @@ pub(crate) async fn apply(
         observed,
         plan,
         generated,
+        early,
     } = prepared;
     if plan.creates_access_key() {
         let user = desired
@@ -89,6 +90,18 @@ pub(crate) async fn apply(
         .map(|r| r.name.clone())
         .collect();
     let (changes, access_keys, verifications) = {
+        // An sts:AssumeRole made beside the reads serves a role that existed and keeps its trust.
+        let mut early: BTreeMap<String, EarlyAssume> =
+            early.into_iter().map(|e| (e.arn.clone(), e)).collect();
+        let early: Vec<Option<EarlyAssume>> = desired
+            .roles
+            .iter()
+            .map(|role| {
+                let existed = matches!(observed.roles.get(&role.name), Some(Some(_)));
+                let first = early.remove(&role.arn);
+                first.filter(|_| existed && ready.contains(&role.name))
+            })
+            .collect();
         let (ready_tx, ready_rx) = watch::channel(ready);
         let pending = Mutex::new(pending);
         let done = move |action: &Action| {
@@ -107,7 +120,7 @@ pub(crate) async fn apply(
         };
         let execution = execute_plan_then(&aws, &plan, handoff, &done);
         let (aws_ref, caller_ref, written_ref) = (&aws, &caller, &written);
-        let assumes = join_all(desired.roles.iter().map(|role| {
+        let assumes = join_all(desired.roles.iter().zip(early).map(|(role, early)| {
             let mut ready = ready_rx.clone();
             let settings = settings.as_ref();
             async move {
@@ -118,7 +131,15 @@ pub(crate) async fn apply(
                 let Known::Is(Some(found)) = written_ref.role(&role.name) else {
                     return None;
                 };
-                Some(assume_checks(aws_ref, found, caller_ref, settings).await)
+                let first = match early {
+                    Some(early) => {
+                        early
+                            .answer(&role.arn, settings.external_id.as_deref())
+                            .await
+                    }
+                    None => None,
+                };
+                Some(assume_checks(aws_ref, found, caller_ref, settings, first).await)
             }
         }));
         drop(ready_rx);

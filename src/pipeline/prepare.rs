@@ -1,6 +1,8 @@
 //! The stages before any write: the caller, what exists, and the plan.
 
-use crate::aws::{Aws, Caller};
+use tokio::task::JoinHandle;
+
+use crate::aws::{AssumedCredentials, Aws, Caller};
 use crate::catalog;
 use crate::cli::{ChangeArgs, GlobalArgs};
 use crate::commands::offline::GENERATED_EXTERNAL_ID_BYTES;
@@ -11,6 +13,7 @@ use crate::policy::limits::check_desired;
 use crate::policy::lint::{Severity, lint};
 use crate::policy::{external_ids, statements, trusts_third_party_without_external_id};
 use crate::state::{Desired, Observed};
+use crate::verification::AssumeSettings;
 
 use super::check::{Checked, check};
 
@@ -24,6 +27,39 @@ pub(crate) struct Prepared {
     pub(crate) plan: Plan,
     /// Whether the external ID was generated in this run.
     pub(crate) generated: bool,
+    /// The first sts:AssumeRole of each role, made while the reads ran (apply only).
+    pub(crate) early: Vec<EarlyAssume>,
+}
+
+/// An sts:AssumeRole started as soon as the caller was known, beside the reads, for the role's
+/// verification: used when the role existed, the plan leaves its trust policy alone and the
+/// external ID it was made with is the one apply settles on; dropped (and stopped) otherwise.
+pub(crate) struct EarlyAssume {
+    pub(crate) arn: String,
+    pub(crate) external_id: Option<String>,
+    handle: Option<JoinHandle<crate::error::Result<AssumedCredentials>>>,
+}
+
+impl EarlyAssume {
+    /// Its answer, when it was made for `arn` with `external_id`.
+    pub(crate) async fn answer(
+        mut self,
+        arn: &str,
+        external_id: Option<&str>,
+    ) -> Option<crate::error::Result<AssumedCredentials>> {
+        if self.arn != arn || self.external_id.as_deref() != external_id {
+            return None;
+        }
+        self.handle.take()?.await.ok()
+    }
+}
+
+impl Drop for EarlyAssume {
+    fn drop(&mut self) {
+        if let Some(handle) = &self.handle {
+            handle.abort();
+        }
+    }
 }
 
 /// How often a run waiting for another run's key hand-over reads the user again, in seconds.
@@ -84,13 +120,23 @@ async fn observe_settled(aws: &Aws, named: &Desired) -> anyhow::Result<Observed>
 
 /// Checks every flag offline, then reads the caller and what exists, and plans; when the plan
 /// writes anything, lint's warnings are summed up in one log line. Makes no write call.
-pub(crate) async fn prepare(args: &ChangeArgs, global: &GlobalArgs) -> anyhow::Result<Prepared> {
+/// With `verify` (apply), the first sts:AssumeRole of each role starts beside the reads.
+pub(crate) async fn prepare(
+    args: &ChangeArgs,
+    global: &GlobalArgs,
+    verify: Option<&AssumeSettings>,
+) -> anyhow::Result<Prepared> {
     let checked = check(args)?;
-    prepare_in(&checked, Aws::connect(global).await).await
+    prepare_in(&checked, Aws::connect(global).await, verify).await
 }
 
-/// Reads the caller and what exists in the account of `aws`, and plans. Makes no write call.
-pub(crate) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Prepared> {
+/// Reads the caller and what exists in the account of `aws`, and plans. Makes no write call
+/// (with `verify`, an sts:AssumeRole of each role starts beside the reads).
+pub(crate) async fn prepare_in(
+    checked: &Checked,
+    aws: Aws,
+    verify: Option<&AssumeSettings>,
+) -> anyhow::Result<Prepared> {
     let (target, needs_external_id) = (&checked.target, checked.needs_external_id);
     // The flags were applied and checked offline; only the account, partition and region change
     // (the region first: it is checked before any AWS call).
@@ -101,6 +147,20 @@ pub(crate) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Pr
     ctx.partition = caller.partition.clone();
     ctx.external_id = checked.external_id.clone();
     let mut named = target.render(&ctx)?;
+    // The external ID apply will use is known now only when it is given or the trust takes none.
+    let early_id = (!needs_external_id || ctx.external_id.is_some()).then(|| {
+        ctx.external_id
+            .clone()
+            .or_else(|| ctx.added_external_id.clone())
+    });
+    let early = match (verify, early_id) {
+        (Some(settings), Some(external_id)) => named
+            .roles
+            .iter()
+            .map(|role| start_assume(&aws, &role.arn, &settings.session_name, external_id.clone()))
+            .collect(),
+        (None, _) | (_, None) => Vec::new(),
+    };
     let mut observed = observe_settled(&aws, &named).await?;
 
     // A shared role keeps serving the integrations its tags record: plan the union, unless
@@ -179,7 +239,25 @@ pub(crate) async fn prepare_in(checked: &Checked, aws: Aws) -> anyhow::Result<Pr
         observed,
         plan,
         generated,
+        early,
     })
+}
+
+/// sts:AssumeRole on `arn`, started on its own task.
+fn start_assume(
+    aws: &Aws,
+    arn: &str,
+    session_name: &str,
+    external_id: Option<String>,
+) -> EarlyAssume {
+    let (aws, role, session) = (aws.clone(), arn.to_owned(), session_name.to_owned());
+    let id = external_id.clone();
+    let handle = tokio::spawn(async move { aws.assume_role(&role, &session, id.as_deref()).await });
+    EarlyAssume {
+        arn: arn.to_owned(),
+        external_id,
+        handle: Some(handle),
+    }
 }
 
 /// One line for lint's findings in the documents about to be written, naming the command that

@@ -13,7 +13,7 @@ use serde::Serialize;
 pub(crate) use assume::AssumeSettings;
 pub(crate) use written::{Known, Written};
 
-use crate::aws::{Aws, Caller, Waits};
+use crate::aws::{AssumedCredentials, Aws, Caller, Waits};
 use crate::catalog::{self, RenderContext, VendorCatalog};
 use crate::error::Result;
 use crate::handoff::record::{KeyState, reconcile};
@@ -340,19 +340,25 @@ pub(crate) enum Assume<'a> {
 
 /// sts:AssumeRole on `role` (waiting for propagation where that makes sense), then
 /// sts:GetCallerIdentity with the temporary credentials: the checks and the ARN assumed as.
+/// `first` is the answer to an attempt made already, if any.
 pub(crate) async fn assume_checks(
     aws: &Aws,
     role: &ObservedRole,
     caller: &Caller,
     settings: &AssumeSettings,
+    first: Option<Result<AssumedCredentials>>,
 ) -> (Vec<Check>, Option<String>) {
-    let first = aws
-        .assume_role(
-            &role.arn,
-            &settings.session_name,
-            settings.external_id.as_deref(),
-        )
-        .await;
+    let first = match first {
+        Some(answer) => answer,
+        None => {
+            aws.assume_role(
+                &role.arn,
+                &settings.session_name,
+                settings.external_id.as_deref(),
+            )
+            .await
+        }
+    };
     assume::assume(aws, role, caller, settings, first).await
 }
 
@@ -409,7 +415,9 @@ pub(crate) async fn verify_role(
             (Assume::Now(settings), Some(first)) => {
                 assume::assume(aws, &role, caller, settings, first).await
             }
-            (Assume::Now(settings), None) => assume_checks(aws, &role, caller, settings).await,
+            (Assume::Now(settings), None) => {
+                assume_checks(aws, &role, caller, settings, None).await
+            }
             (Assume::Done(checks, assumed_arn), _) => (checks, assumed_arn),
         }
     };
