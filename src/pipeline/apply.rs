@@ -125,7 +125,8 @@ pub(crate) async fn apply(
             let settings = settings.as_ref();
             async move {
                 let settings = settings?;
-                // An error: the execution ended (failed) before the role was ready.
+                // Every role is ready once the execution succeeds; a failed execution drops
+                // this future (below).
                 ready.wait_for(|r| r.contains(&role.name)).await.ok()?;
                 // A role that must be read back first is assumed after the execution.
                 let Known::Is(Some(found)) = written_ref.role(&role.name) else {
