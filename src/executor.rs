@@ -108,7 +108,10 @@ mod tests {
     }
 
     fn role(action: &Action) -> &str {
-        action.touches()[0].1
+        let Action::DeleteRole(step) = action else {
+            panic!("these tests delete roles only: {action:?}");
+        };
+        &step.role
     }
 
     /// Steps a, b (independent, slow) and c after both: a and b overlap, c starts last.

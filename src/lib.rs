@@ -35,6 +35,7 @@ mod interrupt;
 mod kinds;
 mod logging;
 mod output;
+mod pipeline;
 mod plan;
 mod policy;
 mod progress;
@@ -100,7 +101,7 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Verify(args) => commands::verify::run(args, global).await,
         cli::Command::Teardown(args) => commands::teardown::run(args, global).await,
         cli::Command::Catalog(command) => commands::catalog::run(command, global),
-        cli::Command::RotateKey(args) => commands::rotate_key::run(args, global).await,
+        cli::Command::RotateKey(args) => Box::pin(commands::rotate_key::run(args, global)).await,
         cli::Command::Completions(args) => commands::completions::run(&args),
         cli::Command::Man(args) => commands::man::run(args),
         cli::Command::Export(args) => commands::export::run(&args, global),

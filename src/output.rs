@@ -1,27 +1,46 @@
-//! Results on stdout, as text or JSON. Logs and progress go to stderr through `tracing`.
+//! Results on stdout, as text or JSON: every command prints one output type that is both
+//! `Serialize` (`--output json`) and `Display` (text), so the two come from the same data. Logs
+//! and progress go to stderr through `tracing`.
 
+use std::fmt;
 use std::io::Write;
 
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
 use crate::error::{Error, Result};
-use crate::verification::{Status, Verification};
+use crate::handoff::{KeyReport, key_lines};
 
-/// Prints `value` as one JSON object, or `text` line by line, and flushes. A closed or full
+/// Prints `value` as one JSON object, or as its text (`{value}`), and flushes. A closed or full
 /// stdout is an [`Error::Stdout`], never a panic: `main` exits quietly on a closed pipe.
-pub(crate) fn emit<T: Serialize>(format: OutputFormat, value: &T, text: &[String]) -> Result<()> {
-    let mut out = match format {
+pub(crate) fn emit<T: Serialize + fmt::Display>(format: OutputFormat, value: &T) -> Result<()> {
+    emit_detailed(format, value, false)
+}
+
+/// As [`emit`]; with `detailed` (`-v`) the text is the alternate form (`{value:#}`), which
+/// lists everything where the plain form sums up.
+pub(crate) fn emit_detailed<T: Serialize + fmt::Display>(
+    format: OutputFormat,
+    value: &T,
+    detailed: bool,
+) -> Result<()> {
+    let text = match format {
         // Only audit writes SARIF and Markdown; `run` refuses them for every other command.
         OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Markdown => {
             serde_json::to_string_pretty(value).expect("output serializes")
         }
-        OutputFormat::Text => text.join("\n"),
+        OutputFormat::Text if detailed => format!("{value:#}"),
+        OutputFormat::Text => value.to_string(),
     };
-    if !(out.is_empty() && text.is_empty()) {
-        out.push('\n');
+    print(text)
+}
+
+/// Prints `text` with a final newline (nothing for an empty text), and flushes.
+pub(crate) fn print(mut text: String) -> Result<()> {
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
     }
-    write_stdout(out.as_bytes())
+    write_stdout(text.as_bytes())
 }
 
 /// Writes `bytes` to stdout and flushes; a failure is an [`Error::Stdout`].
@@ -33,19 +52,29 @@ pub(crate) fn write_stdout(bytes: &[u8]) -> Result<()> {
         .map_err(Error::Stdout)
 }
 
-/// One line per check: status, name, detail.
-pub(crate) fn verification_lines(verification: &Verification) -> Vec<String> {
-    verification
-        .checks
-        .iter()
-        .map(|c| {
-            let status = match c.status {
-                Status::Pass => "pass",
-                Status::Fail => "FAIL",
-                Status::Expected => "expected",
-                Status::Warn => "warn",
-            };
-            format!("{status:<9}{}: {}", c.name, c.detail)
-        })
-        .collect()
+/// Writes `lines`, one per line, with no trailing newline (the caller's [`print`] adds it).
+pub(crate) fn lines<I, L>(f: &mut fmt::Formatter<'_>, lines: I) -> fmt::Result
+where
+    I: IntoIterator<Item = L>,
+    L: fmt::Display,
+{
+    for (index, line) in lines.into_iter().enumerate() {
+        if index > 0 {
+            f.write_str("\n")?;
+        }
+        write!(f, "{line}")?;
+    }
+    Ok(())
+}
+
+/// What a command that fails after creating access keys prints, so that none is lost unseen.
+#[derive(Debug, Serialize)]
+pub(crate) struct KeysOutput {
+    pub(crate) access_keys: Vec<KeyReport>,
+}
+
+impl fmt::Display for KeysOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        lines(f, key_lines(&self.access_keys))
+    }
 }

@@ -16,6 +16,7 @@ pub(crate) use rotation::{plan_retire, plan_rotation, push_key_cleanup};
 pub(crate) use teardown::{Inventory, plan_teardown};
 pub(crate) use words::{Drift, KeptReason, Verb};
 
+use crate::arn::Arn;
 pub(crate) use crate::kinds::access_key::{CreateAccessKey, DeactivateAccessKey, DeleteAccessKey};
 pub(crate) use crate::kinds::inline_policy::{DeleteRolePolicy, DeleteUserPolicy, PutRolePolicy};
 pub(crate) use crate::kinds::instance_profile::{
@@ -33,7 +34,6 @@ pub(crate) use crate::kinds::user::{
     AttachUserPolicy, DeleteUser, DetachUserPolicy, TagUser, UntagUser,
 };
 use crate::kinds::{Entity, Kind, Step as _};
-use crate::arn::Arn;
 use crate::state::{DesiredPolicy, DesiredRole, DesiredUser, Observed};
 
 /// One write call. Each variant wraps the struct of its kind's module that says what it does.
@@ -126,11 +126,6 @@ impl Action {
     /// gone.
     pub(crate) fn is_removal(&self) -> bool {
         self.words().0.is_removal()
-    }
-
-    /// The resources whose state the step changes, as (kind, name or policy ARN).
-    pub(crate) fn touches(&self) -> Vec<(Kind, &str)> {
-        dispatch!(self, step => step.touches())
     }
 
     /// The entities a step names that must exist for it to succeed (what a `NoSuchEntity`

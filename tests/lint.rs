@@ -149,10 +149,20 @@ fn byoc_trust(env: &Env) -> Value {
 fn byoc_takes_an_external_id_and_keeps_it() {
     let env = Env::start();
 
-    // Without one, apply works as before and warns on stderr, not on stdout.
+    // Without one, apply works as before and warns on stderr, not on stdout: one line that
+    // points to onboard lint.
     let run = env.onboard(&["apply", "--vendor", "streamkap", "--output", "json"]);
     run.assert_code(0);
-    assert!(run.stderr.contains("confused deputy"), "{}", run.stderr);
+    let lint_lines: Vec<&str> = run.stderr.lines().filter(|l| l.contains("lint:")).collect();
+    assert_eq!(lint_lines.len(), 1, "{}", run.stderr);
+    assert!(
+        lint_lines[0].contains(
+            "lint: 9 security warnings in the documents: \
+             onboard lint --vendor streamkap --integration byoc lists them"
+        ),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stdout.contains("lint:"), "{}", run.stdout);
     let out: ApplyOutput = run.json();
     assert_eq!(out.external_id, None);
@@ -170,7 +180,13 @@ fn byoc_takes_an_external_id_and_keeps_it() {
         "json",
     ]);
     run.assert_code(0);
-    assert!(!run.stderr.contains("confused deputy"), "{}", run.stderr);
+    // One warning fewer: the vendor's principal needs the external ID now.
+    assert!(
+        run.stderr
+            .contains("lint: 8 security warnings in the documents"),
+        "{}",
+        run.stderr
+    );
     let out: ApplyOutput = run.json();
     assert_eq!(out.external_id.as_deref(), Some("streamkap-given-id"));
     assert!(!out.external_id_generated);

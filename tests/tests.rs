@@ -19,6 +19,7 @@ mod lint;
 mod ownership;
 mod pipes;
 mod propagation;
+mod shapes;
 mod terminal;
 mod vendors;
 mod verify;

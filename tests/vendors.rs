@@ -180,8 +180,9 @@ fn every_vendor_applies_verifies_reapplies_without_writes_and_tears_down_to_noth
             );
             assert!(!run.stdout.contains("FAIL"), "{case}: {}", run.stdout);
             assert!(
-                run.stdout
-                    .contains("pass     trust evaluation: another account may not assume the role"),
+                run.stdout.contains(
+                    "pass     no account the trust policy does not name can assume this role"
+                ),
                 "{case}: {}",
                 run.stdout
             );
@@ -192,7 +193,7 @@ fn every_vendor_applies_verifies_reapplies_without_writes_and_tears_down_to_noth
                     .map(|l| {
                         format!(
                             "{case}: {}",
-                            l.split(": the trust policy asks").next().unwrap_or(l)
+                            l.split(": require one with").next().unwrap_or(l)
                         )
                     }),
             );
@@ -262,10 +263,10 @@ fn every_vendor_applies_verifies_reapplies_without_writes_and_tears_down_to_noth
     assert_eq!(
         warnings,
         [
-            "streamkap byoc: warn     trust evaluation: \
-             arn:aws:iam::300973880807:role/installer-delegation needs the external ID",
-            "kubermatic role: warn     trust evaluation: \
-             arn:aws:iam::111122223333:role/kkp needs the external ID",
+            "streamkap byoc: warn     Streamkap (arn:aws:iam::300973880807:role/installer-delegation) \
+             can assume this role without an external ID",
+            "kubermatic role: warn     arn:aws:iam::111122223333:role/kkp \
+             can assume this role without an external ID",
         ]
     );
 }

@@ -3,6 +3,7 @@
 //! does not stop the others.
 
 use std::collections::BTreeSet;
+use std::fmt;
 use std::future::Future;
 
 use futures_util::StreamExt;
@@ -96,12 +97,23 @@ pub(super) struct AccountOutcome<T> {
     interrupted: bool,
 }
 
-/// What `--accounts` / `--organization` print with `--output json`.
+/// What `--accounts` / `--organization` print: a table of one row per account (ACCOUNT,
+/// STATUS, the command's last column, and EXTERNAL ID when any account has one), or with
+/// `--output json` one object per account with the single-account command's result.
 #[derive(Debug, Serialize)]
-pub(super) struct AccountsOutput<'a, T> {
-    pub accounts: &'a [AccountOutcome<T>],
+pub(crate) struct AccountsOutput<'a, T> {
+    pub(crate) accounts: &'a [AccountOutcome<T>],
     /// How many accounts failed.
-    pub failed: usize,
+    pub(crate) failed: usize,
+    /// The table's last column's header ("ARN / ERROR").
+    #[serde(skip)]
+    column: &'a str,
+}
+
+impl<T> fmt::Display for AccountsOutput<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::output::lines(f, table(self.column, self.accounts))
+    }
 }
 
 /// Runs `work` in every selected account, at most `--account-concurrency` at once, and returns
@@ -219,8 +231,8 @@ pub(super) fn finish<T: Serialize>(
         &AccountsOutput {
             accounts: outcomes,
             failed,
+            column: last_column,
         },
-        &table(last_column, outcomes),
     )?;
     if failed == 0 {
         return Ok(());

@@ -13,7 +13,7 @@ use crate::audit::{Settings, audit_account, markdown};
 use crate::aws::Aws;
 use crate::cli::{AuditArgs, GlobalArgs, OutputFormat};
 use crate::error::Error;
-use crate::output::emit;
+use crate::output::{emit, print};
 
 pub(crate) async fn run(args: AuditArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     // Everything the command line says is checked before the first AWS call.
@@ -72,12 +72,14 @@ pub(crate) async fn run(args: AuditArgs, global: &GlobalArgs) -> anyhow::Result<
     // Through `emit`, as every command prints, so a closed stdout behaves alike everywhere.
     match global.output {
         OutputFormat::Text | OutputFormat::Json => {
-            emit(global.output, &audit, &[audit.to_string()])?;
+            emit(global.output, &audit)?;
         }
-        OutputFormat::Sarif => emit(OutputFormat::Json, &Sarif::new(&audit), &[])?,
+        OutputFormat::Sarif => {
+            print(serde_json::to_string_pretty(&Sarif::new(&audit)).expect("SARIF serializes"))?;
+        }
         OutputFormat::Markdown => {
             let report = markdown::render(&audit);
-            emit(OutputFormat::Text, &(), &[report.trim_end().to_owned()])?;
+            print(report.trim_end().to_owned())?;
         }
     }
     let failed = audit.summary.failed_accounts;

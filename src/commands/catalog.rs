@@ -1,6 +1,7 @@
 //! `onboard catalog list` and `onboard catalog show`: the built-in entries and the exact
 //! documents apply would create, without any AWS call.
 
+use std::fmt;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -14,21 +15,62 @@ use crate::policy::limits::check_external_id;
 use crate::policy::lint;
 use crate::state::Desired;
 
+/// What `catalog list` prints: every built-in vendor with its integrations.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub(crate) struct CatalogListing(Vec<VendorListing>);
+
 /// One vendor in `catalog list --output json`.
 #[derive(Debug, Serialize)]
 pub(crate) struct VendorListing {
-    pub vendor: String,
-    pub display_name: String,
-    pub integrations: Vec<IntegrationListing>,
+    pub(crate) vendor: String,
+    pub(crate) display_name: String,
+    pub(crate) integrations: Vec<IntegrationListing>,
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct IntegrationListing {
-    pub name: String,
-    pub default: bool,
-    pub description: String,
-    pub parameters: Vec<String>,
-    pub source: Source,
+    pub(crate) name: String,
+    pub(crate) default: bool,
+    pub(crate) description: String,
+    pub(crate) parameters: Vec<String>,
+    pub(crate) source: Source,
+    /// The parameters that may be left out (shown in brackets).
+    #[serde(skip)]
+    optional: Vec<String>,
+}
+
+/// `vendor: Display Name`, then each integration with its parameters and description.
+impl fmt::Display for CatalogListing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut lines = Vec::new();
+        for vendor in &self.0 {
+            lines.push(format!("{}: {}", vendor.vendor, vendor.display_name));
+            for integration in &vendor.integrations {
+                let params = integration
+                    .parameters
+                    .iter()
+                    .map(|p| {
+                        if integration.optional.contains(p) {
+                            format!(" [--param {p}=...]")
+                        } else {
+                            format!(" --param {p}=...")
+                        }
+                    })
+                    .collect::<String>();
+                let marker = if integration.default {
+                    " (default)"
+                } else {
+                    ""
+                };
+                lines.push(format!(
+                    "  {}{marker}{params}: {}",
+                    integration.name, integration.description
+                ));
+            }
+        }
+        crate::output::lines(f, lines)
+    }
 }
 
 pub(crate) fn run(command: CatalogCommand, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
@@ -42,49 +84,36 @@ pub(crate) fn run(command: CatalogCommand, global: &GlobalArgs) -> anyhow::Resul
 
 fn list(global: &GlobalArgs) -> Result<()> {
     let mut listing = Vec::new();
-    let mut text = Vec::new();
     for vendor in catalog::builtin_vendors() {
         let entry = catalog::load_builtin(vendor)?;
-        text.push(format!("{vendor}: {}", entry.display_name));
-        let mut integrations = Vec::new();
-        for (name, integration) in &entry.integrations {
-            let default = *name == entry.default_integration;
-            let parameters: Vec<String> = integration
-                .parameters
-                .iter()
-                .map(|p| p.name.clone())
-                .collect();
-            let params = integration
-                .parameters
-                .iter()
-                .map(|p| {
-                    if p.required() {
-                        format!(" --param {}=...", p.name)
-                    } else {
-                        format!(" [--param {}=...]", p.name)
-                    }
-                })
-                .collect::<String>();
-            let marker = if default { " (default)" } else { "" };
-            text.push(format!(
-                "  {name}{marker}{params}: {}",
-                integration.description
-            ));
-            integrations.push(IntegrationListing {
+        let integrations = entry
+            .integrations
+            .iter()
+            .map(|(name, integration)| IntegrationListing {
                 name: name.clone(),
-                default,
+                default: *name == entry.default_integration,
                 description: integration.description.clone(),
-                parameters,
+                parameters: integration
+                    .parameters
+                    .iter()
+                    .map(|p| p.name.clone())
+                    .collect(),
                 source: integration.source.clone(),
-            });
-        }
+                optional: integration
+                    .parameters
+                    .iter()
+                    .filter(|p| !p.required())
+                    .map(|p| p.name.clone())
+                    .collect(),
+            })
+            .collect();
         listing.push(VendorListing {
             vendor: vendor.to_owned(),
             display_name: entry.display_name,
             integrations,
         });
     }
-    emit(global.output, &listing, &text)?;
+    emit(global.output, &CatalogListing(listing))?;
     Ok(())
 }
 
@@ -122,55 +151,12 @@ fn show(args: &ShowArgs, global: &GlobalArgs) -> Result<()> {
             .map(|(principal, paths)| AdministratorEquivalent { principal, paths })
             .collect();
 
-    let mut text = Vec::new();
-    for admin in &administrator_equivalent {
-        text.push(format!(
-            "# WARNING: ADMINISTRATOR-EQUIVALENT: {} can make itself administrator of the account \
-             ({}; `onboard lint` names the statements)",
-            admin.principal,
-            admin.paths.join(", ")
-        ));
-    }
-    if let (false, Some(why)) = (administrator_equivalent.is_empty(), &dedicated_account) {
-        text.push(format!(
-            "# Apply it in a dedicated account, as the vendor asks: {why}"
-        ));
-    }
-    for policy in &desired.policies {
-        text.push(format!("# policy {} ({})", policy.name, policy.arn));
-        text.push(json(&policy.document));
-    }
-    for role in &desired.roles {
-        text.push(format!("# role {} ({}): trust policy", role.name, role.arn));
-        text.push(json(&role.trust));
-        for arn in &role.policy_arns {
-            text.push(format!("# role {}: attach {arn}", role.name));
-        }
-        if role.instance_profile {
-            text.push(format!(
-                "# role {}: in instance profile {}",
-                role.name, role.name
-            ));
-        }
-    }
-    for user in &desired.users {
-        text.push(format!("# user {} ({})", user.name, user.arn));
-        for arn in &user.policy_arns {
-            text.push(format!("# user {}: attach {arn}", user.name));
-        }
-        if user.access_key {
-            text.push(format!(
-                "# user {}: one access key, handed over once",
-                user.name
-            ));
-        }
-    }
     let output = ShowOutput {
         desired,
         dedicated_account: dedicated_account.filter(|_| !administrator_equivalent.is_empty()),
         administrator_equivalent,
     };
-    emit(global.output, &output, &text)?;
+    emit(global.output, &output)?;
     Ok(())
 }
 
@@ -193,4 +179,56 @@ pub(crate) struct ShowOutput {
 pub(crate) struct AdministratorEquivalent {
     pub principal: String,
     pub paths: Vec<String>,
+}
+
+/// The administrator-equivalent warnings, then every document apply would create, each under a
+/// `#` comment line naming it.
+impl fmt::Display for ShowOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let desired = &self.desired;
+        let mut text = Vec::new();
+        for admin in &self.administrator_equivalent {
+            text.push(format!(
+                "# WARNING: ADMINISTRATOR-EQUIVALENT: {} can make itself administrator of the account \
+                 ({}; `onboard lint` names the statements)",
+                admin.principal,
+                admin.paths.join(", ")
+            ));
+        }
+        if let Some(why) = &self.dedicated_account {
+            text.push(format!(
+                "# Apply it in a dedicated account, as the vendor asks: {why}"
+            ));
+        }
+        for policy in &desired.policies {
+            text.push(format!("# policy {} ({})", policy.name, policy.arn));
+            text.push(json(&policy.document));
+        }
+        for role in &desired.roles {
+            text.push(format!("# role {} ({}): trust policy", role.name, role.arn));
+            text.push(json(&role.trust));
+            for arn in &role.policy_arns {
+                text.push(format!("# role {}: attach {arn}", role.name));
+            }
+            if role.instance_profile {
+                text.push(format!(
+                    "# role {}: in instance profile {}",
+                    role.name, role.name
+                ));
+            }
+        }
+        for user in &desired.users {
+            text.push(format!("# user {} ({})", user.name, user.arn));
+            for arn in &user.policy_arns {
+                text.push(format!("# user {}: attach {arn}", user.name));
+            }
+            if user.access_key {
+                text.push(format!(
+                    "# user {}: one access key, handed over once",
+                    user.name
+                ));
+            }
+        }
+        crate::output::lines(f, text)
+    }
 }

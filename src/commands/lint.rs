@@ -1,5 +1,6 @@
 //! `onboard lint`: the documents apply would create, checked offline (see [`crate::policy::lint`]).
 
+use std::fmt;
 use std::process::ExitCode;
 
 use serde::Serialize;
@@ -26,17 +27,26 @@ pub(crate) struct LintOutput {
 
 pub(crate) fn run(args: &LintArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let output = check(args)?;
-    let mut text: Vec<String> = output.findings.iter().map(Finding::to_string).collect();
-    text.push(format!(
-        "{} {}: {} error(s), {} security warning(s), {} warning(s)",
-        output.vendor, output.integration, output.errors, output.security_warnings, output.warnings
-    ));
-    emit(global.output, &output, &text)?;
+    emit(global.output, &output)?;
     Ok(if output.errors > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Every finding, one line each, then the counts.
+impl fmt::Display for LintOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for finding in &self.findings {
+            writeln!(f, "{finding}")?;
+        }
+        write!(
+            f,
+            "{} {}: {} error(s), {} security warning(s), {} warning(s)",
+            self.vendor, self.integration, self.errors, self.security_warnings, self.warnings
+        )
+    }
 }
 
 fn check(args: &LintArgs) -> Result<LintOutput> {

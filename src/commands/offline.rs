@@ -12,21 +12,21 @@ use crate::policy::lint::{lint, refuse_errors};
 use crate::state::{Desired, Tag};
 
 /// Account the documents are rendered for when no real one is known.
-pub(super) const STAND_IN_ACCOUNT: &str = "000000000000";
+pub(crate) const STAND_IN_ACCOUNT: &str = "000000000000";
 
 /// External ID the documents are rendered with when `--external-id` is not given: as long as
 /// the one apply would generate, so that sizes come out the same.
-pub(super) const STAND_IN_EXTERNAL_ID: &str =
+pub(crate) const STAND_IN_EXTERNAL_ID: &str =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Bytes of a generated external ID: twice as many hex characters, as long as
 /// [`STAND_IN_EXTERNAL_ID`].
-pub(super) const GENERATED_EXTERNAL_ID_BYTES: usize = STAND_IN_EXTERNAL_ID.len() / 2;
+pub(crate) const GENERATED_EXTERNAL_ID_BYTES: usize = STAND_IN_EXTERNAL_ID.len() / 2;
 
 /// A render context for `account` with the flags applied and checked: `--permissions-boundary`,
 /// `--max-session-duration`, `--tag`, and `--external-id` (the stand-in without it), which is
 /// also added to trust statements that let a third party in without one.
-pub(super) fn stand_in_context(
+pub(crate) fn stand_in_context(
     target: &Target,
     account: &str,
     external_id: Option<&str>,
@@ -43,7 +43,7 @@ pub(super) fn stand_in_context(
 }
 
 /// Applies the flags that are not about the catalog entry, checked without any AWS call.
-pub(super) fn configure(ctx: &mut RenderContext, flags: &RenderFlags) -> Result<()> {
+pub(crate) fn configure(ctx: &mut RenderContext, flags: &RenderFlags) -> Result<()> {
     if let Some(arn) = &flags.permissions_boundary {
         check_policy_arn("--permissions-boundary", arn)?;
     }
@@ -76,7 +76,7 @@ pub(super) fn configure(ctx: &mut RenderContext, flags: &RenderFlags) -> Result<
 }
 
 /// Renders the target, refusing an added external ID that no trust policy takes.
-pub(super) fn render_checked(target: &Target, ctx: &RenderContext) -> Result<Desired> {
+pub(crate) fn render_checked(target: &Target, ctx: &RenderContext) -> Result<Desired> {
     let desired = target.render(ctx)?;
     if ctx.added_external_id.is_some() && desired.external_id.is_none() {
         let integrations: Vec<&str> = target.selected().iter().map(|(n, _)| *n).collect();
@@ -90,7 +90,7 @@ pub(super) fn render_checked(target: &Target, ctx: &RenderContext) -> Result<Des
 
 /// Renders the target as [`render_checked`] does, and refuses documents over IAM's limits or
 /// with lint errors: what apply, plan and export check before anything else.
-pub(super) fn render_valid(target: &Target, ctx: &RenderContext) -> Result<Desired> {
+pub(crate) fn render_valid(target: &Target, ctx: &RenderContext) -> Result<Desired> {
     let desired = render_checked(target, ctx)?;
     check_desired(&desired)?;
     refuse_errors(&desired, &lint(&desired))?;

@@ -1,14 +1,16 @@
 //! `onboard plan`: what apply would do, resource by resource, with a unified diff of every
-//! document it would write, in canonical JSON. No write call.
+//! document it would write, in canonical JSON. No write call. An adapter: flags →
+//! [`crate::pipeline`] (up to the plan) → [`PlanOutput`].
 
+use std::fmt;
 use std::process::ExitCode;
 
 use serde::Serialize;
 
 use super::accounts::{self, Report, Selection};
-use super::apply::{Prepared, check, prepare, prepare_in};
 use crate::cli::{GlobalArgs, PlanArgs};
 use crate::output::emit;
+use crate::pipeline::{self, Prepared};
 use crate::plan::{Action, Documents, Drift, Present, Verb};
 use crate::policy::pretty;
 use crate::state::Observed;
@@ -63,8 +65,8 @@ pub(crate) async fn run(args: PlanArgs, global: &GlobalArgs) -> anyhow::Result<E
     if let Some(selection) = Selection::check(&args.accounts)? {
         return run_in_accounts(&args, &selection, global).await;
     }
-    let (output, text) = planned(prepare(&args.change, global).await?);
-    emit(global.output, &output, &text)?;
+    let output = planned(pipeline::prepare(&args.change, global, None).await?);
+    emit(global.output, &output)?;
     Ok(exit_code(&args, output.pending))
 }
 
@@ -82,14 +84,14 @@ async fn run_in_accounts(
     selection: &Selection,
     global: &GlobalArgs,
 ) -> anyhow::Result<ExitCode> {
-    let checked = &check(&args.change)?;
+    let checked = &pipeline::check(&args.change)?;
     let outcomes = accounts::each(selection, global, |aws| async move {
-        let prepared = prepare_in(checked, aws).await?;
+        let prepared = pipeline::prepare_in(checked, aws, None).await?;
         let role_arn = prepared.desired.roles.first().map(|r| r.arn.clone());
-        let (output, text) = planned(prepared);
+        let output = planned(prepared);
         Ok(Report {
             status: if output.pending { "pending" } else { "in sync" },
-            detail: text.last().cloned().unwrap_or_default(),
+            detail: output.summary(),
             role_arn,
             external_id: output.external_id.clone(),
             failure: None,
@@ -104,8 +106,8 @@ async fn run_in_accounts(
     Ok(exit_code(args, pending))
 }
 
-/// The plan's output and its text: every resource, every change with its diff, the summary last.
-fn planned(prepared: Prepared) -> (PlanOutput, Vec<String>) {
+/// The plan's output: every resource, every change with its diff.
+fn planned(prepared: Prepared) -> PlanOutput {
     let Prepared {
         desired,
         observed,
@@ -122,24 +124,27 @@ fn planned(prepared: Prepared) -> (PlanOutput, Vec<String>) {
             diff: documents(&step.action, &observed).map(unified_diff),
         })
         .collect();
-
-    let mut text: Vec<String> = plan
-        .present
-        .iter()
-        .map(|p| format!("  {} {}: exists", p.kind, p.name))
-        .collect();
-    for change in &changes {
-        text.push(format!("~ {}", change.description));
-        if let Some(diff) = &change.diff {
-            text.extend(diff.lines().map(|l| format!("    {l}")));
-        }
+    PlanOutput {
+        vendor: desired.vendor.clone(),
+        integration: desired.integration.clone(),
+        account: desired.account.clone(),
+        pending: !changes.is_empty(),
+        changes,
+        unchanged: plan.present,
+        drift: plan.drift,
+        external_id: desired.external_id.clone(),
+        external_id_generated: generated,
     }
-    text.extend(plan.drift.iter().map(|d| format!("! {d}")));
-    if changes.is_empty() {
-        text.push("No changes: everything matches the catalog.".to_owned());
-    } else {
-        let count = |kind| changes.iter().filter(|c| c.kind == kind).count();
-        text.push(format!(
+}
+
+impl PlanOutput {
+    /// The last line: what apply would do, counted by kind of change.
+    fn summary(&self) -> String {
+        if self.changes.is_empty() {
+            return "No changes: everything matches the catalog.".to_owned();
+        }
+        let count = |kind| self.changes.iter().filter(|c| c.kind == kind).count();
+        format!(
             "Plan: {} to create, {} to update, {} to attach, {} to detach, {} to tag, {} to delete.",
             count(Verb::Create),
             count(Verb::Update),
@@ -147,19 +152,27 @@ fn planned(prepared: Prepared) -> (PlanOutput, Vec<String>) {
             count(Verb::Detach),
             count(Verb::Tag),
             count(Verb::Delete)
-        ));
+        )
     }
-    let pending = !changes.is_empty();
-    let output = PlanOutput {
-        vendor: desired.vendor.clone(),
-        integration: desired.integration.clone(),
-        account: desired.account.clone(),
-        pending,
-        changes,
-        unchanged: plan.present,
-        drift: plan.drift,
-        external_id: desired.external_id.clone(),
-        external_id_generated: generated,
-    };
-    (output, text)
+}
+
+/// Every resource that exists, every change with its diff indented under it, the drift, and
+/// the summary last.
+impl fmt::Display for PlanOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut lines: Vec<String> = self
+            .unchanged
+            .iter()
+            .map(|p| format!("  {} {}: exists", p.kind, p.name))
+            .collect();
+        for change in &self.changes {
+            lines.push(format!("~ {}", change.description));
+            if let Some(diff) = &change.diff {
+                lines.extend(diff.lines().map(|l| format!("    {l}")));
+            }
+        }
+        lines.extend(self.drift.iter().map(|d| format!("! {d}")));
+        lines.push(self.summary());
+        crate::output::lines(f, lines)
+    }
 }

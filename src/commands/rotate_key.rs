@@ -2,11 +2,11 @@
 //! such) before the old one is deactivated and deleted. After a rotation stopped between the two,
 //! the same command finishes it: the newest handed-over key stays, the others go.
 
+use std::fmt;
 use std::process::ExitCode;
 
 use serde::Serialize;
 
-use super::apply::KEY_POLL_SECONDS;
 use super::offline::STAND_IN_ACCOUNT;
 use super::target::Target;
 use crate::aws::{Aws, Waits};
@@ -15,18 +15,50 @@ use crate::error::{Error, Usage};
 use crate::handoff::record::{KeyState, Reconciled, reconcile};
 use crate::handoff::{Handoff, KeyReport, key_in_file, key_lines};
 use crate::output::{emit, write_stdout};
+use crate::pipeline::{self, KEY_POLL_SECONDS};
 use crate::plan::{Plan, plan_retire, plan_rotation, push_key_cleanup};
 use crate::state::{AccessKeyInfo, ObservedUser, VENDOR_TAG, is_owned_or_exported};
 
-/// What `rotate-key --output json` prints.
+/// What `rotate-key` prints: the changes and the new key (its secret's file, or the secret
+/// with `--show-secret`); after finishing an earlier rotation, the key that stays.
 #[derive(Debug, Serialize)]
 pub(crate) struct RotateOutput {
-    pub user: String,
-    pub access_keys: Vec<KeyReport>,
+    pub(crate) user: String,
+    pub(crate) access_keys: Vec<KeyReport>,
     /// The write calls made, in order.
-    pub changes: Vec<String>,
+    pub(crate) changes: Vec<String>,
+    /// When the run finished an earlier rotation: the handed-over key it kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) kept: Option<KeptKey>,
     /// How long the run waited for IAM to propagate.
-    pub waits: Waits,
+    pub(crate) waits: Waits,
+    /// Whether the new key was printed already, before the old one was touched (the text
+    /// then leaves it out).
+    #[serde(skip)]
+    printed_key: bool,
+}
+
+/// The access key an earlier, unfinished rotation handed over, kept as the user's only key.
+#[derive(Debug, Serialize)]
+pub(crate) struct KeptKey {
+    pub(crate) access_key_id: String,
+    pub(crate) handed_over_at: String,
+}
+
+impl fmt::Display for RotateOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut lines = self.changes.clone();
+        if !self.printed_key {
+            lines.extend(key_lines(&self.access_keys));
+        }
+        if let Some(kept) = &self.kept {
+            lines.push(format!(
+                "access key {} of user {} (handed over at {}) is the user's only key",
+                kept.access_key_id, self.user, kept.handed_over_at
+            ));
+        }
+        crate::output::lines(f, lines)
+    }
 }
 
 /// Reads the user once no other run may still be handing one of its keys over.
@@ -36,7 +68,7 @@ async fn read_settled(aws: &Aws, name: &str) -> anyhow::Result<Option<(ObservedU
         let Some(found) = aws.read_user(name).await? else {
             return Ok(None);
         };
-        let now = super::apply::unix_now();
+        let now = pipeline::unix_now();
         let reconciled = reconcile(&found.tags, &found.access_keys, now, grace);
         let Some(until) = reconciled.wait_until else {
             return Ok(Some((found, reconciled)));
@@ -95,7 +127,7 @@ pub(crate) async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Res
     // Keys onboard created and never handed over go first, with the record's stale tags.
     let cleanup = cleanup_plan(&name, &reconciled);
     changes.extend(
-        super::execute_plan(&aws, &cleanup, &handoff)
+        pipeline::execute_plan(&aws, &cleanup, &handoff)
             .await
             .into_result()?,
     );
@@ -137,30 +169,31 @@ pub(crate) async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Res
             .collect();
         let retire = plan_retire(&name, &old);
         changes.extend(
-            super::execute_plan(&aws, &retire, &handoff)
+            pipeline::execute_plan(&aws, &retire, &handoff)
                 .await
                 .into_result()?,
         );
-        let mut text = changes.clone();
-        text.push(format!(
-            "access key {kept} of user {name} (handed over at {at}) is the user's only key"
-        ));
         let output = RotateOutput {
             user: name,
             access_keys: Vec::new(),
             changes,
+            kept: Some(KeptKey {
+                access_key_id: kept,
+                handed_over_at: at.to_owned(),
+            }),
             waits: aws.waits(),
+            printed_key: false,
         };
-        emit(global.output, &output, &text)?;
+        emit(global.output, &output)?;
         return Ok(ExitCode::SUCCESS);
     }
 
     let rotation = plan_rotation(&name, &keys)?;
-    if let Err(err) = super::execute_plan(&aws, &rotation.create, &handoff)
+    if let Err(err) = pipeline::execute_plan(&aws, &rotation.create, &handoff)
         .await
         .into_result()
     {
-        return Err(super::announce_keys(&aws, &handoff, global.output, err.into()).await);
+        return Err(pipeline::announce_keys(&aws, &handoff, global.output, err.into()).await);
     }
     changes.push(format!("created access key for user {name}"));
     let mut access_keys = handoff.delivered();
@@ -170,7 +203,9 @@ pub(crate) async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Res
         user: name.clone(),
         access_keys: access_keys.clone(),
         changes: Vec::new(),
+        kept: None,
         waits: Waits::default(),
+        printed_key: false,
     };
     let prefix = json_prefix(&head);
     let streamed = !handoff.for_stdout().is_empty();
@@ -191,29 +226,23 @@ pub(crate) async fn run(args: RotateKeyArgs, global: &GlobalArgs) -> anyhow::Res
         .map(|k| k.access_key_id.clone())
         .unwrap_or_default();
 
-    let retired = super::execute_plan(&aws, &rotation.retire, &handoff).await;
+    let retired = pipeline::execute_plan(&aws, &rotation.retire, &handoff).await;
     changes.extend(retired.changes.iter().cloned());
     let output = RotateOutput {
         user: name.clone(),
         access_keys,
         changes,
+        kept: None,
         waits: aws.waits(),
+        printed_key: streamed,
     };
-    let mut text = output.changes.clone();
-    if !streamed {
-        text.extend(key_lines(&output.access_keys));
-    }
     match (global.output, streamed) {
         (OutputFormat::Json | OutputFormat::Sarif | OutputFormat::Markdown, true) => {
             let full = serde_json::to_string_pretty(&output).expect("output serializes");
             let rest = full.strip_prefix(&prefix).unwrap_or(&full);
             write_stdout(format!("{rest}\n").as_bytes())?;
         }
-        (OutputFormat::Text, true) => {
-            text.retain(|line| !line.starts_with("access key "));
-            emit(global.output, &output, &text)?;
-        }
-        (_, false) => emit(global.output, &output, &text)?,
+        (OutputFormat::Text, true) | (_, false) => emit(global.output, &output)?,
     }
     if let Some(err) = retired.failure {
         let at = where_key_went(&output.access_keys);

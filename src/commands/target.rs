@@ -19,7 +19,7 @@ use crate::state::{
 /// Name of the parameter `--trust-principal` sets.
 const TRUST_PRINCIPAL_PARAM: &str = "trust-principal";
 
-pub(super) struct Target {
+pub(crate) struct Target {
     pub catalog: VendorCatalog,
     integrations: Vec<String>,
     pub params: BTreeMap<String, String>,
@@ -28,13 +28,13 @@ pub(super) struct Target {
 
 impl Target {
     /// Loads the entry and checks integrations, parameters, names and path.
-    pub(super) fn resolve(args: &TargetArgs) -> Result<Self> {
+    pub(crate) fn resolve(args: &TargetArgs) -> Result<Self> {
         Self::from_args(args, true)
     }
 
     /// As [`Target::resolve`], but a required parameter may be left without a value (it is
     /// missing from `params`): export leaves it to the template's deployer.
-    pub(super) fn resolve_partial(args: &TargetArgs) -> Result<Self> {
+    pub(crate) fn resolve_partial(args: &TargetArgs) -> Result<Self> {
         Self::from_args(args, false)
     }
 
@@ -56,7 +56,7 @@ impl Target {
     }
 
     /// The `integrations` of `catalog` with these `NAME=VALUE` parameters and names.
-    pub(super) fn for_integrations(
+    pub(crate) fn for_integrations(
         catalog: VendorCatalog,
         integrations: &[String],
         params: &[String],
@@ -67,7 +67,7 @@ impl Target {
 
     /// The entry with the catalog's own names under path `/`, from `--vendor` or
     /// `--catalog-file`: what `catalog show` and `lint` look at.
-    pub(super) fn with_catalog_names(
+    pub(crate) fn with_catalog_names(
         vendor: Option<&str>,
         catalog_file: Option<&Path>,
         integrations: &[String],
@@ -154,7 +154,7 @@ impl Target {
     /// `onboard:integration` tags of the vendor's roles in `observed`, with the parameters their
     /// tags record: this target widened to all of them (the given parameters win), or `None`
     /// when the roles serve nothing else. Integrations the catalog no longer has are skipped.
-    pub(super) fn accumulate(&self, observed: &Observed) -> Result<Option<Target>> {
+    pub(crate) fn accumulate(&self, observed: &Observed) -> Result<Option<Target>> {
         let mut names: Vec<String> = Vec::new();
         let mut recorded: BTreeMap<String, String> = BTreeMap::new();
         for role in observed.roles.values().flatten() {
@@ -204,25 +204,25 @@ impl Target {
     }
 
     /// The names of the selected integrations.
-    pub(super) fn integration_names(&self) -> &[String] {
+    pub(crate) fn integration_names(&self) -> &[String] {
         &self.integrations
     }
 
     /// The selected integrations, in the order given.
-    pub(super) fn selected(&self) -> Vec<(&str, &Integration)> {
+    pub(crate) fn selected(&self) -> Vec<(&str, &Integration)> {
         self.catalog
             .select(&self.integrations, false)
             .expect("checked in Target::new")
     }
 
     /// Whether any trust policy of the selected integrations asks for an external ID.
-    pub(super) fn needs_external_id(&self) -> bool {
+    pub(crate) fn needs_external_id(&self) -> bool {
         uses_external_id(&self.selected())
     }
 
     /// Where the vendor shows the external ID it issues, when a selected role's trust policy
     /// takes one the vendor issues (onboard never generates those).
-    pub(super) fn vendor_issued_external_id(&self) -> Option<&str> {
+    pub(crate) fn vendor_issued_external_id(&self) -> Option<&str> {
         self.selected()
             .into_iter()
             .flat_map(|(_, i)| &i.roles)
@@ -233,7 +233,7 @@ impl Target {
 
     /// Refuses a missing `--external-id` when the vendor issues the ID: a generated one could
     /// never match. Checked before any AWS call.
-    pub(super) fn require_vendor_external_id(&self, given: Option<&str>) -> Result<()> {
+    pub(crate) fn require_vendor_external_id(&self, given: Option<&str>) -> Result<()> {
         match (self.vendor_issued_external_id(), given) {
             (Some(shown), None) => Err(Error::from(Usage::ExternalIdNeeded {
                 vendor: self.catalog.vendor.clone(),
@@ -245,7 +245,7 @@ impl Target {
     }
 
     /// A render context for the account, with this target's names and parameters.
-    pub(super) fn context(&self, account: &str, partition: &str, region: &str) -> RenderContext {
+    pub(crate) fn context(&self, account: &str, partition: &str, region: &str) -> RenderContext {
         let mut ctx = RenderContext::new(account, partition, region);
         ctx.naming = self.naming.clone();
         ctx.params = self.params.clone();
@@ -267,7 +267,7 @@ impl Target {
 
     /// Moves `ctx` to the caller's `region` (the profile's), and with it the region parameters
     /// left without a value; a region name that is not one is refused.
-    pub(super) fn set_region(&self, ctx: &mut RenderContext, region: &str) -> Result<()> {
+    pub(crate) fn set_region(&self, ctx: &mut RenderContext, region: &str) -> Result<()> {
         ctx.region = region.to_owned();
         for name in self.region_defaulted() {
             if let Some(problem) = ParamKind::Region.problem(region) {
@@ -282,7 +282,7 @@ impl Target {
         Ok(())
     }
 
-    pub(super) fn render(&self, ctx: &RenderContext) -> Result<Desired> {
+    pub(crate) fn render(&self, ctx: &RenderContext) -> Result<Desired> {
         render(&self.catalog, &self.selected(), ctx)
     }
 }

@@ -1,6 +1,7 @@
 //! `onboard teardown`: remove what onboard created (found by its tags), and nothing else.
 
 use std::collections::BTreeSet;
+use std::fmt;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -17,16 +18,55 @@ use crate::handoff::Handoff;
 use crate::output::emit;
 use crate::plan::{Kept, plan_teardown};
 
-/// What `teardown --output json` prints.
+/// What `teardown` prints: the removals (or that there was nothing to remove) and what was
+/// kept, with the reason.
 #[derive(Debug, Serialize)]
 pub(crate) struct TeardownOutput {
-    pub vendor: Option<String>,
+    pub(crate) vendor: Option<String>,
+    /// With `--integration`: the integrations removed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) integrations: Vec<String>,
     /// The write calls made, in the order they completed ("deleted role X").
-    pub removed: Vec<String>,
+    pub(crate) removed: Vec<String>,
     /// Resources found and left alone, with the reason.
-    pub kept: Vec<Kept>,
+    pub(crate) kept: Vec<Kept>,
     /// How long the run waited for IAM to propagate.
-    pub waits: Waits,
+    pub(crate) waits: Waits,
+}
+
+impl TeardownOutput {
+    /// The accounts table's last column.
+    fn summary(&self) -> String {
+        match self.removed.len() {
+            0 => "nothing to remove".to_owned(),
+            n => format!("removed {n} resources"),
+        }
+    }
+}
+
+impl fmt::Display for TeardownOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut lines = self.removed.clone();
+        if self.removed.is_empty() {
+            let mut scope = self
+                .vendor
+                .as_deref()
+                .map(|v| format!(" for vendor {v}"))
+                .unwrap_or_default();
+            if !self.integrations.is_empty() {
+                scope.push_str(&format!(" ({})", self.integrations.join(", ")));
+            }
+            lines.push(format!(
+                "nothing to remove: onboard owns no resources{scope} in this account"
+            ));
+        }
+        lines.extend(
+            self.kept
+                .iter()
+                .map(|k| format!("kept {} {}: {}", k.kind, k.name, k.reason)),
+        );
+        crate::output::lines(f, lines)
+    }
 }
 
 /// Names of every resource the built-in entries in scope would create (a vendor of the user's
@@ -77,9 +117,9 @@ pub(crate) async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Resu
             return Err(Error::from(Usage::IntegrationTeardownInManyAccounts).into());
         }
         let aws = Aws::connect(global).await;
-        let (output, text) =
+        let output =
             super::teardown_integration::teardown(&aws, &catalog, &removing, &names).await?;
-        emit(global.output, &output, &text)?;
+        emit(global.output, &output)?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(selection) = selection {
@@ -87,8 +127,8 @@ pub(crate) async fn run(args: TeardownArgs, global: &GlobalArgs) -> anyhow::Resu
     }
 
     let aws = Aws::connect(global).await;
-    let (output, text) = teardown_in(&aws, &args, &names).await?;
-    emit(global.output, &output, &text)?;
+    let output = teardown_in(&aws, &args, &names).await?;
+    emit(global.output, &output)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -104,14 +144,10 @@ async fn run_in_accounts(
         return Err(Error::from(Usage::ManyAccountsUnconfirmed).into());
     }
     let outcomes = accounts::each(selection, global, |aws| async move {
-        let (output, _) = teardown_in(&aws, args, names).await?;
-        let detail = match output.removed.len() {
-            0 => "nothing to remove".to_owned(),
-            n => format!("removed {n} resources"),
-        };
+        let output = teardown_in(&aws, args, names).await?;
         Ok(Report {
             status: "ok",
-            detail,
+            detail: output.summary(),
             role_arn: None,
             external_id: None,
             failure: None,
@@ -129,7 +165,7 @@ async fn teardown_in(
     aws: &Aws,
     args: &TeardownArgs,
     names: &BTreeSet<String>,
-) -> anyhow::Result<(TeardownOutput, Vec<String>)> {
+) -> anyhow::Result<TeardownOutput> {
     let inventory = aws.inventory(names).await?;
     let plan = plan_teardown(&inventory, args.vendor.as_deref());
 
@@ -148,7 +184,7 @@ async fn teardown_in(
     aws.propagation()
         .until(|| async {
             let plan = progress.lock().expect("not poisoned").0.clone();
-            let executed = super::execute_plan(aws, &plan, &no_keys).await;
+            let executed = crate::pipeline::execute_plan(aws, &plan, &no_keys).await;
             progress
                 .lock()
                 .expect("not poisoned")
@@ -172,27 +208,11 @@ async fn teardown_in(
         .await?;
     let (plan, removed) = progress.into_inner().expect("not poisoned");
 
-    let mut text = removed.clone();
-    if removed.is_empty() {
-        let scope = args
-            .vendor
-            .as_deref()
-            .map(|v| format!(" for vendor {v}"))
-            .unwrap_or_default();
-        text.push(format!(
-            "nothing to remove: onboard owns no resources{scope} in this account"
-        ));
-    }
-    text.extend(
-        plan.kept
-            .iter()
-            .map(|k| format!("kept {} {}: {}", k.kind, k.name, k.reason)),
-    );
-    let output = TeardownOutput {
+    Ok(TeardownOutput {
         vendor: args.vendor.clone(),
+        integrations: Vec::new(),
         removed,
         kept: plan.kept,
         waits: aws.waits(),
-    };
-    Ok((output, text))
+    })
 }

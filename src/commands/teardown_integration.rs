@@ -38,7 +38,7 @@ pub(super) async fn teardown(
     catalog: &VendorCatalog,
     removing: &[String],
     names: &BTreeSet<String>,
-) -> anyhow::Result<(TeardownOutput, Vec<String>)> {
+) -> anyhow::Result<TeardownOutput> {
     let vendor = catalog.vendor.as_str();
     let inventory = aws.inventory(names).await?;
     let caller = aws.caller().await?;
@@ -70,7 +70,7 @@ pub(super) async fn teardown(
             continue;
         }
         let plan = narrowed(aws, catalog, &remaining, role, &caller).await?;
-        let executed = super::execute_plan(aws, &plan, &no_keys).await;
+        let executed = crate::pipeline::execute_plan(aws, &plan, &no_keys).await;
         removed.extend(executed.changes);
         if let Some(err) = executed.failure {
             return Err(err.into());
@@ -120,31 +120,19 @@ pub(super) async fn teardown(
         foreign: inventory.foreign,
     };
     let plan = plan_teardown(&scoped, Some(vendor));
-    let executed = super::execute_plan(aws, &plan, &no_keys).await;
+    let executed = crate::pipeline::execute_plan(aws, &plan, &no_keys).await;
     removed.extend(executed.changes);
     if let Some(err) = executed.failure {
         return Err(err.into());
     }
 
-    let mut text = removed.clone();
-    if removed.is_empty() {
-        text.push(format!(
-            "nothing to remove: onboard owns no resources for vendor {vendor} ({}) in this account",
-            removing.join(", ")
-        ));
-    }
-    text.extend(
-        plan.kept
-            .iter()
-            .map(|k| format!("kept {} {}: {}", k.kind, k.name, k.reason)),
-    );
-    let output = TeardownOutput {
+    Ok(TeardownOutput {
         vendor: Some(vendor.to_owned()),
+        integrations: removing.to_vec(),
         removed,
         kept: plan.kept,
         waits: aws.waits(),
-    };
-    Ok((output, text))
+    })
 }
 
 /// The plan that turns `role` into what the `remaining` integrations need: their trust
@@ -173,7 +161,7 @@ async fn narrowed(
     let desired = target.render(&ctx)?;
     let options = ApplyOptions {
         exclusive: true,
-        now: super::apply::unix_now(),
+        now: crate::pipeline::unix_now(),
         key_grace: i64::try_from(aws.key_grace().as_secs()).unwrap_or(i64::MAX),
     };
     let plan = plan_apply(&desired, &observed, options)?;

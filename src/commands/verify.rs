@@ -6,8 +6,9 @@ use crate::arn::Arn;
 use crate::aws::Aws;
 use crate::catalog;
 use crate::cli::{GlobalArgs, VerifyArgs};
-use crate::output::{emit, verification_lines};
-use crate::verification::{Expected, verify_role, verify_user};
+use crate::output::emit;
+use crate::pipeline;
+use crate::verification::{Assume, Expected, verify_role, verify_user};
 
 pub(crate) async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let arn = match (&args.role_arn, &args.user_arn) {
@@ -15,7 +16,7 @@ pub(crate) async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result
         (None, Some(user)) => Arn::parse_user(user)?,
         (None, None) => unreachable!("clap requires --role-arn or --user-arn"),
     };
-    let settings = super::assume_settings(&args.verify, args.external_id.clone())?;
+    let settings = pipeline::assume_settings(&args.verify, args.external_id.clone())?;
     let catalog = args
         .catalog_file
         .as_deref()
@@ -37,7 +38,7 @@ pub(crate) async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result
             &arn.to_string(),
             &caller,
             &expected,
-            &settings,
+            Assume::Now(&settings),
         )
         .await?
     } else {
@@ -45,9 +46,7 @@ pub(crate) async fn run(args: VerifyArgs, global: &GlobalArgs) -> anyhow::Result
     };
     let mut verification = verification;
     verification.waits = Some(aws.waits());
-    let mut text = verification_lines(&verification);
-    text.extend(verification.assumed_role_arn.clone());
-    emit(global.output, &verification, &text)?;
+    emit(global.output, &verification)?;
     if verification.passed {
         Ok(ExitCode::SUCCESS)
     } else {

@@ -2,7 +2,7 @@
 //! (see [`crate::handoff`]), deactivated and deleted by rotation, cleaned up when a run never
 //! handed one over, deleted with their user.
 
-use super::{Entity, Kind, Step};
+use super::{Entity, Step};
 use crate::aws::{Aws, Doing, no_retry};
 use crate::error::{Error, Result};
 use crate::handoff::NewAccessKey;
@@ -40,9 +40,6 @@ fn key_of(user: &str, key_id: &str) -> Vec<Entity> {
 impl Step for CreateAccessKey {
     fn words(&self) -> (Verb, String) {
         (Verb::Create, format!("access key for user {}", self.user))
-    }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::User, &self.user)]
     }
     fn depends_on(&self) -> Vec<Entity> {
         vec![Entity::User(self.user.clone())]
@@ -124,9 +121,6 @@ impl Step for DeactivateAccessKey {
         let object = format!("access key {} of user {}", self.key_id, self.user);
         (Verb::Deactivate, object)
     }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::User, &self.user)]
-    }
     fn depends_on(&self) -> Vec<Entity> {
         key_of(&self.user, &self.key_id)
     }
@@ -157,9 +151,6 @@ impl Step for DeleteAccessKey {
     fn words(&self) -> (Verb, String) {
         let object = format!("access key {} of user {}", self.key_id, self.user);
         (Verb::Delete, object)
-    }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::User, &self.user)]
     }
     fn depends_on(&self) -> Vec<Entity> {
         key_of(&self.user, &self.key_id)

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{Entity, Kind, Step};
+use super::{Entity, Step};
 use crate::aws::{Aws, Doing, decode};
 use crate::error::{Error, Result};
 use crate::handoff::NewAccessKey;
@@ -40,9 +40,6 @@ impl Step for PutRolePolicy {
     fn words(&self) -> (Verb, String) {
         let object = format!("inline policy {} of role {}", self.policy_name, self.role);
         (Verb::Put, object)
-    }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::Role, &self.role)]
     }
     fn depends_on(&self) -> Vec<Entity> {
         vec![Entity::Role(self.role.clone())]
@@ -86,9 +83,6 @@ impl Step for DeleteRolePolicy {
         let object = format!("inline policy {} of role {}", self.policy_name, self.role);
         (Verb::Delete, object)
     }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::Role, &self.role)]
-    }
     fn depends_on(&self) -> Vec<Entity> {
         vec![Entity::Role(self.role.clone())]
     }
@@ -124,9 +118,6 @@ impl Step for DeleteUserPolicy {
     fn words(&self) -> (Verb, String) {
         let object = format!("inline policy {} of user {}", self.policy_name, self.user);
         (Verb::Delete, object)
-    }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::User, &self.user)]
     }
     fn depends_on(&self) -> Vec<Entity> {
         vec![Entity::User(self.user.clone())]

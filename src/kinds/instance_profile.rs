@@ -51,9 +51,6 @@ impl Step for CreateInstanceProfile {
     fn words(&self) -> (Verb, String) {
         (Verb::Create, format!("instance profile {}", self.name))
     }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::InstanceProfile, &self.name)]
-    }
     fn depends_on(&self) -> Vec<Entity> {
         vec![]
     }
@@ -89,9 +86,6 @@ impl Step for TagInstanceProfile {
         let object = format!("instance profile {} with {}", self.name, list(&self.tags));
         (Verb::Tag, object)
     }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::InstanceProfile, &self.name)]
-    }
     fn depends_on(&self) -> Vec<Entity> {
         vec![profile(&self.name)]
     }
@@ -124,12 +118,6 @@ impl Step for AddRoleToInstanceProfile {
             self.role, self.instance_profile
         );
         (Verb::Add, object)
-    }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![
-            (Kind::Role, &self.role),
-            (Kind::InstanceProfile, &self.instance_profile),
-        ]
     }
     fn depends_on(&self) -> Vec<Entity> {
         vec![
@@ -178,12 +166,6 @@ impl Step for RemoveRoleFromInstanceProfile {
         );
         (Verb::Remove, object)
     }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![
-            (Kind::Role, &self.role),
-            (Kind::InstanceProfile, &self.instance_profile),
-        ]
-    }
     fn depends_on(&self) -> Vec<Entity> {
         vec![
             Entity::Role(self.role.clone()),
@@ -219,9 +201,6 @@ impl Step for RemoveRoleFromInstanceProfile {
 impl Step for DeleteInstanceProfile {
     fn words(&self) -> (Verb, String) {
         (Verb::Delete, format!("instance profile {}", self.name))
-    }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::InstanceProfile, &self.name)]
     }
     fn depends_on(&self) -> Vec<Entity> {
         vec![profile(&self.name)]

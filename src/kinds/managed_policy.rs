@@ -56,9 +56,6 @@ impl Step for DesiredPolicy {
     fn words(&self) -> (Verb, String) {
         (Verb::Create, format!("policy {}", self.name))
     }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::ManagedPolicy, &self.arn)]
-    }
     fn depends_on(&self) -> Vec<Entity> {
         vec![]
     }
@@ -102,9 +99,6 @@ impl Step for CreatePolicyVersion {
             name_of(&self.policy_arn)
         );
         (Verb::Update, object)
-    }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::ManagedPolicy, &self.policy_arn)]
     }
     fn depends_on(&self) -> Vec<Entity> {
         vec![policy(&self.policy_arn)]
@@ -249,9 +243,6 @@ impl Step for TagPolicy {
         );
         (Verb::Tag, object)
     }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::ManagedPolicy, &self.policy_arn)]
-    }
     fn depends_on(&self) -> Vec<Entity> {
         vec![policy(&self.policy_arn)]
     }
@@ -285,9 +276,6 @@ impl Step for DeletePolicyVersion {
             name_of(&self.policy_arn)
         );
         (Verb::Delete, object)
-    }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::ManagedPolicy, &self.policy_arn)]
     }
     fn depends_on(&self) -> Vec<Entity> {
         vec![policy(&self.policy_arn)]
@@ -329,9 +317,6 @@ impl Step for DeletePolicy {
             Verb::Delete,
             format!("policy {}", name_of(&self.policy_arn)),
         )
-    }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::ManagedPolicy, &self.policy_arn)]
     }
     fn depends_on(&self) -> Vec<Entity> {
         vec![policy(&self.policy_arn)]

@@ -87,8 +87,6 @@ impl fmt::Display for Entity {
 pub(crate) trait Step {
     /// The verb and its object ("policy X").
     fn words(&self) -> (Verb, String);
-    /// The resources whose state the step changes, as (kind, name or policy ARN).
-    fn touches(&self) -> Vec<(Kind, &str)>;
     /// The entities that must exist for the step to succeed (what a `NoSuchEntity` answer may
     /// be about).
     fn depends_on(&self) -> Vec<Entity>;

@@ -89,9 +89,6 @@ impl Step for DesiredRole {
     fn words(&self) -> (Verb, String) {
         (Verb::Create, format!("role {}", self.name))
     }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::Role, &self.name)]
-    }
     fn depends_on(&self) -> Vec<Entity> {
         self.permissions_boundary
             .iter()
@@ -141,9 +138,6 @@ impl Step for UpdateAssumeRolePolicy {
     fn words(&self) -> (Verb, String) {
         (Verb::Update, format!("trust policy of role {}", self.role))
     }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::Role, &self.role)]
-    }
     fn depends_on(&self) -> Vec<Entity> {
         vec![role(&self.role)]
     }
@@ -175,9 +169,6 @@ impl Step for UpdateRole {
         let (role, seconds) = (&self.role, self.max_session_duration);
         let object = format!("maximum session duration of role {role} to {seconds} seconds");
         (Verb::Update, object)
-    }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::Role, &self.role)]
     }
     fn depends_on(&self) -> Vec<Entity> {
         vec![role(&self.role)]
@@ -212,9 +203,6 @@ impl Step for PutRolePermissionsBoundary {
         );
         (Verb::Update, object)
     }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::Role, &self.role)]
-    }
     fn depends_on(&self) -> Vec<Entity> {
         vec![role(&self.role), policy(&self.boundary)]
     }
@@ -247,9 +235,6 @@ impl Step for TagRole {
             format!("role {} with {}", self.role, list(&self.tags)),
         )
     }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::Role, &self.role)]
-    }
     fn depends_on(&self) -> Vec<Entity> {
         vec![role(&self.role)]
     }
@@ -279,9 +264,6 @@ impl Step for AttachRolePolicy {
     fn words(&self) -> (Verb, String) {
         let object = format!("policy {} to role {}", name_of(&self.policy_arn), self.role);
         (Verb::Attach, object)
-    }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::Role, &self.role)]
     }
     fn depends_on(&self) -> Vec<Entity> {
         vec![role(&self.role), policy(&self.policy_arn)]
@@ -317,9 +299,6 @@ impl Step for DetachRolePolicy {
         );
         (Verb::Detach, object)
     }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::Role, &self.role)]
-    }
     fn depends_on(&self) -> Vec<Entity> {
         vec![role(&self.role), policy(&self.policy_arn)]
     }
@@ -354,9 +333,6 @@ impl Step for DetachRolePolicy {
 impl Step for DeleteRole {
     fn words(&self) -> (Verb, String) {
         (Verb::Delete, format!("role {}", self.role))
-    }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::Role, &self.role)]
     }
     fn depends_on(&self) -> Vec<Entity> {
         vec![role(&self.role)]

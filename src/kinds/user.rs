@@ -65,9 +65,6 @@ impl Step for DesiredUser {
     fn words(&self) -> (Verb, String) {
         (Verb::Create, format!("user {}", self.name))
     }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::User, &self.name)]
-    }
     fn depends_on(&self) -> Vec<Entity> {
         vec![]
     }
@@ -107,9 +104,6 @@ impl Step for TagUser {
             format!("user {} with {}", self.user, list(&self.tags)),
         )
     }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::User, &self.user)]
-    }
     fn depends_on(&self) -> Vec<Entity> {
         vec![user(&self.user)]
     }
@@ -141,9 +135,6 @@ impl Step for UntagUser {
             Verb::Untag,
             format!("user {}: {}", self.user, self.keys.join(", ")),
         )
-    }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::User, &self.user)]
     }
     fn depends_on(&self) -> Vec<Entity> {
         vec![user(&self.user)]
@@ -181,9 +172,6 @@ impl Step for AttachUserPolicy {
         let object = format!("policy {} to user {}", name_of(&self.policy_arn), self.user);
         (Verb::Attach, object)
     }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::User, &self.user)]
-    }
     fn depends_on(&self) -> Vec<Entity> {
         vec![user(&self.user), Entity::Policy(self.policy_arn.clone())]
     }
@@ -217,9 +205,6 @@ impl Step for DetachUserPolicy {
             self.user
         );
         (Verb::Detach, object)
-    }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::User, &self.user)]
     }
     fn depends_on(&self) -> Vec<Entity> {
         vec![user(&self.user), Entity::Policy(self.policy_arn.clone())]
@@ -255,9 +240,6 @@ impl Step for DetachUserPolicy {
 impl Step for DeleteUser {
     fn words(&self) -> (Verb, String) {
         (Verb::Delete, format!("user {}", self.user))
-    }
-    fn touches(&self) -> Vec<(Kind, &str)> {
-        vec![(Kind::User, &self.user)]
     }
     fn depends_on(&self) -> Vec<Entity> {
         vec![user(&self.user)]

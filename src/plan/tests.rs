@@ -128,10 +128,16 @@ fn resources_without_onboards_tags_or_of_another_vendor_are_refused() {
         .tags
         .clear();
     let err = plan_apply(&desired, &observed, ApplyOptions::default()).unwrap_err();
-    assert!(matches!(err, Error::NotOwned {
-            kind: crate::kinds::Kind::Role,
-            ..
-        }), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::NotOwned {
+                kind: crate::kinds::Kind::Role,
+                ..
+            }
+        ),
+        "{err}"
+    );
 
     let mut observed = applied(&desired);
     let policy = observed

@@ -3,23 +3,24 @@
 
 mod assume;
 mod trust;
+mod written;
 
-use std::collections::BTreeSet;
+use std::fmt;
 
 use futures_util::future::join_all;
 use serde::Serialize;
 
 pub(crate) use assume::AssumeSettings;
+pub(crate) use written::{Known, Written};
 
-use crate::aws::{Aws, Caller, Waits};
+use crate::aws::{AssumedCredentials, Aws, Caller, Waits};
 use crate::catalog::{self, RenderContext, VendorCatalog};
 use crate::error::Result;
 use crate::handoff::record::{KeyState, reconcile};
-use crate::plan::Plan;
 use crate::policy::{external_ids, same_document, trusted_principal_names};
 use crate::state::{
-    Desired, DesiredRole, INTEGRATION_SEPARATOR, INTEGRATION_TAG, Observed, ObservedPolicy,
-    ObservedRole, ObservedUser, RESOURCE_TAG, Tags, VENDOR_TAG, is_aws_managed, params_from_tags,
+    Desired, DesiredRole, INTEGRATION_SEPARATOR, INTEGRATION_TAG, ObservedPolicy, ObservedRole,
+    ObservedUser, RESOURCE_TAG, Tags, VENDOR_TAG, is_aws_managed, params_from_tags,
 };
 
 /// The outcome of one check.
@@ -38,9 +39,114 @@ pub(crate) enum Status {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Check {
-    pub name: String,
-    pub status: Status,
-    pub detail: String,
+    pub(crate) name: String,
+    pub(crate) status: Status,
+    pub(crate) detail: String,
+    /// What repairs a failure or settles a warning, when onboard knows (`null` otherwise).
+    pub(crate) fix: Option<String>,
+    /// Whether the detail is a sentence that names its subject (the trust evaluator's answers),
+    /// shown without the name.
+    #[serde(skip)]
+    sentence: bool,
+}
+
+impl Check {
+    /// A check whose detail is a sentence of its own.
+    fn sentence(
+        name: impl Into<String>,
+        status: Status,
+        detail: String,
+        fix: Option<&str>,
+    ) -> Self {
+        Check {
+            name: name.into(),
+            status,
+            detail,
+            fix: fix.map(str::to_owned),
+            sentence: true,
+        }
+    }
+
+    /// The check with `fix`.
+    fn fix(mut self, fix: &str) -> Self {
+        self.fix = Some(fix.to_owned());
+        self
+    }
+
+    /// The check in one line, without its status: the name and detail (or the sentence), and
+    /// the fix of a warning or failure.
+    pub(crate) fn line(&self) -> String {
+        let mut line = if self.sentence {
+            self.detail.clone()
+        } else {
+            format!("{}: {}", self.name, self.detail)
+        };
+        if let (Some(fix), Status::Warn | Status::Fail) = (&self.fix, self.status) {
+            line.push_str(": ");
+            line.push_str(fix);
+        }
+        line
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            Status::Pass => "pass",
+            Status::Fail => "FAIL",
+            Status::Expected => "expected",
+            Status::Warn => "warn",
+        })
+    }
+}
+
+/// `pass     role exists: arn:...`: the status, padded, then [`Check::line`].
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:<9}{}", self.status, self.line())
+    }
+}
+
+/// How the checks of some verifications came out: "verified: 9 checks passed, 1 warning".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Summary {
+    /// Passed, or what a correct setup shows (`expected`).
+    pub(crate) passed: usize,
+    pub(crate) warnings: usize,
+    pub(crate) failed: usize,
+}
+
+impl Summary {
+    pub(crate) fn of(verifications: &[Verification]) -> Self {
+        let checks = || verifications.iter().flat_map(|v| &v.checks);
+        let count = |status| checks().filter(|c| c.status == status).count();
+        Summary {
+            passed: count(Status::Pass) + count(Status::Expected),
+            warnings: count(Status::Warn),
+            failed: count(Status::Fail),
+        }
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = |n: usize, one: &str, many: &str| match n {
+            1 => format!("1 {one}"),
+            n => format!("{n} {many}"),
+        };
+        write!(
+            f,
+            "verified: {} passed",
+            plural(self.passed, "check", "checks")
+        )?;
+        if self.warnings > 0 {
+            write!(f, ", {}", plural(self.warnings, "warning", "warnings"))?;
+        }
+        if self.failed > 0 {
+            write!(f, ", {} FAILED", self.failed)?;
+        }
+        Ok(())
+    }
 }
 
 /// Every check made on one role or user.
@@ -77,66 +183,61 @@ impl Verification {
     }
 }
 
+/// Every check, one line each, then the ARN the role was assumed as: what `verify` prints.
+impl fmt::Display for Verification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::output::lines(f, self.checks.iter().map(ToString::to_string))?;
+        if let Some(arn) = &self.assumed_role_arn {
+            write!(f, "\n{arn}")?;
+        }
+        Ok(())
+    }
+}
+
 fn check(name: impl Into<String>, status: Status, detail: impl Into<String>) -> Check {
     Check {
         name: name.into(),
         status,
         detail: detail.into(),
+        fix: None,
+        sentence: false,
+    }
+}
+
+/// What repairs a resource that differs from the catalog.
+const APPLY_REPAIRS: &str = "onboard apply repairs it (onboard plan shows how)";
+
+/// A comparison with the catalog, which apply repairs when it fails.
+fn repairable(name: impl Into<String>, status: Status, detail: impl Into<String>) -> Check {
+    let check = check(name, status, detail);
+    match status {
+        Status::Fail => check.fix(APPLY_REPAIRS),
+        Status::Pass | Status::Expected | Status::Warn => check,
     }
 }
 
 /// Policies read ahead, by ARN.
 type Prefetched = std::collections::BTreeMap<String, Option<ObservedPolicy>>;
 
-/// What apply read before its changes: reused for the resources its plan left alone, so that
-/// nothing is read twice in one run.
-pub(crate) struct Reads<'a> {
-    pub observed: &'a Observed,
-    /// (kind, name or policy ARN) of every resource the plan changed.
-    pub touched: BTreeSet<(crate::kinds::Kind, String)>,
-}
-
-impl<'a> Reads<'a> {
-    pub(crate) fn new(observed: &'a Observed, plan: &Plan) -> Self {
-        let touched = plan
-            .steps
-            .iter()
-            .flat_map(|s| s.action.touches())
-            .map(|(kind, name)| (kind, name.to_owned()))
-            .collect();
-        Reads { observed, touched }
-    }
-
-    fn untouched(&self, kind: crate::kinds::Kind, name: &str) -> bool {
-        !self.touched.contains(&(kind, name.to_owned()))
-    }
-}
-
 impl Expected<'_> {
-    fn reads(&self) -> Option<&Reads<'_>> {
+    fn written(&self) -> Option<&Written> {
         match self {
-            Expected::Applied(_, reads) => Some(reads),
+            Expected::Applied(_, written) => Some(written),
             Expected::FromTags { .. } => None,
         }
     }
 
     async fn role(&self, aws: &Aws, name: &str) -> Result<Option<ObservedRole>> {
-        match self
-            .reads()
-            .filter(|r| r.untouched(crate::kinds::Kind::Role, name))
-        {
-            Some(reads) => Ok(reads.observed.roles.get(name).cloned().flatten()),
-            None => aws.read_role(name).await,
+        match self.written().map(|w| w.role(name)) {
+            Some(Known::Is(found)) => Ok(found.cloned()),
+            Some(Known::ReadBack) | None => aws.read_role(name).await,
         }
     }
 
     async fn user(&self, aws: &Aws, name: &str) -> Result<Option<ObservedUser>> {
-        match self
-            .reads()
-            .filter(|r| r.untouched(crate::kinds::Kind::User, name))
-        {
-            Some(reads) => Ok(reads.observed.users.get(name).cloned().flatten()),
-            None => aws.read_user(name).await,
+        match self.written().map(|w| w.user(name)) {
+            Some(Known::Is(found)) => Ok(found.cloned()),
+            Some(Known::ReadBack) | None => aws.read_user(name).await,
         }
     }
 
@@ -155,12 +256,9 @@ impl Expected<'_> {
     }
 
     async fn policy(&self, aws: &Aws, arn: &str) -> Result<Option<ObservedPolicy>> {
-        let known = self
-            .reads()
-            .filter(|r| r.untouched(crate::kinds::Kind::ManagedPolicy, arn));
-        match known.and_then(|r| r.observed.policies.get(arn)) {
-            Some(found) => Ok(found.clone()),
-            None => aws.read_policy(arn).await,
+        match self.written().map(|w| w.policy(arn)) {
+            Some(Known::Is(found)) => Ok(found.cloned()),
+            Some(Known::ReadBack) | None => aws.read_policy(arn).await,
         }
     }
 }
@@ -168,8 +266,8 @@ impl Expected<'_> {
 /// What a resource is compared with: the desired state apply rendered, or (for `verify`) the
 /// catalog entry its onboard tags name, rendered with the parameters they record.
 pub(crate) enum Expected<'a> {
-    /// After apply: the desired state, and what apply read before it changed anything.
-    Applied(&'a Desired, &'a Reads<'a>),
+    /// After apply: the desired state, and what apply read and wrote.
+    Applied(&'a Desired, &'a Written),
     FromTags {
         /// A catalog file to use instead of the built-in entry (`verify --catalog-file`).
         catalog: Option<&'a VendorCatalog>,
@@ -232,6 +330,38 @@ impl Expected<'_> {
     }
 }
 
+/// How a role's sts:AssumeRole check is made.
+pub(crate) enum Assume<'a> {
+    /// Now, the first attempt beside the role's read-back (`verify`).
+    Now(&'a AssumeSettings),
+    /// Already made (apply: beside its attachments): its checks and the ARN assumed as.
+    Done(Vec<Check>, Option<String>),
+}
+
+/// sts:AssumeRole on `role` (waiting for propagation where that makes sense), then
+/// sts:GetCallerIdentity with the temporary credentials: the checks and the ARN assumed as.
+/// `first` is the answer to an attempt made already, if any.
+pub(crate) async fn assume_checks(
+    aws: &Aws,
+    role: &ObservedRole,
+    caller: &Caller,
+    settings: &AssumeSettings,
+    first: Option<Result<AssumedCredentials>>,
+) -> (Vec<Check>, Option<String>) {
+    let first = match first {
+        Some(answer) => answer,
+        None => {
+            aws.assume_role(
+                &role.arn,
+                &settings.session_name,
+                settings.external_id.as_deref(),
+            )
+            .await
+        }
+    };
+    assume::assume(aws, role, caller, settings, first).await
+}
+
 /// Checks one role: it exists, matches the catalog, and can be assumed.
 pub(crate) async fn verify_role(
     aws: &Aws,
@@ -239,11 +369,19 @@ pub(crate) async fn verify_role(
     arn: &str,
     caller: &Caller,
     expected: &Expected<'_>,
-    settings: &AssumeSettings,
+    assume: Assume<'_>,
 ) -> Result<Verification> {
     // The role, its first sts:AssumeRole and (after apply) the policies it should hold are read
     // all at once: they do not depend on each other.
-    let first = aws.assume_role(arn, &settings.session_name, settings.external_id.as_deref());
+    let first = async {
+        match &assume {
+            Assume::Now(settings) => Some(
+                aws.assume_role(arn, &settings.session_name, settings.external_id.as_deref())
+                    .await,
+            ),
+            Assume::Done(..) => None,
+        }
+    };
     let prefetch = join_all(expected.policies_of_role(name).into_iter().map(
         |policy_arn| async move {
             Ok::<_, crate::error::Error>((
@@ -259,7 +397,7 @@ pub(crate) async fn verify_role(
         return Ok(Verification::new(
             "role",
             arn.to_owned(),
-            vec![check("role exists", Status::Fail, detail)],
+            vec![check("role exists", Status::Fail, detail).fix("run onboard apply")],
             None,
         ));
     };
@@ -272,9 +410,20 @@ pub(crate) async fn verify_role(
         .and_then(|d| wanted_role(d, &role))
         .map_or(&role.trust, |r| &r.trust);
     let trust_checks = trust::checks(&role, expected_trust);
+    let assumed = async {
+        match (assume, first) {
+            (Assume::Now(settings), Some(first)) => {
+                assume::assume(aws, &role, caller, settings, first).await
+            }
+            (Assume::Now(settings), None) => {
+                assume_checks(aws, &role, caller, settings, None).await
+            }
+            (Assume::Done(checks, assumed_arn), _) => (checks, assumed_arn),
+        }
+    };
     let (catalog_checks, (assume_checks, assumed_role_arn)) = tokio::join!(
         compare_role(aws, expected, &prefetched, &role, desired),
-        assume::assume(aws, &role, caller, settings, first),
+        assumed,
     );
     checks.extend(catalog_checks?);
     checks.extend(trust_checks);
@@ -378,7 +527,7 @@ async fn compare_attached(
         } else {
             (Status::Fail, format!("{arn} is not attached to {holder}"))
         };
-        checks.push(check(name, status, detail));
+        checks.push(repairable(name, status, detail));
     }
     for policy in desired.policies.iter().filter(|p| wanted.contains(&p.arn)) {
         // By the vendor's tags, else by the catalog's ARN: a policy a stack from `onboard
@@ -397,7 +546,7 @@ async fn compare_attached(
                 "neither a policy tagged {RESOURCE_TAG}={} nor {} is attached to {holder}",
                 policy.id, policy.arn
             );
-            checks.push(check(attached_check, Status::Fail, detail));
+            checks.push(repairable(attached_check, Status::Fail, detail));
             continue;
         };
         checks.push(check(attached_check, Status::Pass, found.arn.clone()));
@@ -415,7 +564,7 @@ async fn compare_attached(
                 ),
             )
         };
-        checks.push(check(
+        checks.push(repairable(
             format!("policy {} matches the catalog", policy.name),
             status,
             detail,
@@ -509,7 +658,11 @@ async fn compare_role(
             ),
         )
     };
-    checks.push(check("trust policy matches the catalog", status, detail));
+    checks.push(repairable(
+        "trust policy matches the catalog",
+        status,
+        detail,
+    ));
     if wanted.instance_profile {
         let (status, detail) = if role.instance_profiles.contains(&wanted.name) {
             (
@@ -522,7 +675,7 @@ async fn compare_role(
                 format!("no instance profile named {} holds the role", wanted.name),
             )
         };
-        checks.push(check("instance profile", status, detail));
+        checks.push(repairable("instance profile", status, detail));
     }
     checks.extend(compare_inline(role, wanted));
     let holder = format!("role {}", role.name);
@@ -622,4 +775,46 @@ async fn compare_user(
         }
     }
     Ok(checks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verification(statuses: &[Status]) -> Verification {
+        let checks = statuses
+            .iter()
+            .map(|&status| check("c", status, "d"))
+            .collect();
+        Verification::new("role", "arn:aws:iam::1:role/R".into(), checks, None)
+    }
+
+    #[test]
+    fn the_summary_counts_expected_as_passed_and_names_warnings_and_failures() {
+        let summary = |statuses: &[Status]| Summary::of(&[verification(statuses)]).to_string();
+        assert_eq!(summary(&[Status::Pass]), "verified: 1 check passed");
+        assert_eq!(
+            summary(&[Status::Pass, Status::Expected, Status::Warn]),
+            "verified: 2 checks passed, 1 warning"
+        );
+        assert_eq!(
+            summary(&[Status::Warn, Status::Warn, Status::Fail]),
+            "verified: 0 checks passed, 2 warnings, 1 FAILED"
+        );
+    }
+
+    #[test]
+    fn a_check_is_one_line_with_the_fix_only_when_it_warns_or_fails() {
+        let failed = repairable("trust policy matches the catalog", Status::Fail, "differs");
+        assert_eq!(
+            failed.to_string(),
+            format!("FAIL     trust policy matches the catalog: differs: {APPLY_REPAIRS}")
+        );
+        let passed = repairable("trust policy matches the catalog", Status::Pass, "trusts X");
+        assert_eq!(
+            passed.to_string(),
+            "pass     trust policy matches the catalog: trusts X"
+        );
+        assert_eq!(passed.fix, None);
+    }
 }

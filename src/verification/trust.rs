@@ -5,8 +5,9 @@
 
 use serde_json::Value;
 
-use super::{Check, Status, check};
+use super::{Check, Status};
 use crate::arn::Arn;
+use crate::audit::known::KnownAccounts;
 use crate::policy::trust::{
     AwsKind, AwsPrincipal, Decision, Principal, Request, conditions_on_external_id, evaluate,
 };
@@ -17,6 +18,12 @@ use crate::state::ObservedRole;
 const PROBE_ROLE: &str = "onboard-trust-probe";
 /// The other account probed, unless the trust names it (then the next lower one).
 const OTHER_ACCOUNT: u64 = 999_999_999_999;
+/// The fix for a trust policy that lets the wrong principals in.
+const REPAIR: &str =
+    "onboard apply restores the catalog's trust policy (onboard plan shows the change)";
+/// The fix for a third party trusted without an external ID.
+const REQUIRE_EXTERNAL_ID: &str =
+    "require one with onboard apply --external-id ID, the ID the vendor gives you";
 
 /// One principal a trust policy names, and the request that stands for it.
 struct Trusted {
@@ -92,7 +99,7 @@ fn because(decision: &Decision) -> String {
     match decision {
         Decision::Allowed(at) => format!("{at} allows it"),
         Decision::AllowedIfAccountPermits { statement, account } => format!(
-            "{statement} trusts account {account}, so its principals may if that account's own IAM policies allow them"
+            "{statement} trusts account {account}: its own IAM policies decide which of its principals"
         ),
         Decision::DeniedExplicitly(at) => format!("{at} denies it"),
         Decision::NotAllowed => "no statement allows it".to_owned(),
@@ -133,6 +140,13 @@ pub(super) fn checks(role: &ObservedRole, expected_trust: &Value) -> Vec<Check> 
         None => String::new(),
     };
 
+    // Who a principal is, by the vendors of the built-in catalog: "Streamkap (arn:...)".
+    let known = KnownAccounts::builtin();
+    let who = |t: &Trusted| match t.account.as_deref().and_then(|a| known.name(a)) {
+        Some(name) => format!("{name} ({})", t.entry),
+        None => t.entry.clone(),
+    };
+
     let mut checks = Vec::new();
     for t in &trusted {
         let id = match t.principal {
@@ -140,59 +154,62 @@ pub(super) fn checks(role: &ObservedRole, expected_trust: &Value) -> Vec<Check> 
             Principal::Service(_) => None,
         };
         let decision = ask(&t.principal, id);
-        let (status, verb) = match decision.allows() {
-            Some(true) => (Status::Pass, "may"),
-            Some(false) => (Status::Fail, "may not"),
-            None => (Status::Warn, "may or may not"),
-        };
-        checks.push(check(
-            format!("trust evaluation: {} may assume the role", t.entry),
-            status,
-            format!(
-                "{} {verb} assume the role{}: {}",
-                t.principal,
-                with(id),
-                because(&decision)
+        let (subject, with, why) = (who(t), with(id), because(&decision));
+        let (status, detail, fix) = match decision.allows() {
+            Some(true) => (
+                Status::Pass,
+                format!("{subject} can assume this role{with} ({why})"),
+                None,
             ),
-        ));
+            Some(false) => (
+                Status::Fail,
+                format!("{subject} cannot assume this role{with} ({why})"),
+                Some(REPAIR),
+            ),
+            None => (
+                Status::Warn,
+                format!("onboard cannot tell whether {subject} can assume this role{with} ({why})"),
+                None,
+            ),
+        };
+        let name = format!("trust evaluation: {} may assume the role", t.entry);
+        checks.push(Check::sentence(name, status, detail, fix));
     }
 
     for t in &trusted {
         let Some(account) = &t.account else { continue };
         let decision = ask(&t.principal, None);
+        let (subject, why) = (who(t), because(&decision));
         let name = format!("trust evaluation: {} needs the external ID", t.entry);
-        let (status, detail) = match (decision.allows(), wants_external_id) {
+        let (status, detail, fix) = match (decision.allows(), wants_external_id) {
             (Some(false), _) => (
                 Status::Pass,
-                format!(
-                    "without an external ID, {} may not assume the role: {}",
-                    t.principal,
-                    because(&decision)
-                ),
+                format!("{subject} cannot assume this role without the external ID ({why})"),
+                None,
             ),
             (Some(true), true) => (
                 Status::Fail,
                 format!(
-                    "{} may assume the role without an external ID, though one is expected: {}",
-                    t.principal,
-                    because(&decision)
+                    "{subject} can assume this role without an external ID, though one is expected ({why})"
                 ),
+                Some(REPAIR),
             ),
+            // Anyone who can have the principal act for them could point it at this role: a
+            // confused deputy, if the vendor can be made to act for another of its customers.
             (Some(true), false) if account != role_account => (
                 Status::Warn,
-                format!(
-                    "the trust policy asks account {account} for no external ID, so {} may assume the role \
-                     whoever it acts for: a confused deputy, if the vendor can be made to act for \
-                     another of its customers ({})",
-                    t.principal,
-                    because(&decision)
-                ),
+                format!("{subject} can assume this role without an external ID"),
+                Some(REQUIRE_EXTERNAL_ID),
             ),
             // A principal of the role's own account needs no external ID.
             (Some(true), false) => continue,
-            (None, _) => (Status::Warn, because(&decision)),
+            (None, _) => (
+                Status::Warn,
+                format!("onboard cannot tell whether {subject} needs the external ID ({why})"),
+                None,
+            ),
         };
-        checks.push(check(name, status, detail));
+        checks.push(Check::sentence(name, status, detail, fix));
     }
 
     let named: Vec<&str> = trusted
@@ -206,19 +223,30 @@ pub(super) fn checks(role: &ObservedRole, expected_trust: &Value) -> Vec<Check> 
     let probe = format!("arn:{partition}:iam::{other}:role/{PROBE_ROLE}");
     let principal = Principal::Aws(AwsPrincipal::parse(&probe).expect("a role ARN parses"));
     let decision = ask(&principal, external_id.as_deref());
-    let (status, verb) = match decision.allows() {
-        Some(false) => (Status::Pass, "may not"),
-        Some(true) => (Status::Fail, "may"),
-        None => (Status::Warn, "may or may not"),
+    let (with, why) = (with(external_id.as_deref()), because(&decision));
+    let asked = format!("asked as {probe}{with}: {why}");
+    let (status, detail, fix) = match decision.allows() {
+        Some(false) => (
+            Status::Pass,
+            format!("no account the trust policy does not name can assume this role ({asked})"),
+            None,
+        ),
+        Some(true) => (
+            Status::Fail,
+            format!("an account the trust policy does not name can assume this role ({asked})"),
+            Some(REPAIR),
+        ),
+        None => (
+            Status::Warn,
+            format!("onboard cannot tell whether other accounts can assume this role ({asked})"),
+            None,
+        ),
     };
-    checks.push(check(
+    checks.push(Check::sentence(
         "trust evaluation: another account may not assume the role",
         status,
-        format!(
-            "{probe}, of an account the trust policy does not name, {verb} assume the role{}: {}",
-            with(external_id.as_deref()),
-            because(&decision)
-        ),
+        detail,
+        fix,
     ));
     checks
 }
@@ -289,13 +317,18 @@ mod tests {
         );
         assert_eq!(
             checks[0].detail,
-            "arn:aws:iam::300973880807:role/onboard-trust-probe may assume the role with external ID ext-1: \
-             statement 1 trusts account 300973880807, so its principals may if that account's own IAM policies allow them"
+            "Streamkap (arn:aws:iam::300973880807:root) can assume this role with external ID ext-1 \
+             (statement 1 trusts account 300973880807: its own IAM policies decide which of its principals)"
+        );
+        assert_eq!(
+            checks[1].detail,
+            "Upsolver (arn:aws:iam::428641199958:role/api) can assume this role with external ID ext-1 \
+             (statement 1 allows it)"
         );
         assert_eq!(
             checks[4].detail,
-            "arn:aws:iam::999999999999:role/onboard-trust-probe, of an account the trust policy does not name, \
-             may not assume the role with external ID ext-1: no statement allows it"
+            "no account the trust policy does not name can assume this role (asked as \
+             arn:aws:iam::999999999999:role/onboard-trust-probe with external ID ext-1: no statement allows it)"
         );
     }
 
@@ -325,9 +358,13 @@ mod tests {
         assert_eq!(last.status, Status::Fail);
         assert!(
             last.detail
-                .ends_with("may assume the role with external ID ext-1: statement 2 allows it"),
+                .ends_with("with external ID ext-1: statement 2 allows it)"),
             "{}",
             last.detail
+        );
+        assert_eq!(
+            last.to_string(),
+            format!("FAIL     {}: {REPAIR}", last.detail)
         );
     }
 
@@ -361,15 +398,16 @@ mod tests {
                 ),
             ]
         );
-        assert!(
-            checks[2].detail.contains("confused deputy"),
-            "{}",
-            checks[2].detail
+        // One short line that names the fix.
+        assert_eq!(
+            checks[2].to_string(),
+            "warn     999999999999 can assume this role without an external ID: \
+             require one with onboard apply --external-id ID, the ID the vendor gives you"
         );
         assert!(
             checks[3]
                 .detail
-                .starts_with("arn:aws:iam::999999999998:role/"),
+                .contains("asked as arn:aws:iam::999999999998:role/"),
             "{}",
             checks[3].detail
         );
@@ -407,7 +445,7 @@ mod tests {
         // The other account is not named, whatever the condition says.
         assert_eq!(checks[4].status, Status::Pass);
         assert!(
-            checks[0].detail.ends_with("the evaluator cannot tell (statement 1: it does not model StringEquals on the condition key aws:SourceAccount)"),
+            checks[0].detail.ends_with("(the evaluator cannot tell (statement 1: it does not model StringEquals on the condition key aws:SourceAccount))"),
             "{}",
             checks[0].detail
         );
