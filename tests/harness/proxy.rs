@@ -118,19 +118,28 @@ impl Proxy {
         let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(Mutex::new(State::default()));
-        let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+        // No delayed-ACK stalls of the proxy's own making: Nagle's algorithm off on both sides
+        // (TCP_NODELAY), and each request and answer written in one buffer (head and body
+        // together) instead of a vectored write of parts.
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let client: HttpClient = Client::builder(TokioExecutor::new())
+            .http1_writev(false)
+            .build(connector);
         let accept_state = state.clone();
         runtime.spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
+                let _ = stream.set_nodelay(true);
                 let (state, client) = (accept_state.clone(), client.clone());
                 tokio::spawn(async move {
                     let service = service_fn(move |req| {
                         forward(req, upstream, state.clone(), client.clone())
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
+                        .writev(false)
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
                 });
