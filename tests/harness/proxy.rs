@@ -386,10 +386,9 @@ impl Drop for InFlight {
 /// The account a request is for: the account of the role an `AssumeRole` assumes, else the
 /// access key that signed it (moto gives each account reached through a role its own keys).
 fn account_of(action: &str, params: &propagation::Params, headers: &hyper::HeaderMap) -> String {
-    if action == "AssumeRole" {
-        if let Some(account) = params.get("RoleArn").and_then(|arn| arn.split(':').nth(4)) {
-            return account.to_owned();
-        }
+    let assumed = params.get("RoleArn").and_then(|arn| arn.split(':').nth(4));
+    if let Some(account) = assumed.filter(|_| action == "AssumeRole") {
+        return account.to_owned();
     }
     headers
         .get(hyper::header::AUTHORIZATION)
