@@ -631,7 +631,7 @@ fn audit_bench(
     let organization = ["audit", "--output", "json", "--organization"];
     measure(
         format!(
-            "--organization, {member_count} accounts x {roles_each} roles (--account-concurrency 4)"
+            "--organization, {member_count} accounts x {roles_each} roles (default --account-concurrency 64)"
         ),
         &organization,
     );
