@@ -40,11 +40,15 @@ const VENDORS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// The parts of the benchmark, in the order they run.
+const PARTS: [&str; 4] = ["proxy", "audit", "accounts", "apply"];
+
 struct Settings {
     runs: usize,
     delay: Duration,
     bin: PathBuf,
-    /// `--only apply` or `--only audit`: one part of the benchmark.
+    /// `--only proxy|audit|accounts|apply`: one part of the benchmark (the proxy's own latency
+    /// is measured in every part).
     only: Option<String>,
 }
 
@@ -63,11 +67,13 @@ fn settings() -> Settings {
                 settings.delay = Duration::from_millis(ms.parse().expect("--delay-ms N"));
             }
             ("--bin", Some(path)) => settings.bin = path.into(),
-            ("--only", Some(part)) if part == "apply" || part == "audit" => {
+            ("--only", Some(part)) if PARTS.contains(&part.as_str()) => {
                 settings.only = Some(part.clone());
             }
             _ => {
-                panic!("usage: bench [--runs N] [--delay-ms MS] [--bin PATH] [--only apply|audit]")
+                panic!(
+                    "usage: bench [--runs N] [--delay-ms MS] [--bin PATH] [--only proxy|audit|accounts|apply]"
+                )
             }
         }
     }
@@ -109,6 +115,58 @@ fn timed(program: &PathBuf, args: &[&str], endpoint: &str, home: &std::path::Pat
     let elapsed = start.elapsed();
     assert!(status.success(), "{} {args:?} failed", program.display());
     elapsed
+}
+
+/// One request: the request in one write, then its answer (headers and a Content-Length body)
+/// read whole.
+fn round_trip(stream: &mut TcpStream, request: &[u8]) {
+    stream.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "the connection closed");
+        answer.extend_from_slice(&buf[..n]);
+        let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&answer[..end]).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .map_or(0, |v| v.trim().parse().unwrap());
+        if answer.len() >= end + 4 + length {
+            return;
+        }
+    }
+}
+
+/// The latency the proxy adds to one request (no delay set): the median of sequential
+/// sts:GetCallerIdentity requests straight to moto and through the proxy. moto answers every
+/// request with `Connection: close`, which the proxy passes on, so each request connects, as
+/// onboard's SDK client does against the proxy.
+fn proxy_overhead(moto: &Moto, proxy: &Proxy) -> (Duration, Duration) {
+    let body = "Action=GetCallerIdentity&Version=2011-06-15";
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let measure = |port: u16| {
+        let samples: Vec<Duration> = (0..60)
+            .map(|_| {
+                let start = Instant::now();
+                let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                stream.set_nodelay(true).unwrap();
+                round_trip(&mut stream, request.as_bytes());
+                start.elapsed()
+            })
+            .skip(10)
+            .collect();
+        median(samples)
+    };
+    (measure(moto.port()), measure(proxy.port()))
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -173,12 +231,47 @@ fn main() {
     let home = std::env::temp_dir().join("onboard-bench-home");
     std::fs::create_dir_all(&home).unwrap();
     let bin = &settings.bin;
+    let part = |name: &str| settings.only.as_deref().is_none_or(|only| only == name);
 
-    if settings.only.as_deref() != Some("apply") {
+    // The latency layer's own cost, with no delay set: one request, and a whole onboard run.
+    proxy.delay(Duration::ZERO);
+    let (direct, proxied) = proxy_overhead(&moto, &proxy);
+    reset(&moto);
+    let moto_endpoint = format!("http://127.0.0.1:{}", moto.port());
+    let plan: Vec<&str> = std::iter::once("plan")
+        .chain(VENDORS[1].1.iter().copied())
+        .collect();
+    let run_direct = median(
+        (0..20)
+            .map(|_| timed(bin, &plan, &moto_endpoint, &home))
+            .collect(),
+    );
+    let run_proxied = median(
+        (0..20)
+            .map(|_| timed(bin, &plan, &endpoint, &home))
+            .collect(),
+    );
+    let requests = proxy.take().len() / 20;
+    proxy.delay(settings.delay);
+    println!(
+        "The latency layer's own cost (no delay set): one sts:GetCallerIdentity, median of 50: {:.2} ms \
+         straight to moto, {:.2} ms through the proxy ({:.2} ms added); onboard plan (upsolver, {requests} \
+         requests), median of 20: {:.1} ms straight to moto, {:.1} ms through the proxy ({:.1} ms added)\n",
+        direct.as_secs_f64() * 1000.0,
+        proxied.as_secs_f64() * 1000.0,
+        (proxied.as_secs_f64() - direct.as_secs_f64()) * 1000.0,
+        run_direct.as_secs_f64() * 1000.0,
+        run_proxied.as_secs_f64() * 1000.0,
+        (run_proxied.as_secs_f64() - run_direct.as_secs_f64()) * 1000.0
+    );
+    if part("audit") {
         audit_bench(&settings, &moto, &proxy, &endpoint, &home);
-        if settings.only.is_some() {
-            return;
-        }
+    }
+    if part("accounts") {
+        accounts_bench(&settings, &moto, &proxy, &endpoint, &home);
+    }
+    if !part("apply") {
+        return;
     }
 
     let mut rows = Vec::new();
@@ -538,7 +631,7 @@ fn audit_bench(
     let organization = ["audit", "--output", "json", "--organization"];
     measure(
         format!(
-            "--organization, {member_count} accounts x {roles_each} roles (--account-concurrency 4)"
+            "--organization, {member_count} accounts x {roles_each} roles (default --account-concurrency 64)"
         ),
         &organization,
     );
@@ -572,6 +665,141 @@ fn audit_bench(
     println!("\nRequests by action:");
     for (label, _, _, detail) in &rows {
         println!("- {label}: {detail}");
+    }
+    println!();
+}
+
+/// The CPU time moto's process has used so far (user and system, from /proc; Linux only).
+fn moto_cpu(moto: &Moto) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", moto.pid())).unwrap_or_default();
+    // The fields after the command name (in parentheses): utime and stime are the 12th and 13th.
+    let ticks: u64 = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .skip(11)
+                .take(2)
+                .filter_map(|t| t.parse::<u64>().ok())
+                .sum()
+        })
+        .unwrap_or_default();
+    // Clock ticks are 1/100 s on Linux.
+    Duration::from_millis(ticks * 10)
+}
+
+/// Creates `count` member accounts in a new organization, each warmed up like the default
+/// account (its first AssumeRole and first policy make moto build the account's backends, about
+/// 0.7 s a new account that no real account spends); their ids.
+fn member_accounts(moto: &Moto, count: usize) -> Vec<String> {
+    moto.organizations("CreateOrganization", r#"{"FeatureSet":"ALL"}"#);
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    (0..count)
+        .map(|i| {
+            let answer = moto.organizations(
+                "CreateAccount",
+                &format!(r#"{{"AccountName":"member{i}","Email":"member{i}@example.com"}}"#),
+            );
+            let json = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+            let created: serde_json::Value =
+                serde_json::from_str(json).expect("CreateAccount answers JSON");
+            let account = created["CreateAccountStatus"]["AccountId"]
+                .as_str()
+                .expect("an account id")
+                .to_owned();
+            let key = key_in(moto, &account);
+            moto.iam_with_key(
+                &key,
+                &[
+                    ("Action", "CreatePolicy"),
+                    ("PolicyName", "BenchWarmUp"),
+                    ("PolicyDocument", document),
+                ],
+            );
+            moto.iam_with_key(
+                &key,
+                &[
+                    ("Action", "DeletePolicy"),
+                    (
+                        "PolicyArn",
+                        &format!("arn:aws:iam::{account}:policy/BenchWarmUp"),
+                    ),
+                ],
+            );
+            account
+        })
+        .collect()
+}
+
+/// `apply` (from scratch, with verification) and `teardown` of Streamkap BYOC in one, 50 and
+/// 200 member accounts at once (`--accounts`, through each account's role, default
+/// `--concurrency` and `--account-concurrency`), with moto's own CPU time in each run: moto
+/// serves every account in one Python process, so its CPU time is a floor under the wall time
+/// that a real IAM, which serves accounts in parallel, does not have.
+fn accounts_bench(
+    settings: &Settings,
+    moto: &Moto,
+    proxy: &Proxy,
+    endpoint: &str,
+    home: &std::path::Path,
+) {
+    reset(moto);
+    let members = member_accounts(moto, 200);
+    proxy.take();
+    let bin = &settings.bin;
+    let mut rows = Vec::new();
+    for count in [1, 50, 200] {
+        // The 200-account rows take about 20 s a run on moto: fewer runs.
+        let runs = if count > 50 {
+            settings.runs.min(3)
+        } else {
+            settings.runs
+        };
+        let ids = members[..count].join(",");
+        let apply = ["apply", "--vendor", "streamkap", "--accounts", &ids];
+        let teardown = ["teardown", "--yes", "--accounts", &ids];
+        let mut samples: BTreeMap<&str, (Vec<Duration>, Vec<Duration>)> = BTreeMap::new();
+        let mut requests: BTreeMap<&str, usize> = BTreeMap::new();
+        for _ in 0..runs {
+            for (phase, args) in [
+                ("apply from scratch", &apply[..]),
+                ("teardown", &teardown[..]),
+            ] {
+                let cpu = moto_cpu(moto);
+                let wall = timed(bin, args, endpoint, home);
+                let (walls, cpus) = samples.entry(phase).or_default();
+                walls.push(wall);
+                cpus.push(moto_cpu(moto).saturating_sub(cpu));
+                requests.insert(phase, proxy.take().len());
+            }
+        }
+        for (phase, (walls, cpus)) in samples {
+            rows.push((
+                count,
+                phase,
+                median(walls),
+                median(cpus),
+                requests[phase],
+                runs,
+            ));
+        }
+    }
+    println!(
+        "onboard in many accounts (streamkap byoc, --accounts, each through its role): median at {} ms a request\n",
+        settings.delay.as_millis()
+    );
+    println!("| accounts | phase | median | vs one account | moto CPU | requests | runs |");
+    println!("|---|---|---|---|---|---|---|");
+    for (count, phase, wall, cpu, requests, runs) in &rows {
+        let one = rows
+            .iter()
+            .find(|(c, p, ..)| *c == 1 && p == phase)
+            .map_or(*wall, |row| row.2);
+        println!(
+            "| {count} | {phase} | {:.3} s | {:.1}x | {:.2} s | {requests} | {runs} |",
+            wall.as_secs_f64(),
+            wall.as_secs_f64() / one.as_secs_f64(),
+            cpu.as_secs_f64()
+        );
     }
     println!();
 }

@@ -53,7 +53,8 @@ pub(crate) struct GlobalArgs {
     )]
     pub max_attempts: u32,
 
-    /// AWS requests in flight at once, reads and writes alike; 1 runs everything in sequence.
+    /// AWS requests in flight at once in each account, reads and writes alike; 1 runs everything
+    /// in an account in sequence.
     #[arg(long, global = true, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
@@ -377,9 +378,9 @@ pub(crate) struct AccountsArgs {
     )]
     pub assume_role_name: String,
 
-    /// Accounts worked on at once (--concurrency still bounds the AWS requests in flight, across
-    /// all accounts).
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// Accounts worked on at once (each with its own --concurrency bound on the AWS requests in
+    /// flight: IAM throttles each account on its own).
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub account_concurrency: u16,
 }
 

@@ -2,7 +2,12 @@
 
 use std::io::IsTerminal;
 
+use tracing_indicatif::IndicatifLayer;
+use tracing_indicatif::filter::{IndicatifFilter, hide_indicatif_span_fields};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::DefaultFields;
+use tracing_subscriber::layer::{Layer, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::progress;
 
@@ -25,21 +30,35 @@ fn colour(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
     terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
-/// Installs the stderr subscriber, which shares stderr with the progress line.
+/// Installs the stderr subscriber. On a terminal, tracing-indicatif draws the progress line
+/// ([`progress`]) and log lines print through its writer, which lifts the line while one
+/// prints; elsewhere log lines go straight to stderr and no line is drawn.
 pub fn init(verbose: u8) {
-    progress::init();
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(default_filter(verbose)));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(progress::StderrWriter)
+    let log = tracing_subscriber::fmt::layer()
         .with_ansi(colour(
             std::io::stderr().is_terminal(),
             std::env::var_os("NO_COLOR"),
         ))
         .with_target(verbose > 0)
-        .without_time()
-        .init();
+        .without_time();
+    if progress::on_terminal() {
+        let line = IndicatifLayer::new()
+            .with_span_field_formatter(hide_indicatif_span_fields(DefaultFields::new()))
+            .with_progress_style(progress::style());
+        tracing_subscriber::registry()
+            .with(
+                log.with_writer(line.get_stderr_writer())
+                    .with_filter(filter),
+            )
+            .with(line.with_filter(IndicatifFilter::new(false)))
+            .init();
+    } else {
+        tracing_subscriber::registry()
+            .with(log.with_writer(std::io::stderr).with_filter(filter))
+            .init();
+    }
 }
 
 #[cfg(test)]

@@ -135,6 +135,35 @@ fn an_unowned_role_in_one_account_fails_that_account_only() {
     assert!(xml_values(&attached, "PolicyArn").is_empty(), "{attached}");
 }
 
+/// `--concurrency` bounds the requests in flight in each account (IAM throttles each account on
+/// its own), not across accounts: with `--concurrency 1` no account ever has two requests in
+/// flight, the sts:AssumeRole that reaches it included, while the two accounts run at once.
+#[test]
+fn concurrency_bounds_each_account_and_the_accounts_run_at_once() {
+    let env = Env::start();
+    env.delay(std::time::Duration::from_millis(50));
+    let accounts = format!("{A},{B}");
+    env.onboard(&[
+        "apply",
+        "--vendor",
+        "streamkap",
+        "--accounts",
+        &accounts,
+        "--concurrency",
+        "1",
+    ])
+    .assert_code(0);
+    env.delay(std::time::Duration::ZERO);
+    let by_account = env.take_max_in_flight_by_account();
+    assert!(
+        by_account.contains_key(A) && by_account.contains_key(B),
+        "{by_account:?}"
+    );
+    assert!(by_account.values().all(|max| *max == 1), "{by_account:?}");
+    // One request of each account at once (the two role assumptions start together).
+    assert_eq!(env.take_max_in_flight(), 2);
+}
+
 #[test]
 fn access_denied_on_assuming_into_one_account_leaves_the_other_done() {
     let env = Env::start();

@@ -124,7 +124,12 @@ fn the_man_page_renders_without_warnings_and_covers_every_subcommand() {
 #[test]
 fn progress_is_drawn_on_a_terminal_and_absent_otherwise() {
     let env = Env::start();
-    let run = env.onboard_on_terminal(&["apply", "--vendor", "streamkap", "--no-verify"], "");
+    // A terminal says what it is in TERM (the harness clears the environment).
+    let run = env.onboard_on_terminal_with_env(
+        &["apply", "--vendor", "streamkap", "--no-verify"],
+        "",
+        &[("TERM", "xterm-256color")],
+    );
     run.assert_code(0);
     // script(1) puts stdout and stderr of the terminal together. The line names the oldest step
     // in flight: which creation that is depends on timing, but the first step is a creation and

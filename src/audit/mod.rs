@@ -79,13 +79,7 @@ pub(crate) async fn audit_account(
     aws: &Aws,
     settings: &Settings,
 ) -> Result<(String, AccountResult)> {
-    let caller = async {
-        match aws.acting_as() {
-            Some(known) => Ok(known.clone()),
-            None => aws.caller().await,
-        }
-    };
-    let (caller, details) = tokio::join!(caller, aws.account_details());
+    let (caller, details) = tokio::join!(aws.caller(), aws.account_details());
     let (caller, details) = (caller?, details?);
     let account = caller.account.clone();
     let partition = caller.partition.clone();

@@ -1,5 +1,8 @@
-//! A bound on the AWS requests in flight at once (`--concurrency`), for every call onboard makes:
-//! reads, writes and STS alike. `--concurrency 1` makes a run strictly sequential.
+//! A bound on the AWS requests in flight at once in one account (`--concurrency`): reads,
+//! writes and STS alike. IAM throttles each account on its own, so each account onboard works
+//! in gets a bound of its own ([`Limited::for_another_account`]), the `sts:AssumeRole` that
+//! reaches it included; `--account-concurrency` bounds how many accounts run at once.
+//! `--concurrency 1` makes the run in each account strictly sequential.
 
 use std::sync::Arc;
 
@@ -11,19 +14,28 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use tokio::sync::Semaphore;
 
-/// An HTTP client that lets at most `permits` requests be in flight.
+/// An HTTP client that lets at most `concurrency` requests be in flight.
 #[derive(Debug, Clone)]
 pub(super) struct Limited {
     inner: SharedHttpClient,
+    concurrency: usize,
     permits: Arc<Semaphore>,
 }
 
 impl Limited {
     pub(super) fn new(inner: SharedHttpClient, concurrency: usize) -> Self {
+        let concurrency = concurrency.max(1);
         Limited {
             inner,
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            concurrency,
+            permits: Arc::new(Semaphore::new(concurrency)),
         }
+    }
+
+    /// The same connections with a bound of their own, for the requests made for another
+    /// account.
+    pub(super) fn for_another_account(&self) -> Self {
+        Limited::new(self.inner.clone(), self.concurrency)
     }
 }
 

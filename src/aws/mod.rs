@@ -63,6 +63,9 @@ pub(crate) struct Aws {
     sts: aws_sdk_sts::Client,
     retry: RetrySettings,
     concurrency: usize,
+    /// The bounded connections of these clients (`None` for clients made from a given
+    /// configuration, as tests make them): each other account gets a bound of its own.
+    http: Option<limit::Limited>,
     /// The account these clients act in, when they were made for it by [`Aws::in_account`].
     account: Option<Caller>,
     /// What this run knows exists, and its waits for IAM to propagate.
@@ -82,8 +85,9 @@ impl Aws {
         let retry_config = RetryConfig::standard()
             .with_max_attempts(retry.max_attempts)
             .with_initial_backoff(retry.initial_backoff);
+        let http = limit::Limited::new(http, global.concurrency.into());
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(limit::Limited::new(http, global.concurrency.into()))
+            .http_client(http.clone())
             .retry_config(retry_config);
         if let Some(profile) = &global.profile {
             loader = loader.profile_name(profile);
@@ -103,7 +107,9 @@ impl Aws {
                 .build();
         }
         let propagation = Propagation::new(retry.propagation_timeout, jitter_seed());
-        Self::from_config(config, retry, global.concurrency.into(), propagation)
+        let mut aws = Self::from_config(config, retry, global.concurrency.into(), propagation);
+        aws.http = Some(http);
+        aws
     }
 
     /// Clients for an already loaded configuration.
@@ -119,15 +125,10 @@ impl Aws {
             config,
             retry,
             concurrency,
+            http: None,
             account: None,
             propagation: std::sync::Arc::new(propagation),
         }
-    }
-
-    /// The account and role these clients act as, when [`Aws::in_account`] made them: known
-    /// without asking sts:GetCallerIdentity.
-    pub(crate) fn acting_as(&self) -> Option<&Caller> {
-        self.account.as_ref()
     }
 
     /// This run's knowledge of what exists and its waits for propagation.
@@ -140,7 +141,7 @@ impl Aws {
         self.propagation.waits()
     }
 
-    /// How many AWS requests may be in flight at once (`--concurrency`).
+    /// How many AWS requests may be in flight at once in this account (`--concurrency`).
     pub(crate) fn concurrency(&self) -> usize {
         self.concurrency
     }

@@ -47,8 +47,12 @@ impl std::fmt::Debug for AssumedCredentials {
 }
 
 impl Aws {
-    /// sts:GetCallerIdentity with the configured credentials.
+    /// Who these clients act as: sts:GetCallerIdentity with the configured credentials, or,
+    /// for clients [`Aws::in_account`] made, the role it assumed there, without asking again.
     pub(crate) async fn caller(&self) -> Result<Caller> {
+        if let Some(known) = &self.account {
+            return Ok(known.clone());
+        }
         let out = self
             .sts
             .get_caller_identity()

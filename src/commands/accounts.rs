@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::future::Future;
 
-use futures_util::StreamExt;
+use futures_util::future::Either;
+use futures_util::{StreamExt, stream};
 use serde::Serialize;
 use tracing::Instrument;
 
@@ -117,8 +118,10 @@ impl<T> fmt::Display for AccountsOutput<'_, T> {
 }
 
 /// Runs `work` in every selected account, at most `--account-concurrency` at once, and returns
-/// the outcomes in the order the accounts were given (or listed). Only reading the caller and
-/// the organization's accounts fails the whole command; everything else fails one account.
+/// the outcomes in the order the accounts were given (or listed). The organization's accounts
+/// start as soon as their page of organizations:ListAccounts arrives. Only reading the caller
+/// and the organization's accounts fails the whole command (a later page's failure once the
+/// accounts already started have finished); everything else fails one account.
 pub(super) async fn each<T, F, Fut>(
     selection: &Selection,
     global: &GlobalArgs,
@@ -129,53 +132,51 @@ where
     Fut: Future<Output = anyhow::Result<Report<T>>>,
 {
     let aws = Aws::connect(global).await;
-    let accounts = async {
+    let pages = async {
         Ok::<_, Error>(match &selection.accounts {
-            Accounts::Given(ids) => ids.clone(),
-            Accounts::Organization => {
-                let organization = aws.organization().await?;
-                let members: Vec<String> = organization
-                    .active_accounts
-                    .into_iter()
-                    .filter(|id| *id != organization.management_account)
-                    .collect();
-                if members.is_empty() {
-                    tracing::warn!(
-                        "the organization has no ACTIVE account but its management account"
-                    );
-                }
-                members
-            }
+            Accounts::Given(ids) => Either::Left(stream::iter([Ok(ids.clone())])),
+            Accounts::Organization => Either::Right(aws.member_accounts().await?),
         })
     };
     // Who the caller is and the organization's accounts do not depend on each other.
-    let (caller, accounts) = tokio::join!(aws.caller(), accounts);
-    let (caller, accounts) = (caller?, accounts?);
+    let (caller, pages) = tokio::join!(aws.caller(), pages);
+    let (caller, pages) = (caller?, pages?);
     let (aws, caller, work) = (&aws, &caller, &work);
-    let mut outcomes: Vec<(usize, AccountOutcome<T>)> =
-        futures_util::stream::iter(accounts.into_iter().enumerate())
-            .map(|(index, account)| async move {
-                let span = tracing::info_span!("account", id = %account);
-                let result = async {
-                    if interrupt::received() {
-                        return Err(anyhow::Error::from(Error::InterruptedIdle)
-                            .context("not started in this account"));
-                    }
-                    let aws = if account == caller.account {
-                        aws.clone()
-                    } else {
-                        aws.in_account(&caller.partition, &account, &selection.role_name)
-                            .await?
-                    };
-                    work(aws).await
+    let accounts = pages.flat_map(|page| {
+        stream::iter(match page {
+            Ok(ids) => ids.into_iter().map(Ok).collect(),
+            Err(err) => vec![Err(err)],
+        })
+    });
+    let results: Vec<Result<(usize, AccountOutcome<T>)>> = accounts
+        .enumerate()
+        .map(|(index, account)| async move {
+            let account = account?;
+            let span = tracing::info_span!("account", id = %account);
+            let result = async {
+                if interrupt::received() {
+                    return Err(anyhow::Error::from(Error::InterruptedIdle)
+                        .context("not started in this account"));
                 }
-                .instrument(span)
-                .await;
-                (index, outcome(account, result))
-            })
-            .buffer_unordered(selection.concurrency)
-            .collect()
+                let aws = if account == caller.account {
+                    aws.clone()
+                } else {
+                    aws.in_account(&caller.partition, &account, &selection.role_name)
+                        .await?
+                };
+                work(aws).await
+            }
+            .instrument(span)
             .await;
+            Ok((index, outcome(account, result)))
+        })
+        .buffer_unordered(selection.concurrency)
+        .collect()
+        .await;
+    let mut outcomes = results.into_iter().collect::<Result<Vec<_>>>()?;
+    if outcomes.is_empty() && selection.given().is_none() {
+        tracing::warn!("the organization has no ACTIVE account but its management account");
+    }
     outcomes.sort_by_key(|(index, _)| *index);
     Ok(outcomes.into_iter().map(|(_, outcome)| outcome).collect())
 }

@@ -316,6 +316,14 @@ impl Env {
         self.proxy.take_max_in_flight()
     }
 
+    /// The most requests onboard had in flight at once for each account since the last call:
+    /// keyed by the account an AssumeRole reaches, else by the signing access key.
+    pub(crate) fn take_max_in_flight_by_account(
+        &self,
+    ) -> std::collections::BTreeMap<String, usize> {
+        self.proxy.take_max_in_flight_by_account()
+    }
+
     /// The write calls among `calls`.
     pub(crate) fn writes(calls: &[String]) -> Vec<String> {
         calls

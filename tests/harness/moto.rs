@@ -79,6 +79,12 @@ impl Moto {
         self.port
     }
 
+    /// The moto process's id: examples/bench.rs reads its CPU time (no test does).
+    #[allow(dead_code)]
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// An IAM query with the given form parameters; panics unless moto answers 200.
     pub(crate) fn iam(&self, params: &[(&str, &str)]) -> String {
         self.iam_with_key("testing", params)

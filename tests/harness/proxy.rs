@@ -3,6 +3,7 @@
 //! with an AWS error, delay every request, and inject faults from a seed: throttling 400s, 500s,
 //! connections dropped before the request reaches moto, and answers lost after moto acted.
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -75,6 +76,9 @@ struct State {
     delay: Duration,
     in_flight: usize,
     max_in_flight: usize,
+    /// Requests in flight and the most at once, by the account they are for (see
+    /// [`account_of`]).
+    in_flight_by: HashMap<String, (usize, usize)>,
     propagation: Option<Simulation>,
     /// Counts of earlier simulations (a test may switch modes).
     propagation_counts: PropagationCounts,
@@ -118,19 +122,28 @@ impl Proxy {
         let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(Mutex::new(State::default()));
-        let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
+        // No delayed-ACK stalls of the proxy's own making: Nagle's algorithm off on both sides
+        // (TCP_NODELAY), and each request and answer written in one buffer (head and body
+        // together) instead of a vectored write of parts.
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let client: HttpClient = Client::builder(TokioExecutor::new())
+            .http1_writev(false)
+            .build(connector);
         let accept_state = state.clone();
         runtime.spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
                     continue;
                 };
+                let _ = stream.set_nodelay(true);
                 let (state, client) = (accept_state.clone(), client.clone());
                 tokio::spawn(async move {
                     let service = service_fn(move |req| {
                         forward(req, upstream, state.clone(), client.clone())
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
+                        .writev(false)
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
                 });
@@ -240,6 +253,15 @@ impl Proxy {
     /// The most requests that were in flight at once since the last call; resets.
     pub(crate) fn take_max_in_flight(&self) -> usize {
         std::mem::take(&mut self.state.lock().unwrap().max_in_flight)
+    }
+
+    /// The most requests that were in flight at once for each account since the last call
+    /// (keyed as [`account_of`] says); resets.
+    pub(crate) fn take_max_in_flight_by_account(&self) -> BTreeMap<String, usize> {
+        std::mem::take(&mut self.state.lock().unwrap().in_flight_by)
+            .into_iter()
+            .map(|(account, (_, max))| (account, max))
+            .collect()
     }
 }
 
@@ -361,6 +383,43 @@ impl Drop for InFlight {
     }
 }
 
+/// The account a request is for: the account of the role an `AssumeRole` assumes, else the
+/// access key that signed it (moto gives each account reached through a role its own keys).
+fn account_of(action: &str, params: &propagation::Params, headers: &hyper::HeaderMap) -> String {
+    let assumed = params.get("RoleArn").and_then(|arn| arn.split(':').nth(4));
+    if let Some(account) = assumed.filter(|_| action == "AssumeRole") {
+        return account.to_owned();
+    }
+    headers
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|a| a.to_str().ok())
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Counts a request in flight for its account for as long as it lives.
+struct InFlightFor(Arc<Mutex<State>>, String);
+
+impl InFlightFor {
+    fn start(state: &Arc<Mutex<State>>, account: String) -> Self {
+        let mut guard = state.lock().unwrap();
+        let (now, max) = guard.in_flight_by.entry(account.clone()).or_default();
+        *now += 1;
+        *max = (*max).max(*now);
+        InFlightFor(state.clone(), account)
+    }
+}
+
+impl Drop for InFlightFor {
+    fn drop(&mut self) {
+        if let Some((now, _)) = self.0.lock().unwrap().in_flight_by.get_mut(&self.1) {
+            *now -= 1;
+        }
+    }
+}
+
 async fn forward(
     req: Request<Incoming>,
     upstream: u16,
@@ -386,6 +445,7 @@ async fn forward(
         .or(target)
         .unwrap_or_else(|| format!("{} {}", parts.method, parts.uri));
     let params = propagation::form(&body);
+    let _in_flight_for = InFlightFor::start(&state, account_of(&action, &params, &parts.headers));
     let (injected, delay) = admit(&state, &action, &params);
     let held = take_hold(&state, &action);
     let hold_request = held && state.lock().unwrap().hold.request;
