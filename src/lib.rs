@@ -98,7 +98,7 @@ async fn dispatch(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         cli::Command::Apply(args) => Box::pin(commands::apply::run(args, global)).await,
         cli::Command::Plan(args) => commands::plan::run(args, global).await,
-        cli::Command::Verify(args) => commands::verify::run(args, global).await,
+        cli::Command::Verify(args) => Box::pin(commands::verify::run(args, global)).await,
         cli::Command::Teardown(args) => commands::teardown::run(args, global).await,
         cli::Command::Catalog(command) => commands::catalog::run(command, global),
         cli::Command::RotateKey(args) => Box::pin(commands::rotate_key::run(args, global)).await,

@@ -2,7 +2,7 @@
 
 use tokio::task::JoinHandle;
 
-use crate::aws::{AssumedCredentials, Aws, Caller};
+use crate::aws::{Aws, Caller};
 use crate::catalog;
 use crate::cli::{ChangeArgs, GlobalArgs};
 use crate::commands::offline::GENERATED_EXTERNAL_ID_BYTES;
@@ -13,7 +13,7 @@ use crate::policy::limits::check_desired;
 use crate::policy::lint::{Severity, lint};
 use crate::policy::{external_ids, statements, trusts_third_party_without_external_id};
 use crate::state::{Desired, Observed};
-use crate::verification::AssumeSettings;
+use crate::verification::{AssumeSettings, FirstAssume};
 
 use super::check::{Checked, check};
 
@@ -32,12 +32,12 @@ pub(crate) struct Prepared {
 }
 
 /// An sts:AssumeRole started as soon as the caller was known, beside the reads, for the role's
-/// verification: used when the role existed, the plan leaves its trust policy alone and the
+/// verification, followed by sts:GetCallerIdentity as the role when it succeeds: used when the role existed, the plan leaves its trust policy alone and the
 /// external ID it was made with is the one apply settles on; dropped (and stopped) otherwise.
 pub(crate) struct EarlyAssume {
     pub(crate) arn: String,
     pub(crate) external_id: Option<String>,
-    handle: Option<JoinHandle<crate::error::Result<AssumedCredentials>>>,
+    handle: Option<JoinHandle<FirstAssume>>,
 }
 
 impl EarlyAssume {
@@ -46,7 +46,7 @@ impl EarlyAssume {
         mut self,
         arn: &str,
         external_id: Option<&str>,
-    ) -> Option<crate::error::Result<AssumedCredentials>> {
+    ) -> Option<FirstAssume> {
         if self.arn != arn || self.external_id.as_deref() != external_id {
             return None;
         }
@@ -268,9 +268,12 @@ fn start_assume(
     session_name: &str,
     external_id: Option<String>,
 ) -> EarlyAssume {
-    let (aws, role, session) = (aws.clone(), arn.to_owned(), session_name.to_owned());
-    let id = external_id.clone();
-    let handle = tokio::spawn(async move { aws.assume_role(&role, &session, id.as_deref()).await });
+    let (aws, role) = (aws.clone(), arn.to_owned());
+    let settings = AssumeSettings {
+        session_name: session_name.to_owned(),
+        external_id: external_id.clone(),
+    };
+    let handle = tokio::spawn(async move { FirstAssume::both(&aws, &role, &settings).await });
     EarlyAssume {
         arn: arn.to_owned(),
         external_id,

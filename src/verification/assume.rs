@@ -82,16 +82,55 @@ pub(crate) fn caller_is_trusted(trust: &Value, caller: &Caller, external_id: Opt
     evaluate(trust, &request).allows().unwrap_or(true)
 }
 
+/// The first sts:AssumeRole of a role, made ahead of its checks (while the role was read, or
+/// while apply read the account), and the sts:GetCallerIdentity made with its credentials when
+/// it succeeded, if that was made too.
+#[derive(Debug)]
+pub(crate) struct FirstAssume {
+    pub(crate) creds: Result<AssumedCredentials>,
+    pub(crate) identity: Option<Result<String>>,
+}
+
+impl FirstAssume {
+    /// sts:AssumeRole of `arn`, then (when it succeeds) sts:GetCallerIdentity as the role.
+    pub(crate) async fn both(aws: &Aws, arn: &str, settings: &AssumeSettings) -> FirstAssume {
+        let creds = aws
+            .assume_role(arn, &settings.session_name, settings.external_id.as_deref())
+            .await;
+        let identity = match &creds {
+            Ok(creds) => Some(aws.caller_with(creds).await),
+            Err(_) => None,
+        };
+        FirstAssume { creds, identity }
+    }
+}
+
+impl From<Result<AssumedCredentials>> for FirstAssume {
+    fn from(creds: Result<AssumedCredentials>) -> Self {
+        FirstAssume {
+            creds,
+            identity: None,
+        }
+    }
+}
+
 /// sts:AssumeRole (waiting for propagation where that makes sense), then sts:GetCallerIdentity
-/// with the temporary credentials. `first` is the first attempt, made while the role was being
-/// read, so that it does not wait for the read.
+/// with the temporary credentials. `first` is the first attempt, made ahead so that it does not
+/// wait for the reads; its identity serves when that first attempt is the one that succeeded.
 pub(super) async fn assume(
     aws: &Aws,
     role: &ObservedRole,
     caller: &Caller,
     settings: &AssumeSettings,
-    first: Result<AssumedCredentials>,
+    first: FirstAssume,
 ) -> (Vec<Check>, Option<String>) {
+    let FirstAssume {
+        creds: first,
+        identity: mut first_identity,
+    } = first;
+    if first.is_err() {
+        first_identity = None;
+    }
     let trusted = caller_is_trusted(&role.trust, caller, settings.external_id.as_deref());
     let mut first = Some(first);
     let attempt = || {
@@ -136,7 +175,11 @@ pub(super) async fn assume(
         format!("assumed with session {}", settings.session_name),
     )];
     let name = "sts:GetCallerIdentity as the role";
-    match aws.caller_with(&creds).await {
+    let identity = match first_identity {
+        Some(identity) => identity,
+        None => aws.caller_with(&creds).await,
+    };
+    match identity {
         Ok(assumed) => {
             let account = Arn::parse(&role.arn).map_or("", |arn| arn.account());
             let wanted = format!(

@@ -10,10 +10,10 @@ use std::fmt;
 use futures_util::future::join_all;
 use serde::Serialize;
 
-pub(crate) use assume::AssumeSettings;
+pub(crate) use assume::{AssumeSettings, FirstAssume};
 pub(crate) use written::{Known, Written};
 
-use crate::aws::{AssumedCredentials, Aws, Caller, Waits};
+use crate::aws::{Aws, Caller, Waits};
 use crate::catalog::{self, RenderContext, VendorCatalog};
 use crate::error::Result;
 use crate::handoff::record::{KeyState, reconcile};
@@ -346,18 +346,18 @@ pub(crate) async fn assume_checks(
     role: &ObservedRole,
     caller: &Caller,
     settings: &AssumeSettings,
-    first: Option<Result<AssumedCredentials>>,
+    first: Option<FirstAssume>,
 ) -> (Vec<Check>, Option<String>) {
     let first = match first {
         Some(answer) => answer,
-        None => {
-            aws.assume_role(
+        None => aws
+            .assume_role(
                 &role.arn,
                 &settings.session_name,
                 settings.external_id.as_deref(),
             )
             .await
-        }
+            .into(),
     };
     assume::assume(aws, role, caller, settings, first).await
 }
@@ -413,7 +413,7 @@ pub(crate) async fn verify_role(
     let assumed = async {
         match (assume, first) {
             (Assume::Now(settings), Some(first)) => {
-                assume::assume(aws, &role, caller, settings, first).await
+                assume::assume(aws, &role, caller, settings, first.into()).await
             }
             (Assume::Now(settings), None) => {
                 assume_checks(aws, &role, caller, settings, None).await
