@@ -608,17 +608,7 @@ fn audit_bench(
     audit_roles(moto, "testing", roles_each);
     let mut members = Vec::new();
     for i in 0..member_count {
-        let answer = moto.organizations(
-            "CreateAccount",
-            &format!(r#"{{"AccountName":"bench{i}","Email":"bench{i}@example.com"}}"#),
-        );
-        let json = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
-        let created: serde_json::Value =
-            serde_json::from_str(json).expect("CreateAccount answers JSON");
-        let account = created["CreateAccountStatus"]["AccountId"]
-            .as_str()
-            .expect("an account id")
-            .to_owned();
+        let account = create_account(moto, &format!("bench{i}"));
         audit_roles(moto, &key_in(moto, &account), roles_each);
         members.push(account);
     }
@@ -687,6 +677,21 @@ fn moto_cpu(moto: &Moto) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// A new member account of the organization named `name`: its id.
+fn create_account(moto: &Moto, name: &str) -> String {
+    let answer = moto.organizations(
+        "CreateAccount",
+        &format!(r#"{{"AccountName":"{name}","Email":"{name}@example.com"}}"#),
+    );
+    let json = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    let created: serde_json::Value =
+        serde_json::from_str(json).expect("CreateAccount answers JSON");
+    created["CreateAccountStatus"]["AccountId"]
+        .as_str()
+        .expect("an account id")
+        .to_owned()
+}
+
 /// Creates `count` member accounts in a new organization, each warmed up like the default
 /// account (its first AssumeRole and first policy make moto build the account's backends, about
 /// 0.7 s a new account that no real account spends); their ids.
@@ -695,17 +700,7 @@ fn member_accounts(moto: &Moto, count: usize) -> Vec<String> {
     let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
     (0..count)
         .map(|i| {
-            let answer = moto.organizations(
-                "CreateAccount",
-                &format!(r#"{{"AccountName":"member{i}","Email":"member{i}@example.com"}}"#),
-            );
-            let json = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
-            let created: serde_json::Value =
-                serde_json::from_str(json).expect("CreateAccount answers JSON");
-            let account = created["CreateAccountStatus"]["AccountId"]
-                .as_str()
-                .expect("an account id")
-                .to_owned();
+            let account = create_account(moto, &format!("member{i}"));
             let key = key_in(moto, &account);
             moto.iam_with_key(
                 &key,

@@ -286,12 +286,7 @@ impl Handoff {
     /// the 0600 file, synced, and the record. A key for stdout waits for
     /// [`Handoff::settle_stdout`].
     pub(crate) async fn create_and_deliver(&self, aws: &Aws, user: &str) -> Result<()> {
-        let before: Vec<String> = aws
-            .access_keys(user)
-            .await?
-            .into_iter()
-            .map(|k| k.id)
-            .collect();
+        let before = aws.access_key_ids(user).await?;
         let (pending, value) = record::pending_tag(&self.run, unix_now(), &before);
         aws.execute(&Action::TagUser(crate::plan::TagUser {
             user: user.to_owned(),

@@ -83,6 +83,15 @@ pub(crate) struct ParamSpec {
 }
 
 impl ParamSpec {
+    /// A value to render with when none is given: the default, else the first allowed value,
+    /// else a placeholder (for checks of a rendering that no account will hold).
+    pub(crate) fn stand_in(&self) -> String {
+        self.default
+            .clone()
+            .or_else(|| self.allowed_values.first().cloned())
+            .unwrap_or_else(|| "value".to_owned())
+    }
+
     /// Whether a value must be given: no default, not optional, not a region (the profile's).
     pub(crate) fn required(&self) -> bool {
         self.default.is_none() && !self.optional && self.kind != ParamKind::Region

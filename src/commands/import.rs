@@ -108,12 +108,7 @@ fn check_lint(catalog: &crate::catalog::VendorCatalog) -> Result<()> {
         let selected = catalog.select(std::slice::from_ref(name), false)?;
         let mut ctx = RenderContext::new(STAND_IN_ACCOUNT, "aws", "us-east-1");
         for spec in selected.iter().flat_map(|(_, i)| &i.parameters) {
-            let value = spec
-                .default
-                .clone()
-                .or_else(|| spec.allowed_values.first().cloned())
-                .unwrap_or_else(|| "value".to_owned());
-            ctx.params.insert(spec.name.clone(), value);
+            ctx.params.insert(spec.name.clone(), spec.stand_in());
         }
         ctx.external_id = Some(STAND_IN_EXTERNAL_ID.to_owned());
         let desired = render(catalog, &selected, &ctx)?;

@@ -59,12 +59,7 @@ impl Step for CreateAccessKey {
     /// again, so the user ends with exactly the one key it handed over.
     async fn run(&self, aws: &Aws) -> Result<Option<NewAccessKey>> {
         let user = &self.user;
-        let before: Vec<String> = aws
-            .access_keys(user)
-            .await?
-            .into_iter()
-            .map(|k| k.id)
-            .collect();
+        let before = aws.access_key_ids(user).await?;
         let send = || async {
             let sent = aws
                 .iam()
@@ -235,6 +230,16 @@ impl Aws {
             self.list_access_keys(user)
         })
         .await
+    }
+
+    /// The ids of the user's access keys, as [`Aws::access_keys`] reads them.
+    pub(crate) async fn access_key_ids(&self, user: &str) -> Result<Vec<String>> {
+        Ok(self
+            .access_keys(user)
+            .await?
+            .into_iter()
+            .map(|k| k.id)
+            .collect())
     }
 
     /// The user's access keys, oldest first, but those this run deleted (a listing may show them

@@ -338,12 +338,7 @@ mod tests {
         let selected = entry.select(&[], false).unwrap();
         let mut ctx = RenderContext::new("123456789012", "aws", "us-east-1");
         for spec in selected.iter().flat_map(|(_, i)| &i.parameters) {
-            let value = spec
-                .default
-                .clone()
-                .or_else(|| spec.allowed_values.first().cloned())
-                .unwrap_or_else(|| "value".to_owned());
-            ctx.params.insert(spec.name.clone(), value);
+            ctx.params.insert(spec.name.clone(), spec.stand_in());
         }
         ctx.external_id = Some("ext-1".to_owned());
         catalog::render(&entry, &selected, &ctx).unwrap()
