@@ -131,6 +131,36 @@ fn teardown_keeps_a_policy_someone_attached_to_their_own_role() {
     assert_eq!(env.policy_names(), ["StreamkapProvisionAccess"]);
 }
 
+/// Groups hold policies too: teardown reads them with the account's roles and users.
+#[test]
+fn teardown_keeps_a_policy_someone_attached_to_their_own_group() {
+    let env = Env::start();
+    env.onboard(&["apply", "--vendor", "streamkap", "--no-verify"])
+        .assert_code(0);
+    env.iam(&[("Action", "CreateGroup"), ("GroupName", "Theirs")]);
+    env.iam(&[
+        ("Action", "AttachGroupPolicy"),
+        ("GroupName", "Theirs"),
+        (
+            "PolicyArn",
+            "arn:aws:iam::123456789012:policy/StreamkapProvisionAccess",
+        ),
+    ]);
+
+    let run = env.onboard(&["teardown", "--yes", "--output", "json"]);
+    run.assert_code(0);
+    let out: TeardownOutput = run.json();
+    assert_eq!(out.kept.len(), 1, "{:?}", out.kept);
+    assert_eq!(out.kept[0].name, "StreamkapProvisionAccess");
+    assert!(
+        out.kept[0].reason.contains("attached to group Theirs"),
+        "{:?}",
+        out.kept
+    );
+    assert!(env.role_names().is_empty());
+    assert_eq!(env.policy_names(), ["StreamkapProvisionAccess"]);
+}
+
 #[test]
 fn teardown_refuses_without_yes_when_stdin_is_not_a_terminal() {
     let env = Env::start();
@@ -219,6 +249,10 @@ fn teardown_reads_the_account_again_after_a_delete_conflict() {
         run.stdout
     );
     let calls = env.take_calls();
-    assert_eq!(count(&calls, "ListRoles"), 2, "{calls:?}");
+    assert_eq!(
+        count(&calls, "GetAccountAuthorizationDetails"),
+        2,
+        "{calls:?}"
+    );
     env.assert_empty();
 }

@@ -72,6 +72,10 @@ pub(crate) struct AccountDetails {
     pub users: Vec<UserDetails>,
     /// The default version's document of every customer managed policy, by ARN.
     pub policies: BTreeMap<String, Value>,
+    /// The versions other than the default of every customer managed policy, by ARN.
+    pub other_versions: BTreeMap<String, Vec<String>>,
+    /// Every group, with the ARNs of the managed policies attached to it.
+    pub groups: Vec<(String, Vec<String>)>,
 }
 
 /// An access key and its last use.
@@ -110,8 +114,8 @@ fn attached(policies: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<String> {
 }
 
 impl Aws {
-    /// Every page of iam:GetAccountAuthorizationDetails for roles, users and customer managed
-    /// policies (AWS managed ones are read by [`Aws::policy_documents`] when attached).
+    /// Every page of iam:GetAccountAuthorizationDetails for roles, users, groups and customer
+    /// managed policies (AWS managed ones are read by [`Aws::policy_documents`] when attached).
     pub(crate) async fn account_details(&self) -> Result<AccountDetails> {
         let doing = || {
             "reading the account's roles, users and policies (iam:GetAccountAuthorizationDetails)"
@@ -122,6 +126,7 @@ impl Aws {
             .get_account_authorization_details()
             .filter(EntityType::Role)
             .filter(EntityType::User)
+            .filter(EntityType::Group)
             .filter(EntityType::LocalManagedPolicy)
             .max_items(DETAILS_PAGE_SIZE)
             .into_paginator()
@@ -180,8 +185,21 @@ impl Aws {
                     name,
                 });
             }
+            for group in page.group_detail_list() {
+                details.groups.push((
+                    group.group_name().unwrap_or_default().to_owned(),
+                    attached(group.attached_managed_policies()),
+                ));
+            }
             for policy in page.policies() {
                 let arn = policy.arn().unwrap_or_default().to_owned();
+                let others = policy
+                    .policy_version_list()
+                    .iter()
+                    .filter(|v| !v.is_default_version())
+                    .filter_map(|v| v.version_id().map(str::to_owned))
+                    .collect();
+                details.other_versions.insert(arn.clone(), others);
                 let default = policy
                     .policy_version_list()
                     .iter()

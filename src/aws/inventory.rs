@@ -1,6 +1,9 @@
-//! Read-only calls for teardown: everything onboard owns in the account, found by its tags.
-//! The listings are here; each kind's module ([`crate::kinds`]) reads the tags and what hangs
-//! off each resource of its kind.
+//! Read-only calls for teardown: everything onboard owns in the account, found by its tags, in
+//! two rounds. First the account's roles, users, groups and customer managed policies in
+//! iam:GetAccountAuthorizationDetails pages (with the tags of roles and users, what is attached
+//! to each, inline policy names and policy versions), beside the instance profiles; then, at
+//! once, what those answers do not carry: the tags of policies and instance profiles, and the
+//! access keys of onboard's users.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,9 +13,12 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use super::Aws;
 use super::errors::Doing;
 use crate::error::Result;
+use crate::kinds::managed_policy::Holder;
 use crate::kinds::{Entity, Kind};
-use crate::plan::{Inventory, Kept, KeptReason, OwnedInstanceProfile, name_of};
-use crate::state::{Tags, is_owned};
+use crate::plan::{
+    Inventory, Kept, KeptReason, OwnedInstanceProfile, OwnedPolicy, OwnedRole, name_of,
+};
+use crate::state::{ObservedUser, Tags, is_owned};
 
 /// Paths of roles AWS itself creates; onboard never creates roles there.
 const AWS_ROLE_PATHS: &[&str] = &["/aws-service-role/", "/aws-reserved/"];
@@ -38,28 +44,7 @@ impl Aws {
     /// Everything onboard owns in the account, and the resources named as a catalog item
     /// (`catalog_names`) that onboard does not own.
     pub(crate) async fn inventory(&self, catalog_names: &BTreeSet<String>) -> Result<Inventory> {
-        let roles = self
-            .iam
-            .list_roles()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect();
-        let policies = self
-            .iam
-            .list_policies()
-            .scope(aws_sdk_iam::types::PolicyScopeType::Local)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect();
-        let users = self
-            .iam
-            .list_users()
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect();
+        let details = self.account_details();
         let profiles = self
             .iam
             .list_instance_profiles()
@@ -67,13 +52,11 @@ impl Aws {
             .items()
             .send()
             .try_collect();
-        let (roles, policies, users, profiles) = tokio::join!(roles, policies, users, profiles);
-        let roles = roles.doing(|| "listing roles".to_owned())?;
-        let policies = policies.doing(|| "listing customer managed policies".to_owned())?;
-        let users = users.doing(|| "listing users".to_owned())?;
+        let (details, profiles) = tokio::join!(details, profiles);
+        let details = details?;
         let profiles = profiles.doing(|| "listing instance profiles".to_owned())?;
 
-        // What a listing shows exists (IAM may not show it to the next read yet), except what
+        // What the account shows exists (IAM may not show it to the next read yet), except what
         // this run deleted (a listing may show that for a while).
         let listed = |entity: Entity| {
             let deleted = self.propagation.was_deleted(&entity);
@@ -82,31 +65,23 @@ impl Aws {
             }
             !deleted
         };
-        let role_names: Vec<String> = roles
+        let roles: Vec<_> = details
+            .roles
             .iter()
-            .filter(|r| !AWS_ROLE_PATHS.iter().any(|p| r.path().starts_with(p)))
-            .map(|r| r.role_name().to_owned())
-            .filter(|name| listed(Entity::Role(name.clone())))
+            .filter(|r| !AWS_ROLE_PATHS.iter().any(|p| r.path.starts_with(p)))
+            .filter(|r| listed(Entity::Role(r.name.clone())))
             .collect();
-        let roles = tags_of_each(self.concurrency, role_names.into_iter(), |name| {
-            self.role_tags(name)
-        });
-        let policy_arns: Vec<String> = policies
+        let users: Vec<_> = details
+            .users
             .iter()
-            .filter_map(|p| p.arn().map(str::to_owned))
-            .filter(|arn| listed(Entity::Policy(arn.clone())))
+            .filter(|u| listed(Entity::User(u.name.clone())))
             .collect();
-        let policies = tags_of_each(self.concurrency, policy_arns.into_iter(), |arn| {
-            self.policy_tags(arn)
-        });
-        let user_arns: BTreeMap<String, String> = users
-            .iter()
-            .map(|u| (u.user_name().to_owned(), u.arn().to_owned()))
-            .filter(|(name, _)| listed(Entity::User(name.clone())))
+        let policy_arns: Vec<String> = details
+            .policies
+            .keys()
+            .filter(|arn| listed(Entity::Policy((*arn).clone())))
+            .cloned()
             .collect();
-        let users = tags_of_each(self.concurrency, user_arns.keys().cloned(), |name| {
-            self.user_tags(name)
-        });
         // The profile's roles come with the listing.
         let profile_roles: BTreeMap<String, Vec<String>> = profiles
             .iter()
@@ -120,11 +95,19 @@ impl Aws {
                 (p.instance_profile_name().to_owned(), roles)
             })
             .collect();
+
+        // The second round: what the details do not carry.
+        let policies = tags_of_each(self.concurrency, policy_arns.into_iter(), |arn| {
+            self.policy_tags(arn)
+        });
         let profiles = tags_of_each(self.concurrency, profile_roles.keys().cloned(), |name| {
             self.instance_profile_tags(name)
         });
-        let (roles, policies, users, profiles) =
-            tokio::try_join!(roles, policies, users, profiles)?;
+        let keys = try_join_all(users.iter().filter(|u| is_owned(&u.tags)).map(|u| async {
+            Ok::<_, crate::error::Error>((u.name.clone(), self.access_keys(&u.name).await?))
+        }));
+        let (policies, profiles, keys) = tokio::try_join!(policies, profiles, keys)?;
+        let mut keys: BTreeMap<String, _> = keys.into_iter().collect();
 
         let mut inventory = Inventory::default();
         let mut foreign = |kind, name: &str| {
@@ -144,38 +127,96 @@ impl Aws {
             }
             mine
         };
-        let roles = owned(Kind::Role, roles);
+        let role_tags = roles
+            .iter()
+            .map(|r| (r.name.clone(), r.tags.clone()))
+            .collect();
+        let owned_roles = owned(Kind::Role, role_tags);
+        let user_tags = users
+            .iter()
+            .map(|u| (u.name.clone(), u.tags.clone()))
+            .collect();
+        let owned_users = owned(Kind::User, user_tags);
         let policies = owned(Kind::ManagedPolicy, policies);
-        let users = owned(Kind::User, users);
         let profiles = owned(Kind::InstanceProfile, profiles);
 
         let owned_profiles: BTreeSet<&str> = profiles.iter().map(|(n, _)| n.as_str()).collect();
-        let roles = try_join_all(roles.into_iter().map(|(name, tags)| {
-            let instance_profiles: Vec<(String, bool)> = profile_roles
+        let roles_by_name: BTreeMap<&str, _> =
+            roles.iter().map(|r| (r.name.as_str(), *r)).collect();
+        inventory.roles = owned_roles
+            .into_iter()
+            .filter_map(|(name, tags)| {
+                let role = roles_by_name.get(name.as_str())?;
+                let instance_profiles = profile_roles
+                    .iter()
+                    .filter(|(_, roles)| roles.contains(&name))
+                    .map(|(profile, _)| {
+                        (profile.clone(), owned_profiles.contains(profile.as_str()))
+                    })
+                    .collect();
+                Some(OwnedRole {
+                    attached: role.attached.clone(),
+                    inline_policies: role.inline.iter().map(|p| p.name.clone()).collect(),
+                    instance_profiles,
+                    name,
+                    tags,
+                })
+            })
+            .collect();
+        // Who holds each policy: the roles, users and groups it is attached to.
+        let holders_of = |arn: &str| {
+            let holder = |kind, name: &str| Holder {
+                kind,
+                name: name.to_owned(),
+            };
+            let roles = details
+                .roles
                 .iter()
-                .filter(|(_, roles)| roles.contains(&name))
-                .map(|(profile, _)| (profile.clone(), owned_profiles.contains(profile.as_str())))
-                .collect();
-            let entity = Entity::Role(name.clone());
-            self.read_of_known(entity, move || {
-                self.owned_role(name.clone(), tags.clone(), instance_profiles.clone())
+                .filter(|r| r.attached.iter().any(|a| a == arn))
+                .map(|r| holder(Kind::Role, &r.name));
+            let users = details
+                .users
+                .iter()
+                .filter(|u| u.attached.iter().any(|a| a == arn))
+                .map(|u| holder(Kind::User, &u.name));
+            let groups = details
+                .groups
+                .iter()
+                .filter(|(_, attached)| attached.iter().any(|a| a == arn))
+                .map(|(name, _)| holder(Kind::Group, name));
+            roles.chain(users).chain(groups).collect()
+        };
+        inventory.policies = policies
+            .into_iter()
+            .map(|(arn, tags)| OwnedPolicy {
+                name: name_of(&arn).to_owned(),
+                non_default_versions: details
+                    .other_versions
+                    .get(&arn)
+                    .cloned()
+                    .unwrap_or_default(),
+                holders: holders_of(&arn),
+                arn,
+                tags,
             })
-        }));
-        let policies = try_join_all(policies.into_iter().map(|(arn, tags)| {
-            let entity = Entity::Policy(arn.clone());
-            self.read_of_known(entity, move || self.owned_policy(arn.clone(), tags.clone()))
-        }));
-        let users = try_join_all(users.into_iter().map(|(name, tags)| {
-            let entity = Entity::User(name.clone());
-            let arn = user_arns.get(&name).cloned().unwrap_or_default();
-            self.read_of_known(entity, move || {
-                self.owned_user(name.clone(), arn.clone(), tags.clone())
+            .collect();
+        let users_by_name: BTreeMap<&str, _> =
+            users.iter().map(|u| (u.name.as_str(), *u)).collect();
+        inventory.users = owned_users
+            .into_iter()
+            .filter_map(|(name, tags)| {
+                let user = users_by_name.get(name.as_str())?;
+                Some(ObservedUser {
+                    arn: user.arn.clone(),
+                    attached: user.attached.clone(),
+                    inline_policies: user.inline.iter().map(|p| p.name.clone()).collect(),
+                    groups: user.groups.clone(),
+                    access_keys: keys.remove(&name).unwrap_or_default(),
+                    name,
+                    tags,
+                })
             })
-        }));
-        let (roles, policies, users) = tokio::try_join!(roles, policies, users)?;
-        inventory.roles = roles;
-        inventory.policies = policies;
-        inventory.users = users;
+            .collect();
         inventory.instance_profiles = profiles
             .into_iter()
             .map(|(name, tags)| OwnedInstanceProfile {

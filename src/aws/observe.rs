@@ -11,6 +11,7 @@ use super::propagation::{Attempt, NotYet};
 use super::{Aws, Caller};
 use crate::error::{Error, Result};
 use crate::kinds::Entity;
+use crate::kinds::managed_policy::{Listing, common_path};
 pub(super) use crate::kinds::tags_of;
 use crate::policy::decode_document;
 use crate::state::{Desired, Observed};
@@ -48,7 +49,7 @@ impl Aws {
     /// state names, all at once.
     pub(crate) async fn observe(&self, desired: &Desired) -> Result<Observed> {
         let principals = self.observe_principals(desired);
-        let policies = self.observe_policies(desired);
+        let policies = self.observe_policies(desired, None);
         let (mut observed, policies) = tokio::try_join!(principals, policies)?;
         policies.fill(&mut observed);
         Ok(observed)
@@ -68,10 +69,19 @@ impl Aws {
         F: FnOnce(&Caller) -> Result<Desired>,
     {
         let principals = self.observe_principals(offline);
+        // Unless the account is known, one listing of the policies runs beside the caller too:
+        // the policies it does not show need no read once the account names them.
+        let listing = async {
+            if self.account.is_some() || offline.policies.is_empty() {
+                return None;
+            }
+            Box::pin(self.list_local_policies(&common_path(&offline.policies))).await
+        };
         let rest = async {
-            let caller = self.caller().await?;
+            let (caller, listing) = tokio::join!(self.caller(), listing);
+            let caller = caller?;
             let desired = render(&caller)?;
-            let policies = self.observe_policies(&desired).await?;
+            let policies = self.observe_policies(&desired, listing.as_ref()).await?;
             Ok::<_, Error>((caller, desired, policies))
         };
         // The caller's failure (no credentials, say) is the one to tell, whichever came first.
@@ -109,9 +119,18 @@ impl Aws {
         })
     }
 
-    /// The managed policies and permissions boundaries `desired` names.
-    async fn observe_policies(&self, desired: &Desired) -> Result<Policies> {
-        let policies = read_all(&desired.policies, |p| &p.arn, |arn| self.read_policy(arn));
+    /// The managed policies and permissions boundaries `desired` names (with what `listing`
+    /// showed of them).
+    async fn observe_policies(
+        &self,
+        desired: &Desired,
+        listing: Option<&Listing>,
+    ) -> Result<Policies> {
+        let policies = read_all(
+            &desired.policies,
+            |p| &p.arn,
+            |arn| self.read_listed_policy(arn, listing),
+        );
         let boundaries: BTreeSet<&String> = desired
             .roles
             .iter()
@@ -276,8 +295,8 @@ mod tests {
             .build()
     }
 
-    /// The role is read by the stand-in's names, before the caller answers; the policy by the
-    /// ARN rendered for the caller's account.
+    /// The role is read by the stand-in's names and the policies listed, before the caller
+    /// answers; a policy the whole listing does not show is not read by its ARN.
     #[tokio::test]
     async fn roles_are_read_beside_the_caller_and_policies_once_it_answers() {
         let trust = json!({"Version": "2012-10-17", "Statement": []});
@@ -288,14 +307,22 @@ mod tests {
         let get_policy = mock!(aws_sdk_iam::Client::get_policy)
             .match_requests(move |r| r.policy_arn() == Some(arn.as_str()))
             .then_http_response(mocks::no_such_entity);
+        let list = mock!(aws_sdk_iam::Client::list_policies)
+            .match_requests(|r| r.path_prefix() == Some("/"))
+            .then_output(|| {
+                aws_sdk_iam::operation::list_policies::ListPoliciesOutput::builder()
+                    .is_truncated(false)
+                    .build()
+            });
         let mut rules = role;
         rules.push(get_policy.clone());
+        rules.push(list.clone());
         let caller = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(identity);
         let aws = mocks::aws_with(&rules, &[caller]);
         let (caller, named, observed) = aws
             .caller_and_observe(&desired(STAND_IN), |caller| {
                 assert_eq!(get_role.num_calls(), 1, "GetRole waited for the caller");
-                assert_eq!(get_policy.num_calls(), 0);
+                assert_eq!(list.num_calls(), 1, "ListPolicies waited for the caller");
                 Ok(desired(&caller.account))
             })
             .await
@@ -304,7 +331,7 @@ mod tests {
         assert_eq!(named.policies[0].arn, policy_arn);
         assert_eq!(observed.policies.get(&policy_arn), Some(&None));
         assert!(observed.roles["R"].is_some());
-        assert_eq!(get_policy.num_calls(), 1);
+        assert_eq!(get_policy.num_calls(), 0);
     }
 
     /// When the caller cannot be found, that is the error, whatever the reads answered.
@@ -314,6 +341,7 @@ mod tests {
         let rules: Vec<_> = [mock!(aws_sdk_iam::Client::get_role).then_http_response(failure)]
             .into_iter()
             .chain(mocks::no_role())
+            .chain([mock!(aws_sdk_iam::Client::list_policies).then_http_response(failure)])
             .collect();
         let caller = mock!(aws_sdk_sts::Client::get_caller_identity).then_http_response(|| {
             mocks::error(

@@ -3,8 +3,9 @@
 //! same policy at the same time), and on teardown deleted with their versions once nothing
 //! teardown leaves holds them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use aws_sdk_iam::error::ProvideErrorMetadata;
 use serde_json::Value;
 
 use super::{Emptied, Entity, Kind, Step, check_ownership, iam_tags, list, missing_tags, tags_of};
@@ -50,6 +51,62 @@ pub(crate) struct DeletePolicy {
 
 fn policy(arn: &str) -> Entity {
     Entity::Policy(arn.to_owned())
+}
+
+/// The customer managed policies one `ListPolicies` page showed under a path.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Listing {
+    path_prefix: String,
+    /// Policy ARN → its default version.
+    defaults: BTreeMap<String, String>,
+}
+
+/// What a [`Listing`] says of one policy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Listed<'a> {
+    /// Shown, with this default version.
+    Present(&'a str),
+    /// Under the listed path, not shown.
+    Absent,
+    /// Not under the listed path.
+    NotCovered,
+}
+
+impl Listing {
+    fn find(&self, arn: &str) -> Listed<'_> {
+        if let Some(default) = self.defaults.get(arn) {
+            return Listed::Present(default);
+        }
+        match arn.split_once(":policy").map(|(_, path)| path) {
+            Some(path) if path.starts_with(&self.path_prefix) => Listed::Absent,
+            _ => Listed::NotCovered,
+        }
+    }
+}
+
+/// The longest path every policy of `policies` is under (their paths end in `/`): the prefix
+/// one listing of them takes.
+pub(crate) fn common_path(policies: &[DesiredPolicy]) -> String {
+    let mut paths = policies.iter().map(|p| p.path.as_str());
+    let Some(first) = paths.next() else {
+        return "/".to_owned();
+    };
+    let common = paths.fold(first, |common, path| {
+        let same = common
+            .char_indices()
+            .zip(path.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, a), _)| i + a.len_utf8());
+        &common[..same]
+    });
+    // Back to the last `/`: a prefix cuts at a path element.
+    let cut = common.rfind('/').map_or(0, |i| i + 1);
+    if cut == 0 {
+        "/".to_owned()
+    } else {
+        common[..cut].to_owned()
+    }
 }
 
 impl Step for DesiredPolicy {
@@ -464,9 +521,34 @@ impl Aws {
 
     /// A managed policy with its tags and default version's document; `None` if there is none.
     pub(crate) async fn read_policy(&self, arn: &str) -> Result<Option<ObservedPolicy>> {
+        self.read_policy_from(arn, None).await
+    }
+
+    /// [`Aws::read_policy`], told what a listing of the account's policies showed: a policy it
+    /// does not show is not read (unless this run knows it exists), and one it shows is read
+    /// with its default version at once.
+    pub(crate) async fn read_listed_policy(
+        &self,
+        arn: &str,
+        listing: Option<&Listing>,
+    ) -> Result<Option<ObservedPolicy>> {
+        match listing.map(|listing| listing.find(arn)) {
+            Some(Listed::Absent) if self.propagation().judge_missing(&policy(arn)).is_none() => {
+                Ok(None)
+            }
+            Some(Listed::Present(default)) => self.read_policy_from(arn, Some(default)).await,
+            Some(Listed::Absent | Listed::NotCovered) | None => self.read_policy(arn).await,
+        }
+    }
+
+    async fn read_policy_from(
+        &self,
+        arn: &str,
+        default: Option<&str>,
+    ) -> Result<Option<ObservedPolicy>> {
         self.read_known(
             policy(arn),
-            || self.read_policy_once(arn),
+            || Box::pin(self.read_policy_once(arn, default)),
             |found| {
                 self.propagation()
                     .judge_default(arn, &found.default_version_id)
@@ -475,26 +557,71 @@ impl Aws {
         .await
     }
 
-    async fn read_policy_once(&self, arn: &str) -> Result<Option<ObservedPolicy>> {
+    /// One read of a policy: GetPolicy, then its default version and version list; with the
+    /// default version a listing showed (`listed`), all three at once, the version read again
+    /// when GetPolicy names another default.
+    async fn read_policy_once(
+        &self,
+        arn: &str,
+        listed: Option<&str>,
+    ) -> Result<Option<ObservedPolicy>> {
         let name = name_of(arn);
-        let found = match self.iam().get_policy().policy_arn(arn).send().await {
-            Ok(out) => out
-                .policy
-                .ok_or_else(|| missing(format!("reading policy {name}")))?,
-            Err(err) if is_code(&err, "NoSuchEntity") => return Ok(None),
-            Err(err) => return Err(err).doing(|| format!("reading policy {name}")),
+        let get_version = |version_id: String| async move {
+            let version = self
+                .iam()
+                .get_policy_version()
+                .policy_arn(arn)
+                .version_id(&version_id)
+                .send()
+                .await
+                .doing(|| format!("reading version {version_id} of policy {name}"));
+            (version_id, version)
+        };
+        let read = async {
+            match self.iam().get_policy().policy_arn(arn).send().await {
+                Ok(out) => out
+                    .policy
+                    .map(Some)
+                    .ok_or_else(|| missing(format!("reading policy {name}"))),
+                Err(err) if is_code(&err, "NoSuchEntity") => Ok(None),
+                Err(err) => Err(err).doing(|| format!("reading policy {name}")),
+            }
+        };
+        let early = async {
+            match listed {
+                Some(version_id) => Some(get_version(version_id.to_owned()).await),
+                None => None,
+            }
+        };
+        let versions = async {
+            match listed {
+                Some(_) => Some(
+                    self.iam()
+                        .list_policy_versions()
+                        .policy_arn(arn)
+                        .send()
+                        .await,
+                ),
+                None => None,
+            }
+        };
+        let (found, early, versions) = tokio::join!(read, early, versions);
+        let Some(found) = found? else {
+            return Ok(None);
         };
         self.propagation().exists(policy(arn));
         let version_id = found.default_version_id().unwrap_or("v1").to_owned();
-        let version = self
-            .iam()
-            .get_policy_version()
-            .policy_arn(arn)
-            .version_id(&version_id)
-            .send();
-        let versions = self.iam().list_policy_versions().policy_arn(arn).send();
-        let (version, versions) = tokio::join!(version, versions);
-        let version = version.doing(|| format!("reading version {version_id} of policy {name}"))?;
+        let (version, versions) = match (early, versions) {
+            (Some((read_id, version)), Some(versions)) if read_id == version_id => {
+                (version, versions)
+            }
+            _ => {
+                let versions = self.iam().list_policy_versions().policy_arn(arn).send();
+                let (version, versions) = tokio::join!(get_version(version_id.clone()), versions);
+                (version.1, versions)
+            }
+        };
+        let version = version?;
         let versions = versions.doing(|| format!("listing versions of policy {name}"))?;
         let document = decode(
             || format!("decoding version {version_id} of policy {name}"),
@@ -521,6 +648,43 @@ impl Aws {
         }))
     }
 
+    /// The account's customer managed policies under `path_prefix` (ARN and default version),
+    /// from one `ListPolicies` page of up to 1,000 policies: it needs no account id, so it runs
+    /// beside sts:GetCallerIdentity, and the policies it does not show need no read of their
+    /// own. `None` when IAM has more than one page or refuses the listing (it needs
+    /// `iam:ListPolicies`): then each policy is read by its ARN.
+    pub(crate) async fn list_local_policies(&self, path_prefix: &str) -> Option<Listing> {
+        let page = self
+            .iam()
+            .list_policies()
+            .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+            .path_prefix(path_prefix)
+            .max_items(1000)
+            .send()
+            .await;
+        match page {
+            Ok(page) if !page.is_truncated() => Some(Listing {
+                path_prefix: path_prefix.to_owned(),
+                defaults: page
+                    .policies()
+                    .iter()
+                    .filter_map(|p| Some((p.arn()?.to_owned(), p.default_version_id()?.to_owned())))
+                    .collect(),
+            }),
+            Ok(_) => {
+                tracing::debug!("more than one page of policies: reading each policy by its ARN");
+                None
+            }
+            Err(err) => {
+                tracing::debug!(
+                    "listing policies failed ({}): reading each policy by its ARN",
+                    err.code().unwrap_or("no answer")
+                );
+                None
+            }
+        }
+    }
+
     /// A policy's tags, for the inventory (waiting while IAM does not show a policy this run
     /// knows).
     pub(crate) async fn policy_tags(&self, arn: String) -> Result<(String, Tags)> {
@@ -537,60 +701,6 @@ impl Aws {
         });
         let tags = tags_of(&tags.await?);
         Ok((arn, tags))
-    }
-
-    /// An owned policy's other versions and holders, for teardown.
-    pub(crate) async fn owned_policy(&self, arn: String, tags: Tags) -> Result<OwnedPolicy> {
-        let name = name_of(&arn).to_owned();
-        let versions = self.iam().list_policy_versions().policy_arn(&arn).send();
-        let entities = self
-            .iam()
-            .list_entities_for_policy()
-            .policy_arn(&arn)
-            .into_paginator()
-            .send()
-            .try_collect();
-        let (versions, entities) = tokio::join!(versions, entities);
-        let versions = versions.doing(|| format!("listing versions of policy {name}"))?;
-        let pages = entities.doing(|| format!("listing where policy {name} is attached"))?;
-        let mut holders = Vec::new();
-        for page in &pages {
-            let holder = |kind, name: &str| Holder {
-                kind,
-                name: name.to_owned(),
-            };
-            holders.extend(
-                page.policy_roles()
-                    .iter()
-                    .filter_map(|r| r.role_name())
-                    .map(|n| holder(Kind::Role, n)),
-            );
-            holders.extend(
-                page.policy_users()
-                    .iter()
-                    .filter_map(|u| u.user_name())
-                    .map(|n| holder(Kind::User, n)),
-            );
-            holders.extend(
-                page.policy_groups()
-                    .iter()
-                    .filter_map(|g| g.group_name())
-                    .map(|n| holder(Kind::Group, n)),
-            );
-        }
-        let non_default_versions = versions
-            .versions()
-            .iter()
-            .filter(|v| !v.is_default_version())
-            .filter_map(|v| v.version_id().map(str::to_owned))
-            .collect();
-        Ok(OwnedPolicy {
-            arn,
-            name,
-            tags,
-            non_default_versions,
-            holders,
-        })
     }
 }
 
@@ -648,6 +758,101 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.aws_code(), Some("EntityAlreadyExists"), "{err}");
+    }
+
+    fn listing(defaults: &[(&str, &str)], truncated: bool) -> Rule {
+        let policies: Vec<_> = defaults
+            .iter()
+            .map(|(arn, default)| {
+                aws_sdk_iam::types::Policy::builder()
+                    .arn(*arn)
+                    .default_version_id(*default)
+                    .build()
+            })
+            .collect();
+        mock!(Client::list_policies).then_output(move || {
+            aws_sdk_iam::operation::list_policies::ListPoliciesOutput::builder()
+                .set_policies(Some(policies.clone()))
+                .is_truncated(truncated)
+                .build()
+        })
+    }
+
+    #[test]
+    fn one_listing_covers_the_longest_common_path() {
+        let with_path = |path: &str| DesiredPolicy {
+            path: path.into(),
+            ..desired()
+        };
+        let common =
+            |paths: &[&str]| common_path(&paths.iter().map(|p| with_path(p)).collect::<Vec<_>>());
+        assert_eq!(common(&[]), "/");
+        assert_eq!(common(&["/"]), "/");
+        assert_eq!(common(&["/vendor/a/", "/vendor/a/"]), "/vendor/a/");
+        assert_eq!(common(&["/vendor/a/", "/vendor/ab/"]), "/vendor/");
+        assert_eq!(common(&["/vendor/", "/other/"]), "/");
+    }
+
+    #[tokio::test]
+    async fn a_policy_a_whole_listing_does_not_show_is_not_read() {
+        let list = listing(&[("arn:aws:iam::111122223333:policy/Other", "v1")], false);
+        let get = mock!(Client::get_policy).then_http_response(no_such_entity);
+        let aws = mocks::aws(&[list, get.clone()]);
+        let listing = aws.list_local_policies("/").await.unwrap();
+        let found = aws.read_listed_policy(ARN, Some(&listing)).await.unwrap();
+        assert_eq!(found, None);
+        assert_eq!(get.num_calls(), 0);
+        // A policy under another path than the listing's is read by its ARN.
+        let elsewhere = "arn:aws:iam::111122223333:policy/elsewhere/P";
+        let listing = Listing {
+            path_prefix: "/vendor/".into(),
+            ..listing
+        };
+        let found = aws.read_listed_policy(elsewhere, Some(&listing)).await;
+        assert_eq!(found.unwrap(), None);
+        assert_eq!(get.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_listing_with_more_pages_or_refused_leaves_each_policy_to_its_own_read() {
+        let truncated = mocks::aws(&[listing(&[], true)]);
+        assert_eq!(truncated.list_local_policies("/").await, None);
+        let refused = mocks::aws(&[mock!(Client::list_policies).then_http_response(denied)]);
+        assert_eq!(refused.list_local_policies("/").await, None);
+        let get = mock!(Client::get_policy).then_http_response(no_such_entity);
+        let aws = mocks::aws(std::slice::from_ref(&get));
+        assert_eq!(aws.read_listed_policy(ARN, None).await.unwrap(), None);
+        assert_eq!(get.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_listed_policy_is_read_with_its_listed_default_version_and_again_if_it_moved() {
+        let list = listing(&[(ARN, "v1")], false);
+        let rules = rules(vec![
+            vec![list.clone()],
+            mocks::policy(ARN, &owned_tags("read"), "v1", &document(), &[]),
+        ]);
+        let aws = mocks::aws(&rules);
+        let listing = aws.list_local_policies("/").await.unwrap();
+        let found = aws.read_listed_policy(ARN, Some(&listing)).await.unwrap();
+        assert_eq!(found.unwrap().document, document());
+        // The default moved to v2 after the listing: v2 is read.
+        let rules = rules_moved();
+        let aws = mocks::aws(&rules);
+        let found = aws.read_listed_policy(ARN, Some(&listing)).await.unwrap();
+        let found = found.unwrap();
+        assert_eq!(found.default_version_id, "v2");
+        assert_eq!(found.other_versions, vec!["v1".to_owned()]);
+    }
+
+    /// A policy whose default is v2, after a listing that showed v1.
+    fn rules_moved() -> Vec<Rule> {
+        let mut moved = mocks::policy(ARN, &owned_tags("read"), "v2", &document(), &["v1"]);
+        let stale = mock!(Client::get_policy_version)
+            .match_requests(|r| r.version_id() == Some("v1"))
+            .then_http_response(no_such_entity);
+        moved.insert(0, stale);
+        moved
     }
 
     #[tokio::test]

@@ -589,42 +589,6 @@ impl Aws {
             .filter_map(|p| p.policy_arn().map(str::to_owned))
             .collect())
     }
-
-    /// A role's tags, for the inventory (waiting while IAM does not show a role this run knows).
-    pub(crate) async fn role_tags(&self, name: String) -> Result<(String, Tags)> {
-        let tags = self.read_of_known(role(&name), || async {
-            self.iam()
-                .list_role_tags()
-                .role_name(&name)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-                .doing(|| format!("listing tags of role {name}"))
-        });
-        let tags = tags_of(&tags.await?);
-        Ok((name, tags))
-    }
-
-    /// What hangs off an owned role, for teardown.
-    pub(crate) async fn owned_role(
-        &self,
-        name: String,
-        tags: Tags,
-        instance_profiles: Vec<(String, bool)>,
-    ) -> Result<OwnedRole> {
-        let attached = self.attached_role_policies(&name);
-        let inline = self.inline_role_policy_names(&name);
-        let (attached, inline) = tokio::join!(attached, inline);
-        Ok(OwnedRole {
-            attached: attached?,
-            inline_policies: inline?,
-            instance_profiles,
-            name,
-            tags,
-        })
-    }
 }
 
 #[cfg(test)]

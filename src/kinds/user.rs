@@ -463,34 +463,6 @@ impl Aws {
             .filter_map(|p| p.policy_arn().map(str::to_owned))
             .collect())
     }
-
-    /// A user's tags, for the inventory (waiting while IAM does not show a user this run knows).
-    pub(crate) async fn user_tags(&self, name: String) -> Result<(String, Tags)> {
-        let tags = self.read_of_known(user(&name), || async {
-            self.iam()
-                .list_user_tags()
-                .user_name(&name)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-                .doing(|| format!("listing tags of user {name}"))
-        });
-        let tags = tags_of(&tags.await?);
-        Ok((name, tags))
-    }
-
-    /// An owned user the inventory listed (with its ARN) and read the tags of, and what hangs
-    /// off it, for teardown.
-    pub(crate) async fn owned_user(
-        &self,
-        name: String,
-        arn: String,
-        tags: Tags,
-    ) -> Result<ObservedUser> {
-        Ok(self.held_by_user(&name).await?.of(name, arn, tags))
-    }
 }
 
 #[cfg(test)]

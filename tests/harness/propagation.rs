@@ -14,7 +14,7 @@
 //! | a new default policy version is set | `GetPolicy` | the previous `DefaultVersionId` |
 //! | the same | `GetPolicyVersion` of the new version | `NoSuchEntity` (404) |
 //! | an entity is deleted | `Get*` of it (when an earlier answer is known) | that earlier answer |
-//! | the same | `ListRoles`, `ListPolicies`, `ListUsers`, `ListInstanceProfiles`, `ListAccessKeys` | the list with the entity still in it |
+//! | the same | `ListRoles`, `ListPolicies`, `ListUsers`, `ListInstanceProfiles`, `ListAccessKeys`, `GetAccountAuthorizationDetails` | the list with the entity still in it |
 //!
 //! Removals (detach, remove, delete) are answered by moto as they come: the model has them
 //! refused by nothing but the truth. The messages are AWS's.
@@ -63,9 +63,8 @@ pub(crate) enum Simulated {
 pub(crate) struct Rewrite {
     /// `GetPolicy`: show this default version instead.
     default_version: Option<(String, String)>,
-    /// Lists: members to put back (deleted moments ago).
-    members: Vec<String>,
-    container: &'static str,
+    /// Lists: members to put back (deleted moments ago), each with its container.
+    members: Vec<(&'static str, String)>,
 }
 
 pub(crate) struct Simulation {
@@ -145,7 +144,8 @@ const DEPENDENT_WRITES: &[&str] = &[
     "UpdateAccessKey",
 ];
 
-/// List actions, the element holding their members, and the member's identifying element.
+/// List actions (an action may list several kinds), the element holding their members, and the
+/// member's identifying element.
 const LISTS: &[(&str, &str, &str, &str)] = &[
     ("ListRoles", "Roles", "RoleName", "role"),
     ("ListPolicies", "Policies", "Arn", "policy"),
@@ -157,6 +157,24 @@ const LISTS: &[(&str, &str, &str, &str)] = &[
         "profile",
     ),
     ("ListAccessKeys", "AccessKeyMetadata", "AccessKeyId", "key"),
+    (
+        "GetAccountAuthorizationDetails",
+        "RoleDetailList",
+        "RoleName",
+        "role",
+    ),
+    (
+        "GetAccountAuthorizationDetails",
+        "UserDetailList",
+        "UserName",
+        "user",
+    ),
+    (
+        "GetAccountAuthorizationDetails",
+        "Policies",
+        "Arn",
+        "policy",
+    ),
 ];
 
 pub(crate) fn error_body(code: &str, message: &str) -> String {
@@ -367,8 +385,7 @@ impl Simulation {
             self.counts.stale += 1;
             rewrite.default_version = Some((new, old));
         }
-        if let Some(&(_, container, _, kind)) = LISTS.iter().find(|(a, ..)| *a == action) {
-            rewrite.container = container;
+        for &(_, container, _, kind) in LISTS.iter().filter(|(a, ..)| *a == action) {
             let deleted: Vec<String> = self
                 .deleted
                 .iter()
@@ -382,7 +399,7 @@ impl Simulation {
                     && self.draw()
                 {
                     self.counts.stale += 1;
-                    rewrite.members.push(member);
+                    rewrite.members.push((container, member));
                 }
             }
         }
@@ -398,8 +415,7 @@ impl Simulation {
                 &format!("<DefaultVersionId>{old}</DefaultVersionId>"),
             );
         }
-        let container = rewrite.container;
-        for member in &rewrite.members {
+        for (container, member) in &rewrite.members {
             let close = format!("</{container}>");
             if body.contains(&close) {
                 body = body.replacen(&close, &format!("{member}{close}"), 1);
@@ -481,7 +497,7 @@ impl Simulation {
         if let Some(key) = read {
             self.last_read.insert(key, body.to_owned());
         }
-        if let Some(&(_, container, id, kind)) = LISTS.iter().find(|(a, ..)| *a == action) {
+        for &(_, container, id, kind) in LISTS.iter().filter(|(a, ..)| *a == action) {
             for member in members(body, container) {
                 if let Some(value) = first(&member, id) {
                     self.last_listed.insert(format!("{kind}:{value}"), member);
