@@ -226,6 +226,39 @@ impl Plan {
         self.steps.len() - 1
     }
 
+    /// The plan's detaches (which depend on no other step): what may start before the rest is
+    /// planned.
+    pub(crate) fn detaches(&self) -> Plan {
+        let mut detaches = Plan::default();
+        for step in &self.steps {
+            if step.action.words().0 == Verb::Detach {
+                debug_assert!(step.after.is_empty(), "a detach waits for nothing");
+                detaches.push(step.action.clone(), Vec::new());
+            }
+        }
+        detaches
+    }
+
+    /// The plan without the steps of `done`: a step that waited for one of them waits for it no
+    /// longer.
+    pub(crate) fn without(self, done: &Plan) -> Plan {
+        let is_done = |action: &Action| done.steps.iter().any(|d| d.action == *action);
+        let mut index = Vec::with_capacity(self.steps.len());
+        let mut rest = Plan {
+            steps: Vec::new(),
+            ..self
+        };
+        for step in self.steps {
+            if is_done(&step.action) {
+                index.push(None);
+                continue;
+            }
+            let after = step.after.iter().filter_map(|&i| index[i]).collect();
+            index.push(Some(rest.push(step.action, after)));
+        }
+        rest
+    }
+
     /// Whether the plan creates an access key (whose secret must be handed over).
     pub(crate) fn creates_access_key(&self) -> bool {
         self.steps

@@ -161,6 +161,33 @@ fn teardown_keeps_a_policy_someone_attached_to_their_own_group() {
     assert_eq!(env.policy_names(), ["StreamkapProvisionAccess"]);
 }
 
+/// With --yes, the detaches from onboard's own role do not wait for the policies' tags (which
+/// cannot change them): they go out while a ListPolicyTags answer is held, and nothing is
+/// deleted before every read is in.
+#[test]
+fn teardown_detaches_while_it_reads_the_policies_tags() {
+    let env = Env::start();
+    env.onboard(&["apply", "--vendor", "streamkap", "--no-verify"])
+        .assert_code(0);
+    env.take_calls();
+    env.hold_answer_of("ListPolicyTags", 0);
+    let run = env.spawn_onboard(&["teardown", "--yes"]);
+    env.wait_for_hold();
+    env.wait_for_calls(|calls| count(calls, "DetachRolePolicy") == 2);
+    let calls = env.take_calls();
+    assert!(!calls.iter().any(|c| c.starts_with("Delete")), "{calls:?}");
+    env.release();
+    let run = Env::finish(run);
+    run.assert_code(0);
+    assert!(
+        run.stdout
+            .contains("detached policy StreamkapProvisionAccess from role StreamkapInstallAccess"),
+        "{}",
+        run.stdout
+    );
+    env.assert_empty();
+}
+
 #[test]
 fn teardown_refuses_without_yes_when_stdin_is_not_a_terminal() {
     let env = Env::start();

@@ -11,6 +11,7 @@ use futures_util::future::try_join_all;
 use futures_util::{StreamExt, TryStreamExt, stream};
 
 use super::Aws;
+use super::audit::{AccountDetails, RoleDetails, UserDetails};
 use super::errors::Doing;
 use crate::error::Result;
 use crate::kinds::managed_policy::Holder;
@@ -18,7 +19,7 @@ use crate::kinds::{Entity, Kind};
 use crate::plan::{
     Inventory, Kept, KeptReason, OwnedInstanceProfile, OwnedPolicy, OwnedRole, name_of,
 };
-use crate::state::{ObservedUser, Tags, is_owned};
+use crate::state::{AccessKeyInfo, ObservedUser, Tags, is_owned};
 
 /// Paths of roles AWS itself creates; onboard never creates roles there.
 const AWS_ROLE_PATHS: &[&str] = &["/aws-service-role/", "/aws-reserved/"];
@@ -40,10 +41,88 @@ where
         .await
 }
 
+/// What the first round of teardown's reads found: the account's details, and each instance
+/// profile with its roles.
+pub(crate) struct AccountRead {
+    details: AccountDetails,
+    profile_roles: BTreeMap<String, Vec<String>>,
+}
+
+impl AccountRead {
+    /// The owned roles and users whose teardown the second round cannot change (a role in no
+    /// instance profile, whose owner the second round reads; a user, with its keys not yet read):
+    /// planned from this, their detaches can start while the second round reads.
+    pub(crate) fn settled(&self) -> Inventory {
+        let roles = self
+            .roles()
+            .filter(|r| is_owned(&r.tags))
+            .filter(|r| {
+                !self
+                    .profile_roles
+                    .values()
+                    .any(|roles| roles.contains(&r.name))
+            })
+            .map(|r| owned_role(r, Vec::new()))
+            .collect();
+        let users = self
+            .users()
+            .filter(|u| is_owned(&u.tags))
+            .map(|u| observed_user(u, Vec::new()))
+            .collect();
+        Inventory {
+            roles,
+            users,
+            ..Inventory::default()
+        }
+    }
+
+    /// The roles onboard may own (not under AWS's own paths).
+    fn roles(&self) -> impl Iterator<Item = &RoleDetails> {
+        self.details
+            .roles
+            .iter()
+            .filter(|r| !AWS_ROLE_PATHS.iter().any(|p| r.path.starts_with(p)))
+    }
+
+    fn users(&self) -> impl Iterator<Item = &UserDetails> {
+        self.details.users.iter()
+    }
+}
+
+fn owned_role(role: &RoleDetails, instance_profiles: Vec<(String, bool)>) -> OwnedRole {
+    OwnedRole {
+        name: role.name.clone(),
+        tags: role.tags.clone(),
+        attached: role.attached.clone(),
+        inline_policies: role.inline.iter().map(|p| p.name.clone()).collect(),
+        instance_profiles,
+    }
+}
+
+fn observed_user(user: &UserDetails, access_keys: Vec<AccessKeyInfo>) -> ObservedUser {
+    ObservedUser {
+        name: user.name.clone(),
+        arn: user.arn.clone(),
+        tags: user.tags.clone(),
+        attached: user.attached.clone(),
+        inline_policies: user.inline.iter().map(|p| p.name.clone()).collect(),
+        groups: user.groups.clone(),
+        access_keys,
+    }
+}
+
 impl Aws {
     /// Everything onboard owns in the account, and the resources named as a catalog item
-    /// (`catalog_names`) that onboard does not own.
+    /// (`catalog_names`) that onboard does not own: both rounds.
     pub(crate) async fn inventory(&self, catalog_names: &BTreeSet<String>) -> Result<Inventory> {
+        let read = self.read_account().await?;
+        self.inventory_of(read, catalog_names).await
+    }
+
+    /// The first round: the account's details beside its instance profiles, less what this run
+    /// deleted (a listing may show that for a while); what they show, the run knows exists (IAM
+    /// may not show it to the next read yet).
+    pub(crate) async fn read_account(&self) -> Result<AccountRead> {
         let details = self.account_details();
         let profiles = self
             .iam
@@ -53,11 +132,8 @@ impl Aws {
             .send()
             .try_collect();
         let (details, profiles) = tokio::join!(details, profiles);
-        let details = details?;
+        let mut details = details?;
         let profiles = profiles.doing(|| "listing instance profiles".to_owned())?;
-
-        // What the account shows exists (IAM may not show it to the next read yet), except what
-        // this run deleted (a listing may show that for a while).
         let listed = |entity: Entity| {
             let deleted = self.propagation.was_deleted(&entity);
             if !deleted {
@@ -65,25 +141,17 @@ impl Aws {
             }
             !deleted
         };
-        let roles: Vec<_> = details
+        details
             .roles
-            .iter()
-            .filter(|r| !AWS_ROLE_PATHS.iter().any(|p| r.path.starts_with(p)))
-            .filter(|r| listed(Entity::Role(r.name.clone())))
-            .collect();
-        let users: Vec<_> = details
+            .retain(|r| listed(Entity::Role(r.name.clone())));
+        details
             .users
-            .iter()
-            .filter(|u| listed(Entity::User(u.name.clone())))
-            .collect();
-        let policy_arns: Vec<String> = details
+            .retain(|u| listed(Entity::User(u.name.clone())));
+        details
             .policies
-            .keys()
-            .filter(|arn| listed(Entity::Policy((*arn).clone())))
-            .cloned()
-            .collect();
+            .retain(|arn, _| listed(Entity::Policy(arn.clone())));
         // The profile's roles come with the listing.
-        let profile_roles: BTreeMap<String, Vec<String>> = profiles
+        let profile_roles = profiles
             .iter()
             .filter(|p| {
                 listed(Entity::InstanceProfile(
@@ -95,8 +163,26 @@ impl Aws {
                 (p.instance_profile_name().to_owned(), roles)
             })
             .collect();
+        Ok(AccountRead {
+            details,
+            profile_roles,
+        })
+    }
 
-        // The second round: what the details do not carry.
+    /// The second round, on what the first read: the tags of policies and instance profiles
+    /// and the keys of onboard's users, at once; then what onboard owns.
+    pub(crate) async fn inventory_of(
+        &self,
+        read: AccountRead,
+        catalog_names: &BTreeSet<String>,
+    ) -> Result<Inventory> {
+        let roles: Vec<&RoleDetails> = read.roles().collect();
+        let users: Vec<&UserDetails> = read.users().collect();
+        let AccountRead {
+            details,
+            profile_roles,
+        } = &read;
+        let policy_arns: Vec<String> = details.policies.keys().cloned().collect();
         let policies = tags_of_each(self.concurrency, policy_arns.into_iter(), |arn| {
             self.policy_tags(arn)
         });
@@ -107,7 +193,7 @@ impl Aws {
             Ok::<_, crate::error::Error>((u.name.clone(), self.access_keys(&u.name).await?))
         }));
         let (policies, profiles, keys) = tokio::try_join!(policies, profiles, keys)?;
-        let mut keys: BTreeMap<String, _> = keys.into_iter().collect();
+        let mut keys: BTreeMap<String, Vec<AccessKeyInfo>> = keys.into_iter().collect();
 
         let mut inventory = Inventory::default();
         let mut foreign = |kind, name: &str| {
@@ -127,41 +213,31 @@ impl Aws {
             }
             mine
         };
-        let role_tags = roles
-            .iter()
-            .map(|r| (r.name.clone(), r.tags.clone()))
+        let role_tags = roles.iter().map(|r| (r.name.clone(), r.tags.clone()));
+        let owned_roles: BTreeSet<String> = owned(Kind::Role, role_tags.collect())
+            .into_iter()
+            .map(|(name, _)| name)
             .collect();
-        let owned_roles = owned(Kind::Role, role_tags);
-        let user_tags = users
-            .iter()
-            .map(|u| (u.name.clone(), u.tags.clone()))
+        let user_tags = users.iter().map(|u| (u.name.clone(), u.tags.clone()));
+        let owned_users: BTreeSet<String> = owned(Kind::User, user_tags.collect())
+            .into_iter()
+            .map(|(name, _)| name)
             .collect();
-        let owned_users = owned(Kind::User, user_tags);
         let policies = owned(Kind::ManagedPolicy, policies);
         let profiles = owned(Kind::InstanceProfile, profiles);
 
         let owned_profiles: BTreeSet<&str> = profiles.iter().map(|(n, _)| n.as_str()).collect();
-        let roles_by_name: BTreeMap<&str, _> =
-            roles.iter().map(|r| (r.name.as_str(), *r)).collect();
-        inventory.roles = owned_roles
-            .into_iter()
-            .filter_map(|(name, tags)| {
-                let role = roles_by_name.get(name.as_str())?;
-                let instance_profiles = profile_roles
-                    .iter()
-                    .filter(|(_, roles)| roles.contains(&name))
-                    .map(|(profile, _)| {
-                        (profile.clone(), owned_profiles.contains(profile.as_str()))
-                    })
-                    .collect();
-                Some(OwnedRole {
-                    attached: role.attached.clone(),
-                    inline_policies: role.inline.iter().map(|p| p.name.clone()).collect(),
-                    instance_profiles,
-                    name,
-                    tags,
-                })
-            })
+        let profiles_of = |role: &str| {
+            profile_roles
+                .iter()
+                .filter(|(_, roles)| roles.iter().any(|r| r == role))
+                .map(|(profile, _)| (profile.clone(), owned_profiles.contains(profile.as_str())))
+                .collect()
+        };
+        inventory.roles = roles
+            .iter()
+            .filter(|r| owned_roles.contains(&r.name))
+            .map(|r| owned_role(r, profiles_of(&r.name)))
             .collect();
         // Who holds each policy: the roles, users and groups it is attached to.
         let holders_of = |arn: &str| {
@@ -200,22 +276,10 @@ impl Aws {
                 tags,
             })
             .collect();
-        let users_by_name: BTreeMap<&str, _> =
-            users.iter().map(|u| (u.name.as_str(), *u)).collect();
-        inventory.users = owned_users
-            .into_iter()
-            .filter_map(|(name, tags)| {
-                let user = users_by_name.get(name.as_str())?;
-                Some(ObservedUser {
-                    arn: user.arn.clone(),
-                    attached: user.attached.clone(),
-                    inline_policies: user.inline.iter().map(|p| p.name.clone()).collect(),
-                    groups: user.groups.clone(),
-                    access_keys: keys.remove(&name).unwrap_or_default(),
-                    name,
-                    tags,
-                })
-            })
+        inventory.users = users
+            .iter()
+            .filter(|u| owned_users.contains(&u.name))
+            .map(|u| observed_user(u, keys.remove(&u.name).unwrap_or_default()))
             .collect();
         inventory.instance_profiles = profiles
             .into_iter()

@@ -166,8 +166,21 @@ async fn teardown_in(
     args: &TeardownArgs,
     names: &BTreeSet<String>,
 ) -> anyhow::Result<TeardownOutput> {
-    let inventory = aws.inventory(names).await?;
-    let plan = plan_teardown(&inventory, args.vendor.as_deref());
+    let vendor = args.vendor.as_deref();
+    let read = aws.read_account().await?;
+    let no_keys = Handoff::new(None, false)?;
+    // With --yes, the detaches from onboard's roles and users, which the second round of reads
+    // cannot change, start beside it; the rest is planned once it is in.
+    let mut early = Vec::new();
+    let plan = if args.yes {
+        let detaches = plan_teardown(&read.settled(), vendor).detaches();
+        let executed = crate::pipeline::execute_plan(aws, &detaches, &no_keys);
+        let (executed, inventory) = tokio::join!(executed, aws.inventory_of(read, names));
+        early = executed.into_result()?;
+        plan_teardown(&inventory?, vendor).without(&detaches)
+    } else {
+        plan_teardown(&aws.inventory_of(read, names).await?, vendor)
+    };
 
     if !plan.steps.is_empty() && !args.yes {
         for step in &plan.steps {
@@ -179,8 +192,7 @@ async fn teardown_in(
     }
     // Something attached meanwhile, or a removal IAM has not propagated yet, answers
     // DeleteConflict: read the account again and go on, until the run's propagation deadline.
-    let no_keys = Handoff::new(None, false)?;
-    let progress = Mutex::new((plan, Vec::new()));
+    let progress = Mutex::new((plan, early));
     aws.propagation()
         .until(|| async {
             let plan = progress.lock().expect("not poisoned").0.clone();
@@ -195,7 +207,7 @@ async fn teardown_in(
                 Some(err) if err.aws_code() == Some("DeleteConflict") => {
                     match aws.inventory(names).await {
                         Ok(inventory) => {
-                            let plan = plan_teardown(&inventory, args.vendor.as_deref());
+                            let plan = plan_teardown(&inventory, vendor);
                             progress.lock().expect("not poisoned").0 = plan;
                             Attempt::NotYet(NotYet::StillInUse, err)
                         }

@@ -387,6 +387,33 @@ fn teardown_orders_detaches_and_version_deletes_before_deletes() {
         ]
     );
     assert!(plan.kept.is_empty());
+
+    // The detaches, started first, leave the rest waiting for the other steps only.
+    let detaches = plan.detaches();
+    assert_eq!(
+        described(&detaches),
+        [
+            ("detach policy P from role R".to_owned(), vec![]),
+            (
+                "detach policy ReadOnlyAccess from role R".to_owned(),
+                vec![]
+            ),
+            ("detach policy P from user U".to_owned(), vec![]),
+        ]
+    );
+    assert_eq!(
+        described(&plan.without(&detaches)),
+        [
+            ("delete inline policy inline of role R".to_owned(), vec![]),
+            ("remove role R from instance profile R".to_owned(), vec![]),
+            ("delete role R".to_owned(), vec![0, 1]),
+            ("delete access key AKIA1 of user U".to_owned(), vec![]),
+            ("delete user U".to_owned(), vec![3]),
+            ("delete instance profile R".to_owned(), vec![1]),
+            ("delete version v1 of policy P".to_owned(), vec![]),
+            ("delete policy P".to_owned(), vec![6]),
+        ]
+    );
 }
 
 #[test]
