@@ -83,82 +83,69 @@ fn a_same_named_policy_without_onboards_tags_blocks_apply() {
     assert_eq!(env.policy_names(), ["StreamkapDeprovisionAccess"]);
 }
 
+/// A role or a group of someone else's holding a policy of onboard's keeps it (groups are read
+/// with the account's roles and users).
 #[test]
-fn teardown_keeps_a_policy_someone_attached_to_their_own_role() {
-    let env = Env::start();
-    env.onboard(&["apply", "--vendor", "streamkap", "--no-verify"])
-        .assert_code(0);
-    env.iam(&[
-        ("Action", "CreateRole"),
-        ("RoleName", "Theirs"),
-        ("AssumeRolePolicyDocument", TRUST),
-    ]);
-    env.iam(&[
-        ("Action", "AttachRolePolicy"),
-        ("RoleName", "Theirs"),
-        (
-            "PolicyArn",
-            "arn:aws:iam::123456789012:policy/StreamkapProvisionAccess",
-        ),
-    ]);
-    env.take_calls();
+fn teardown_keeps_a_policy_someone_attached_to_their_own_role_or_group() {
+    const POLICY: &str = "arn:aws:iam::123456789012:policy/StreamkapProvisionAccess";
+    for holder in ["role", "group"] {
+        let env = Env::start();
+        env.onboard(&["apply", "--vendor", "streamkap", "--no-verify"])
+            .assert_code(0);
+        let listing = if holder == "role" {
+            env.iam(&[
+                ("Action", "CreateRole"),
+                ("RoleName", "Theirs"),
+                ("AssumeRolePolicyDocument", TRUST),
+            ]);
+            env.iam(&[
+                ("Action", "AttachRolePolicy"),
+                ("RoleName", "Theirs"),
+                ("PolicyArn", POLICY),
+            ]);
+            [
+                ("Action", "ListAttachedRolePolicies"),
+                ("RoleName", "Theirs"),
+            ]
+        } else {
+            env.iam(&[("Action", "CreateGroup"), ("GroupName", "Theirs")]);
+            env.iam(&[
+                ("Action", "AttachGroupPolicy"),
+                ("GroupName", "Theirs"),
+                ("PolicyArn", POLICY),
+            ]);
+            [
+                ("Action", "ListAttachedGroupPolicies"),
+                ("GroupName", "Theirs"),
+            ]
+        };
 
-    let run = env.onboard(&["teardown", "--yes", "--output", "json"]);
-    run.assert_code(0);
-    let out: TeardownOutput = run.json();
-    assert_eq!(out.kept.len(), 1, "{:?}", out.kept);
-    assert_eq!(out.kept[0].name, "StreamkapProvisionAccess");
-    assert!(
-        out.kept[0].reason.contains("attached to role Theirs"),
-        "{:?}",
-        out.kept
-    );
-    assert!(
-        out.removed
-            .contains(&"deleted role StreamkapInstallAccess".to_owned())
-    );
-    // Nothing was detached from their role.
-    assert!(!Env::writes(&env.take_calls()).is_empty());
-    let attached = env.iam(&[
-        ("Action", "ListAttachedRolePolicies"),
-        ("RoleName", "Theirs"),
-    ]);
-    assert_eq!(
-        xml_values(&attached, "PolicyName"),
-        ["StreamkapProvisionAccess"]
-    );
-    assert_eq!(env.role_names(), ["Theirs"]);
-    assert_eq!(env.policy_names(), ["StreamkapProvisionAccess"]);
-}
-
-/// Groups hold policies too: teardown reads them with the account's roles and users.
-#[test]
-fn teardown_keeps_a_policy_someone_attached_to_their_own_group() {
-    let env = Env::start();
-    env.onboard(&["apply", "--vendor", "streamkap", "--no-verify"])
-        .assert_code(0);
-    env.iam(&[("Action", "CreateGroup"), ("GroupName", "Theirs")]);
-    env.iam(&[
-        ("Action", "AttachGroupPolicy"),
-        ("GroupName", "Theirs"),
-        (
-            "PolicyArn",
-            "arn:aws:iam::123456789012:policy/StreamkapProvisionAccess",
-        ),
-    ]);
-
-    let run = env.onboard(&["teardown", "--yes", "--output", "json"]);
-    run.assert_code(0);
-    let out: TeardownOutput = run.json();
-    assert_eq!(out.kept.len(), 1, "{:?}", out.kept);
-    assert_eq!(out.kept[0].name, "StreamkapProvisionAccess");
-    assert!(
-        out.kept[0].reason.contains("attached to group Theirs"),
-        "{:?}",
-        out.kept
-    );
-    assert!(env.role_names().is_empty());
-    assert_eq!(env.policy_names(), ["StreamkapProvisionAccess"]);
+        let run = env.onboard(&["teardown", "--yes", "--output", "json"]);
+        run.assert_code(0);
+        let out: TeardownOutput = run.json();
+        assert_eq!(out.kept.len(), 1, "{holder}: {:?}", out.kept);
+        assert_eq!(out.kept[0].name, "StreamkapProvisionAccess");
+        assert!(
+            out.kept[0]
+                .reason
+                .contains(&format!("attached to {holder} Theirs")),
+            "{:?}",
+            out.kept
+        );
+        assert!(
+            out.removed
+                .contains(&"deleted role StreamkapInstallAccess".to_owned())
+        );
+        // Nothing was detached from their role or group.
+        let attached = env.iam(&listing);
+        assert_eq!(
+            xml_values(&attached, "PolicyName"),
+            ["StreamkapProvisionAccess"]
+        );
+        let roles: &[&str] = if holder == "role" { &["Theirs"] } else { &[] };
+        assert_eq!(env.role_names(), roles);
+        assert_eq!(env.policy_names(), ["StreamkapProvisionAccess"]);
+    }
 }
 
 /// With --yes, the detaches from onboard's own role do not wait for the policies' tags (which

@@ -33,7 +33,7 @@ use crate::plan::name_of;
 use crate::policy::lint::{self, Severity};
 use crate::state::InlinePolicy;
 use crate::state::{
-    AccessKeyInfo, Desired, DesiredPolicy, ObservedRole, ObservedUser, VENDOR_TAG, is_aws_managed,
+    AccessKeyInfo, Desired, DesiredPolicy, ObservedRole, VENDOR_TAG, is_aws_managed,
     is_owned_or_exported,
 };
 use crate::verification::{Status, compare_role_with_catalog, compare_user_with_catalog};
@@ -161,7 +161,10 @@ pub(crate) async fn audit_account(
             .map(|u| u.at)
             .max();
         if matches!(holders::manager(&user.tags), Manager::Onboard { .. }) {
-            user_drift_reads.push((candidates.len(), observed_user(user, &keys)));
+            user_drift_reads.push((
+                candidates.len(),
+                user.observed(keys.iter().map(|k| k.key.clone()).collect()),
+            ));
         }
         candidates.push(Candidate {
             kind: AccessKind::User,
@@ -245,18 +248,6 @@ fn observed_role(role: &RoleDetails) -> ObservedRole {
         // not look at it.
         max_session_duration: 0,
         permissions_boundary: role.permissions_boundary.clone(),
-    }
-}
-
-fn observed_user(user: &UserDetails, keys: &[KeyUse]) -> ObservedUser {
-    ObservedUser {
-        name: user.name.clone(),
-        arn: user.arn.clone(),
-        tags: user.tags.clone(),
-        attached: user.attached.clone(),
-        inline_policies: user.inline.iter().map(|p| p.name.clone()).collect(),
-        groups: user.groups.clone(),
-        access_keys: keys.iter().map(|k| k.key.clone()).collect(),
     }
 }
 

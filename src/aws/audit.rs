@@ -64,6 +64,22 @@ pub(crate) struct UserDetails {
     pub created: i64,
 }
 
+impl UserDetails {
+    /// The user as apply and teardown observe one, with `access_keys` (which these details do
+    /// not carry).
+    pub(crate) fn observed(&self, access_keys: Vec<AccessKeyInfo>) -> crate::state::ObservedUser {
+        crate::state::ObservedUser {
+            name: self.name.clone(),
+            arn: self.arn.clone(),
+            tags: self.tags.clone(),
+            attached: self.attached.clone(),
+            inline_policies: self.inline.iter().map(|p| p.name.clone()).collect(),
+            groups: self.groups.clone(),
+            access_keys,
+        }
+    }
+}
+
 /// Everything GetAccountAuthorizationDetails says about the account's roles, users and customer
 /// managed policies.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -19,7 +19,7 @@ use crate::kinds::{Entity, Kind};
 use crate::plan::{
     Inventory, Kept, KeptReason, OwnedInstanceProfile, OwnedPolicy, OwnedRole, name_of,
 };
-use crate::state::{AccessKeyInfo, ObservedUser, Tags, is_owned};
+use crate::state::{AccessKeyInfo, Tags, is_owned};
 
 /// Paths of roles AWS itself creates; onboard never creates roles there.
 const AWS_ROLE_PATHS: &[&str] = &["/aws-service-role/", "/aws-reserved/"];
@@ -67,7 +67,7 @@ impl AccountRead {
         let users = self
             .users()
             .filter(|u| is_owned(&u.tags))
-            .map(|u| observed_user(u, Vec::new()))
+            .map(|u| u.observed(Vec::new()))
             .collect();
         Inventory {
             roles,
@@ -96,18 +96,6 @@ fn owned_role(role: &RoleDetails, instance_profiles: Vec<(String, bool)>) -> Own
         attached: role.attached.clone(),
         inline_policies: role.inline.iter().map(|p| p.name.clone()).collect(),
         instance_profiles,
-    }
-}
-
-fn observed_user(user: &UserDetails, access_keys: Vec<AccessKeyInfo>) -> ObservedUser {
-    ObservedUser {
-        name: user.name.clone(),
-        arn: user.arn.clone(),
-        tags: user.tags.clone(),
-        attached: user.attached.clone(),
-        inline_policies: user.inline.iter().map(|p| p.name.clone()).collect(),
-        groups: user.groups.clone(),
-        access_keys,
     }
 }
 
@@ -279,7 +267,7 @@ impl Aws {
         inventory.users = users
             .iter()
             .filter(|u| owned_users.contains(&u.name))
-            .map(|u| observed_user(u, keys.remove(&u.name).unwrap_or_default()))
+            .map(|u| u.observed(keys.remove(&u.name).unwrap_or_default()))
             .collect();
         inventory.instance_profiles = profiles
             .into_iter()
