@@ -64,9 +64,9 @@ fn apply_in_two_accounts_creates_the_role_in_each_and_again_writes_nothing() {
         "nothing in the caller's account"
     );
     let calls = env.take_calls();
-    // Per account: into the account, the early attempt beside the reads (dropped: the role did
-    // not exist yet), and the verification's once the role was created.
-    assert_eq!(count(&calls, "AssumeRole"), 6, "{calls:?}");
+    // Per account: into the account, and the verification's once the role was created; no
+    // early attempt beside the reads, since the role's read found none (IAM would refuse it).
+    assert_eq!(count(&calls, "AssumeRole"), 4, "{calls:?}");
 
     // Again, as a table: every account is in place, no write call anywhere.
     let run = env.onboard(&["apply", "--vendor", "streamkap", "--accounts", &accounts]);
@@ -395,9 +395,9 @@ fn the_callers_own_account_in_the_list_uses_the_callers_credentials() {
     assert_eq!(env.role_names(), [ROLE]);
     assert_eq!(env.role_names_in(A), [ROLE]);
     let calls = env.take_calls();
-    // One assume into A, an early one (dropped: the role did not exist yet) and the
-    // verification's per account; none into the caller's own account.
-    assert_eq!(count(&calls, "AssumeRole"), 5, "{calls:?}");
+    // One assume into A and the verification's per account; none into the caller's own
+    // account, and no early one (the role did not exist yet).
+    assert_eq!(count(&calls, "AssumeRole"), 3, "{calls:?}");
 }
 
 #[test]

@@ -21,7 +21,7 @@ use aws_smithy_http_client::tls;
 pub(crate) use audit::{KeyUse, RoleDetails, UserDetails};
 pub(crate) use converge::no_retry;
 pub(crate) use errors::{Doing, is_code};
-pub(crate) use observe::{decode, missing};
+pub(crate) use observe::{RolesFound, decode, missing};
 pub(crate) use propagation::{Attempt, NotYet, Propagation};
 pub(crate) use propagation::{DEFAULT_TIMEOUT as DEFAULT_PROPAGATION_TIMEOUT, Waits};
 pub(crate) use sts::{AssumedCredentials, Caller};

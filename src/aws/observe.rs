@@ -60,15 +60,27 @@ impl Aws {
     /// by the names of `offline` (the entry rendered for a stand-in account), beside
     /// sts:GetCallerIdentity; the policies' reads (their ARNs hold the account) start when it
     /// answers.
+    /// `render` also gets the names of the roles found, which arrive beside the caller.
     pub(crate) async fn caller_and_observe<F>(
         &self,
         offline: &Desired,
         render: F,
     ) -> Result<(Caller, Desired, Observed)>
     where
-        F: FnOnce(&Caller) -> Result<Desired>,
+        F: FnOnce(&Caller, RolesFound) -> Result<Desired>,
     {
-        let principals = self.observe_principals(offline);
+        let (found, roles_found) = tokio::sync::watch::channel(None);
+        let roles_found = RolesFound(roles_found);
+        let principals = async {
+            let observed = self.observe_principals(offline).await;
+            if let Ok(observed) = &observed {
+                let names = observed.roles.iter().filter(|(_, r)| r.is_some());
+                found.send_replace(Some(names.map(|(name, _)| name.clone()).collect()));
+            }
+            // A failed read drops the sender: the roles found are never known.
+            drop(found);
+            observed
+        };
         // Unless the account is known, one listing of the policies runs beside the caller too:
         // the policies it does not show need no read once the account names them.
         let listing = async {
@@ -80,7 +92,7 @@ impl Aws {
         let rest = async {
             let (caller, listing) = tokio::join!(self.caller(), listing);
             let caller = caller?;
-            let desired = render(&caller)?;
+            let desired = render(&caller, roles_found)?;
             let policies = self.observe_policies(&desired, listing.as_ref()).await?;
             Ok::<_, Error>((caller, desired, policies))
         };
@@ -224,6 +236,21 @@ impl Aws {
     }
 }
 
+/// The names of the roles that exist, once their reads answer (`None` until then; closed if
+/// they failed).
+#[derive(Debug, Clone)]
+pub(crate) struct RolesFound(tokio::sync::watch::Receiver<Option<BTreeSet<String>>>);
+
+impl RolesFound {
+    /// Whether role `name` exists: waits for the roles' reads; `false` if they failed.
+    pub(crate) async fn contains(mut self, name: &str) -> bool {
+        match self.0.wait_for(Option::is_some).await {
+            Ok(found) => found.as_ref().is_some_and(|names| names.contains(name)),
+            Err(_) => false,
+        }
+    }
+}
+
 /// What [`Aws::observe`] read of policies, to go into the [`Observed`] of the rest.
 struct Policies {
     policies: Vec<(String, Option<crate::state::ObservedPolicy>)>,
@@ -320,7 +347,7 @@ mod tests {
         let caller = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(identity);
         let aws = mocks::aws_with(&rules, &[caller]);
         let (caller, named, observed) = aws
-            .caller_and_observe(&desired(STAND_IN), |caller| {
+            .caller_and_observe(&desired(STAND_IN), |caller, _| {
                 assert_eq!(get_role.num_calls(), 1, "GetRole waited for the caller");
                 assert_eq!(list.num_calls(), 1, "ListPolicies waited for the caller");
                 Ok(desired(&caller.account))
@@ -352,7 +379,7 @@ mod tests {
         });
         let aws = mocks::aws_with(&rules, &[caller]);
         let err = aws
-            .caller_and_observe(&desired(STAND_IN), |_| unreachable!())
+            .caller_and_observe(&desired(STAND_IN), |_, _| unreachable!())
             .await
             .unwrap_err();
         assert_eq!(err.aws_code(), Some("InvalidClientTokenId"), "{err}");

@@ -2,6 +2,7 @@
 
 use tokio::task::JoinHandle;
 
+use crate::aws::RolesFound;
 use crate::aws::{Aws, Caller};
 use crate::catalog;
 use crate::cli::{ChangeArgs, GlobalArgs};
@@ -12,7 +13,7 @@ use crate::plan::{ApplyOptions, Plan, plan_apply};
 use crate::policy::limits::check_desired;
 use crate::policy::lint::{Severity, lint};
 use crate::policy::{external_ids, statements, trusts_third_party_without_external_id};
-use crate::state::{Desired, Observed};
+use crate::state::{Desired, DesiredRole, Observed};
 use crate::verification::{AssumeSettings, FirstAssume};
 
 use super::check::{Checked, check};
@@ -31,13 +32,14 @@ pub(crate) struct Prepared {
     pub(crate) early: Vec<EarlyAssume>,
 }
 
-/// An sts:AssumeRole started as soon as the caller was known, beside the reads, for the role's
-/// verification, followed by sts:GetCallerIdentity as the role when it succeeds: used when the role existed, the plan leaves its trust policy alone and the
+/// An sts:AssumeRole started as soon as the caller was known and the role's read found it,
+/// beside the policies' reads, for the role's verification, followed by sts:GetCallerIdentity as
+/// the role when it succeeds: used when the plan leaves the role's trust policy alone and the
 /// external ID it was made with is the one apply settles on; dropped (and stopped) otherwise.
 pub(crate) struct EarlyAssume {
     pub(crate) arn: String,
     pub(crate) external_id: Option<String>,
-    handle: Option<JoinHandle<FirstAssume>>,
+    handle: Option<JoinHandle<Option<FirstAssume>>>,
 }
 
 impl EarlyAssume {
@@ -50,7 +52,7 @@ impl EarlyAssume {
         if self.arn != arn || self.external_id.as_deref() != external_id {
             return None;
         }
-        self.handle.take()?.await.ok()
+        self.handle.take()?.await.ok().flatten()
     }
 }
 
@@ -155,7 +157,7 @@ pub(crate) async fn prepare_in(
     let offline = target.render(&ctx)?;
     let mut early = Vec::new();
     let (caller, mut named, observed) = aws
-        .caller_and_observe(&offline, |caller| {
+        .caller_and_observe(&offline, |caller, roles_found| {
             ctx.account = caller.account.clone();
             ctx.partition = caller.partition.clone();
             ctx.external_id = checked.external_id.clone();
@@ -172,7 +174,8 @@ pub(crate) async fn prepare_in(
                     .roles
                     .iter()
                     .map(|role| {
-                        start_assume(&aws, &role.arn, &settings.session_name, external_id.clone())
+                        let found = roles_found.clone();
+                        start_assume(&aws, role, found, settings, external_id.clone())
                     })
                     .collect();
             }
@@ -261,21 +264,28 @@ pub(crate) async fn prepare_in(
     })
 }
 
-/// sts:AssumeRole on `arn`, started on its own task.
+/// sts:AssumeRole on `role`, started on its own task once its read found it (a role that does
+/// not exist yet is not asked for: IAM would refuse, and log an `AccessDenied`).
 fn start_assume(
     aws: &Aws,
-    arn: &str,
-    session_name: &str,
+    role: &DesiredRole,
+    found: RolesFound,
+    settings: &AssumeSettings,
     external_id: Option<String>,
 ) -> EarlyAssume {
-    let (aws, role) = (aws.clone(), arn.to_owned());
+    let (aws, arn, name) = (aws.clone(), role.arn.clone(), role.name.clone());
     let settings = AssumeSettings {
-        session_name: session_name.to_owned(),
+        session_name: settings.session_name.clone(),
         external_id: external_id.clone(),
     };
-    let handle = tokio::spawn(async move { FirstAssume::both(&aws, &role, &settings).await });
+    let handle = tokio::spawn(async move {
+        if !found.contains(&name).await {
+            return None;
+        }
+        Some(FirstAssume::both(&aws, &arn, &settings).await)
+    });
     EarlyAssume {
-        arn: arn.to_owned(),
+        arn: role.arn.clone(),
         external_id,
         handle: Some(handle),
     }
