@@ -49,9 +49,10 @@ pub(crate) struct AccountRead {
 }
 
 impl AccountRead {
-    /// The owned roles and users whose teardown the second round cannot change (a role in no
-    /// instance profile, whose owner the second round reads; a user, with its keys not yet read):
-    /// planned from this, their detaches can start while the second round reads.
+    /// The owned roles and users whose detaches the second round cannot change: every owned
+    /// user (its keys not yet read), and every owned role in no instance profile (a role in a
+    /// profile is kept when someone else owns the profile, which the second round reads).
+    /// Planned from this, their detaches can start while the second round reads.
     pub(crate) fn settled(&self) -> Inventory {
         let roles = self
             .roles()

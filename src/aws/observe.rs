@@ -58,9 +58,9 @@ impl Aws {
     /// The caller and what exists under the names `render` gives for its account. Roles,
     /// instance profiles and users are named without the account: their reads start at once,
     /// by the names of `offline` (the entry rendered for a stand-in account), beside
-    /// sts:GetCallerIdentity; the policies' reads (their ARNs hold the account) start when it
-    /// answers.
-    /// `render` also gets the names of the roles found, which arrive beside the caller.
+    /// sts:GetCallerIdentity and one listing of the policies; the policies' reads (their ARNs
+    /// hold the account) start when it answers. `render` also gets the names of the roles
+    /// found, which arrive beside the caller.
     pub(crate) async fn caller_and_observe<F>(
         &self,
         offline: &Desired,

@@ -2,8 +2,7 @@
 
 use tokio::task::JoinHandle;
 
-use crate::aws::RolesFound;
-use crate::aws::{Aws, Caller};
+use crate::aws::{Aws, Caller, RolesFound};
 use crate::catalog;
 use crate::cli::{ChangeArgs, GlobalArgs};
 use crate::commands::offline::GENERATED_EXTERNAL_ID_BYTES;
