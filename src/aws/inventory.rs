@@ -11,7 +11,7 @@ use futures_util::future::try_join_all;
 use futures_util::{StreamExt, TryStreamExt, stream};
 
 use super::Aws;
-use super::audit::{AccountDetails, RoleDetails, UserDetails};
+use super::details::{AccountDetails, RoleDetails, UserDetails};
 use super::errors::Doing;
 use crate::error::Result;
 use crate::kinds::managed_policy::Holder;

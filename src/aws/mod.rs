@@ -2,8 +2,8 @@
 //! observed state, executing single plan steps, and the sts calls behind verification.
 
 mod accounts;
-mod audit;
 mod converge;
+mod details;
 mod errors;
 mod execute;
 mod inventory;
@@ -18,8 +18,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls;
 
-pub(crate) use audit::{KeyUse, RoleDetails, UserDetails};
 pub(crate) use converge::no_retry;
+pub(crate) use details::{KeyUse, RoleDetails, UserDetails};
 pub(crate) use errors::{Doing, is_code};
 pub(crate) use observe::{RolesFound, decode, missing};
 pub(crate) use propagation::{Attempt, NotYet, Propagation};

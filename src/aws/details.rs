@@ -1,8 +1,8 @@
-//! Read-only calls for `onboard audit`: every role and user of the account with its trust,
-//! tags, last use and policies, in as few paged calls as IAM allows
-//! (iam:GetAccountAuthorizationDetails), then, concurrently, the few reads that call does not
-//! answer: the access keys of onboard's users and their last use, and the documents of the AWS
-//! managed policies attached to what the audit reports.
+//! The account's details: every role, user, group and customer managed policy with its tags,
+//! attachments, inline policies and versions, in as few paged calls as IAM allows
+//! (iam:GetAccountAuthorizationDetails), for `onboard audit` and teardown's inventory; and the
+//! few reads the audit adds, concurrently: the access keys of onboard's users and their last
+//! use, and the documents of the AWS managed policies attached to what the audit reports.
 
 use std::collections::BTreeMap;
 
