@@ -128,6 +128,11 @@ impl Action {
         self.words().0.is_removal()
     }
 
+    /// What the step leaves in place once it succeeded, for apply's verification.
+    pub(crate) fn record(&self, written: &mut crate::verification::Written) {
+        dispatch!(self, step => step.record(written));
+    }
+
     /// The entities a step names that must exist for it to succeed (what a `NoSuchEntity`
     /// answer may be about).
     pub(crate) fn depends_on(&self) -> Vec<Entity> {

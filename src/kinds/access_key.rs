@@ -9,6 +9,7 @@ use crate::handoff::NewAccessKey;
 use crate::handoff::record::{KeyState, reconcile};
 use crate::plan::{Action, ApplyOptions, Documents, Drift, Plan, Verb, push_key_cleanup};
 use crate::state::{AccessKeyInfo, Observed, ObservedUser};
+use crate::verification::Written;
 
 /// Creates an access key for a user (not idempotent: see [`CreateAccessKey::run`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +39,11 @@ fn key_of(user: &str, key_id: &str) -> Vec<Entity> {
 }
 
 impl Step for CreateAccessKey {
+    fn record(&self, written: &mut Written) {
+        // The new key's id and the hand-over record's tags are IAM's and the hand-over's: read
+        // the user back.
+        written.forget("user", &self.user);
+    }
     fn words(&self) -> (Verb, String) {
         (Verb::Create, format!("access key for user {}", self.user))
     }
@@ -112,6 +118,13 @@ impl Step for CreateAccessKey {
 }
 
 impl Step for DeactivateAccessKey {
+    fn record(&self, written: &mut Written) {
+        if let Some(user) = written.user_mut(&self.user) {
+            for key in user.access_keys.iter_mut().filter(|k| k.id == self.key_id) {
+                key.active = false;
+            }
+        }
+    }
     fn words(&self) -> (Verb, String) {
         let object = format!("access key {} of user {}", self.key_id, self.user);
         (Verb::Deactivate, object)
@@ -143,6 +156,11 @@ impl Step for DeactivateAccessKey {
 }
 
 impl Step for DeleteAccessKey {
+    fn record(&self, written: &mut Written) {
+        if let Some(user) = written.user_mut(&self.user) {
+            user.access_keys.retain(|k| k.id != self.key_id);
+        }
+    }
     fn words(&self) -> (Verb, String) {
         let object = format!("access key {} of user {}", self.key_id, self.user);
         (Verb::Delete, object)

@@ -13,6 +13,7 @@ use crate::handoff::NewAccessKey;
 use crate::plan::{Action, ApplyOptions, Documents, Drift, Plan, Verb};
 use crate::policy::same_document;
 use crate::state::{DesiredRole, Observed};
+use crate::verification::Written;
 
 /// Writes (creates or replaces) an inline policy of a role.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +38,12 @@ pub(crate) struct DeleteUserPolicy {
 }
 
 impl Step for PutRolePolicy {
+    fn record(&self, written: &mut Written) {
+        if let Some(role) = written.role_mut(&self.role) {
+            role.inline_policies
+                .insert(self.policy_name.clone(), self.document.clone());
+        }
+    }
     fn words(&self) -> (Verb, String) {
         let object = format!("inline policy {} of role {}", self.policy_name, self.role);
         (Verb::Put, object)
@@ -79,6 +86,11 @@ impl Step for PutRolePolicy {
 }
 
 impl Step for DeleteRolePolicy {
+    fn record(&self, written: &mut Written) {
+        if let Some(role) = written.role_mut(&self.role) {
+            role.inline_policies.remove(&self.policy_name);
+        }
+    }
     fn words(&self) -> (Verb, String) {
         let object = format!("inline policy {} of role {}", self.policy_name, self.role);
         (Verb::Delete, object)
@@ -115,6 +127,8 @@ impl Step for DeleteRolePolicy {
 }
 
 impl Step for DeleteUserPolicy {
+    /// A user's inline policies are not part of what verification compares.
+    fn record(&self, _: &mut Written) {}
     fn words(&self) -> (Verb, String) {
         let object = format!("inline policy {} of user {}", self.policy_name, self.user);
         (Verb::Delete, object)

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::handoff::NewAccessKey;
 use crate::plan::{Action, Documents, Plan, Present, Verb};
 use crate::state::{DesiredRole, Observed, ObservedInstanceProfile, Tag, Tags, is_owned};
+use crate::verification::written::{Written, merge, tag_map};
 
 /// Creates an instance profile.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +49,13 @@ fn profile(name: &str) -> Entity {
 }
 
 impl Step for CreateInstanceProfile {
+    fn record(&self, written: &mut Written) {
+        let profile = ObservedInstanceProfile {
+            tags: tag_map(&self.tags),
+            roles: Vec::new(),
+        };
+        written.set_profile(&self.name, Some(profile));
+    }
     fn words(&self) -> (Verb, String) {
         (Verb::Create, format!("instance profile {}", self.name))
     }
@@ -82,6 +90,11 @@ impl Step for CreateInstanceProfile {
 }
 
 impl Step for TagInstanceProfile {
+    fn record(&self, written: &mut Written) {
+        if let Some(profile) = written.profile_mut(&self.name) {
+            merge(&mut profile.tags, &self.tags);
+        }
+    }
     fn words(&self) -> (Verb, String) {
         let object = format!("instance profile {} with {}", self.name, list(&self.tags));
         (Verb::Tag, object)
@@ -112,6 +125,16 @@ impl Step for TagInstanceProfile {
 }
 
 impl Step for AddRoleToInstanceProfile {
+    fn record(&self, written: &mut Written) {
+        if let Some(profile) = written.profile_mut(&self.instance_profile) {
+            profile.roles.push(self.role.clone());
+        }
+        if let Some(role) = written.role_mut(&self.role)
+            && !role.instance_profiles.contains(&self.instance_profile)
+        {
+            role.instance_profiles.push(self.instance_profile.clone());
+        }
+    }
     fn words(&self) -> (Verb, String) {
         let object = format!(
             "role {} to instance profile {}",
@@ -159,6 +182,15 @@ impl Step for AddRoleToInstanceProfile {
 }
 
 impl Step for RemoveRoleFromInstanceProfile {
+    fn record(&self, written: &mut Written) {
+        if let Some(profile) = written.profile_mut(&self.instance_profile) {
+            profile.roles.retain(|r| *r != self.role);
+        }
+        if let Some(role) = written.role_mut(&self.role) {
+            role.instance_profiles
+                .retain(|p| *p != self.instance_profile);
+        }
+    }
     fn words(&self) -> (Verb, String) {
         let object = format!(
             "role {} from instance profile {}",
@@ -199,6 +231,9 @@ impl Step for RemoveRoleFromInstanceProfile {
 }
 
 impl Step for DeleteInstanceProfile {
+    fn record(&self, written: &mut Written) {
+        written.set_profile(&self.name, None);
+    }
     fn words(&self) -> (Verb, String) {
         (Verb::Delete, format!("instance profile {}", self.name))
     }

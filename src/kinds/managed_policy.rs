@@ -15,6 +15,7 @@ use crate::handoff::NewAccessKey;
 use crate::plan::{Action, Documents, Kept, KeptReason, Plan, Present, Verb, name_of};
 use crate::policy::{decode_document, same_document};
 use crate::state::{DesiredPolicy, Observed, ObservedPolicy, RESOURCE_TAG, Tag, Tags, is_owned};
+use crate::verification::written::{Written, merge, tag_map};
 
 /// IAM keeps at most this many versions of a managed policy.
 const MAX_POLICY_VERSIONS: usize = 5;
@@ -110,6 +111,18 @@ pub(crate) fn common_path(policies: &[DesiredPolicy]) -> String {
 }
 
 impl Step for DesiredPolicy {
+    fn record(&self, written: &mut Written) {
+        written.set_policy(
+            &self.arn,
+            Some(ObservedPolicy {
+                arn: self.arn.clone(),
+                tags: tag_map(&self.tags),
+                default_version_id: "v1".to_owned(),
+                document: self.document.clone(),
+                other_versions: Vec::new(),
+            }),
+        );
+    }
     fn words(&self) -> (Verb, String) {
         (Verb::Create, format!("policy {}", self.name))
     }
@@ -150,6 +163,10 @@ impl Step for DesiredPolicy {
 }
 
 impl Step for CreatePolicyVersion {
+    fn record(&self, written: &mut Written) {
+        // The new default version's id is IAM's to choose: read it back.
+        written.forget("policy", &self.policy_arn);
+    }
     fn words(&self) -> (Verb, String) {
         let object = format!(
             "policy {} with a new default version",
@@ -292,6 +309,11 @@ impl CreatePolicyVersion {
 }
 
 impl Step for TagPolicy {
+    fn record(&self, written: &mut Written) {
+        if let Some(policy) = written.policy_mut(&self.policy_arn) {
+            merge(&mut policy.tags, &self.tags);
+        }
+    }
     fn words(&self) -> (Verb, String) {
         let object = format!(
             "policy {} with {}",
@@ -326,6 +348,11 @@ impl Step for TagPolicy {
 }
 
 impl Step for DeletePolicyVersion {
+    fn record(&self, written: &mut Written) {
+        if let Some(policy) = written.policy_mut(&self.policy_arn) {
+            policy.other_versions.retain(|v| *v != self.version_id);
+        }
+    }
     fn words(&self) -> (Verb, String) {
         let object = format!(
             "version {} of policy {}",
@@ -369,6 +396,9 @@ impl Step for DeletePolicyVersion {
 }
 
 impl Step for DeletePolicy {
+    fn record(&self, written: &mut Written) {
+        written.set_policy(&self.policy_arn, None);
+    }
     fn words(&self) -> (Verb, String) {
         (
             Verb::Delete,

@@ -24,6 +24,7 @@ use crate::error::{Error, Result, Usage};
 use crate::handoff::NewAccessKey;
 use crate::plan::{Action, ApplyOptions, Documents, Drift, Plan, Verb, name_of};
 use crate::state::{Observed, Tag, Tags, VENDOR_TAG, is_owned};
+use crate::verification::Written;
 
 /// A kind of IAM resource, as output names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -99,6 +100,10 @@ pub(crate) trait Step {
     /// Makes the step's write call so that it converges (see [`crate::aws`]'s converge); a new
     /// access key comes back (and only from [`access_key::CreateAccessKey`]).
     async fn run(&self, aws: &Aws) -> Result<Option<NewAccessKey>>;
+    /// What the step leaves in place once IAM answered it with success, laid over what the run
+    /// read, for apply's verification (a result the step does not hold is marked unknown, to
+    /// be read back).
+    fn record(&self, written: &mut Written);
 
     /// Whether the step makes a principal (role or user) without a permissions boundary: an
     /// `AccessDenied` on it may mean the caller's own policy requires one. Only the two creating

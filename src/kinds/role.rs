@@ -18,6 +18,7 @@ use crate::plan::{
 };
 use crate::policy::same_document;
 use crate::state::{DesiredRole, Observed, ObservedRole, RESOURCE_TAG, Tag, Tags, is_owned};
+use crate::verification::written::{Written, merge, tag_map};
 
 /// Replaces a role's trust policy.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +83,22 @@ fn trust_in_aws<'a>(observed: &'a Observed, name: &str) -> Option<(&'a Value, St
 }
 
 impl Step for DesiredRole {
+    fn record(&self, written: &mut Written) {
+        written.set_role(
+            &self.name,
+            Some(ObservedRole {
+                name: self.name.clone(),
+                arn: self.arn.clone(),
+                tags: tag_map(&self.tags),
+                trust: self.trust.clone(),
+                attached: Vec::new(),
+                instance_profiles: Vec::new(),
+                max_session_duration: self.max_session_duration,
+                permissions_boundary: self.permissions_boundary.clone(),
+                inline_policies: std::collections::BTreeMap::new(),
+            }),
+        );
+    }
     fn creates_without_boundary(&self) -> bool {
         self.permissions_boundary.is_none()
     }
@@ -135,6 +152,11 @@ impl Step for DesiredRole {
 }
 
 impl Step for UpdateAssumeRolePolicy {
+    fn record(&self, written: &mut Written) {
+        if let Some(role) = written.role_mut(&self.role) {
+            role.trust = self.document.clone();
+        }
+    }
     fn words(&self) -> (Verb, String) {
         (Verb::Update, format!("trust policy of role {}", self.role))
     }
@@ -165,6 +187,11 @@ impl Step for UpdateAssumeRolePolicy {
 }
 
 impl Step for UpdateRole {
+    fn record(&self, written: &mut Written) {
+        if let Some(role) = written.role_mut(&self.role) {
+            role.max_session_duration = self.max_session_duration;
+        }
+    }
     fn words(&self) -> (Verb, String) {
         let (role, seconds) = (&self.role, self.max_session_duration);
         let object = format!("maximum session duration of role {role} to {seconds} seconds");
@@ -196,6 +223,11 @@ impl Step for UpdateRole {
 }
 
 impl Step for PutRolePermissionsBoundary {
+    fn record(&self, written: &mut Written) {
+        if let Some(role) = written.role_mut(&self.role) {
+            role.permissions_boundary = Some(self.boundary.clone());
+        }
+    }
     fn words(&self) -> (Verb, String) {
         let object = format!(
             "permissions boundary of role {} to {}",
@@ -229,6 +261,11 @@ impl Step for PutRolePermissionsBoundary {
 }
 
 impl Step for TagRole {
+    fn record(&self, written: &mut Written) {
+        if let Some(role) = written.role_mut(&self.role) {
+            merge(&mut role.tags, &self.tags);
+        }
+    }
     fn words(&self) -> (Verb, String) {
         (
             Verb::Tag,
@@ -261,6 +298,13 @@ impl Step for TagRole {
 }
 
 impl Step for AttachRolePolicy {
+    fn record(&self, written: &mut Written) {
+        if let Some(role) = written.role_mut(&self.role)
+            && !role.attached.contains(&self.policy_arn)
+        {
+            role.attached.push(self.policy_arn.clone());
+        }
+    }
     fn words(&self) -> (Verb, String) {
         let object = format!("policy {} to role {}", name_of(&self.policy_arn), self.role);
         (Verb::Attach, object)
@@ -291,6 +335,11 @@ impl Step for AttachRolePolicy {
 }
 
 impl Step for DetachRolePolicy {
+    fn record(&self, written: &mut Written) {
+        if let Some(role) = written.role_mut(&self.role) {
+            role.attached.retain(|a| *a != self.policy_arn);
+        }
+    }
     fn words(&self) -> (Verb, String) {
         let object = format!(
             "policy {} from role {}",
@@ -331,6 +380,9 @@ impl Step for DetachRolePolicy {
 }
 
 impl Step for DeleteRole {
+    fn record(&self, written: &mut Written) {
+        written.set_role(&self.role, None);
+    }
     fn words(&self) -> (Verb, String) {
         (Verb::Delete, format!("role {}", self.role))
     }

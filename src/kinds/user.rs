@@ -17,6 +17,7 @@ use crate::plan::{
 use crate::state::{
     AccessKeyInfo, DesiredUser, Observed, ObservedUser, RESOURCE_TAG, Tag, Tags, is_owned,
 };
+use crate::verification::written::{Written, merge, tag_map};
 
 /// Adds tags to a user.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +59,20 @@ fn user(name: &str) -> Entity {
 }
 
 impl Step for DesiredUser {
+    fn record(&self, written: &mut Written) {
+        written.set_user(
+            &self.name,
+            Some(ObservedUser {
+                name: self.name.clone(),
+                arn: self.arn.clone(),
+                tags: tag_map(&self.tags),
+                attached: Vec::new(),
+                inline_policies: Vec::new(),
+                groups: Vec::new(),
+                access_keys: Vec::new(),
+            }),
+        );
+    }
     fn creates_without_boundary(&self) -> bool {
         true
     }
@@ -98,6 +113,11 @@ impl Step for DesiredUser {
 }
 
 impl Step for TagUser {
+    fn record(&self, written: &mut Written) {
+        if let Some(user) = written.user_mut(&self.user) {
+            merge(&mut user.tags, &self.tags);
+        }
+    }
     fn words(&self) -> (Verb, String) {
         (
             Verb::Tag,
@@ -130,6 +150,11 @@ impl Step for TagUser {
 }
 
 impl Step for UntagUser {
+    fn record(&self, written: &mut Written) {
+        if let Some(user) = written.user_mut(&self.user) {
+            user.tags.retain(|k, _| !self.keys.contains(k));
+        }
+    }
     fn words(&self) -> (Verb, String) {
         (
             Verb::Untag,
@@ -168,6 +193,13 @@ impl Step for UntagUser {
 }
 
 impl Step for AttachUserPolicy {
+    fn record(&self, written: &mut Written) {
+        if let Some(user) = written.user_mut(&self.user)
+            && !user.attached.contains(&self.policy_arn)
+        {
+            user.attached.push(self.policy_arn.clone());
+        }
+    }
     fn words(&self) -> (Verb, String) {
         let object = format!("policy {} to user {}", name_of(&self.policy_arn), self.user);
         (Verb::Attach, object)
@@ -198,6 +230,11 @@ impl Step for AttachUserPolicy {
 }
 
 impl Step for DetachUserPolicy {
+    fn record(&self, written: &mut Written) {
+        if let Some(user) = written.user_mut(&self.user) {
+            user.attached.retain(|a| *a != self.policy_arn);
+        }
+    }
     fn words(&self) -> (Verb, String) {
         let object = format!(
             "policy {} from user {}",
@@ -238,6 +275,9 @@ impl Step for DetachUserPolicy {
 }
 
 impl Step for DeleteUser {
+    fn record(&self, written: &mut Written) {
+        written.set_user(&self.user, None);
+    }
     fn words(&self) -> (Verb, String) {
         (Verb::Delete, format!("user {}", self.user))
     }

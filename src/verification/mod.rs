@@ -3,7 +3,7 @@
 
 mod assume;
 mod trust;
-mod written;
+pub(crate) mod written;
 
 use std::fmt;
 

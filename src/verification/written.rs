@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::plan::{Action, Plan};
+use crate::plan::Plan;
 use crate::state::{
     Observed, ObservedInstanceProfile, ObservedPolicy, ObservedRole, ObservedUser, Tag, Tags,
 };
@@ -36,11 +36,13 @@ pub(crate) struct Written {
     unknown: BTreeSet<(&'static str, String)>,
 }
 
-fn merge(into: &mut Tags, tags: &[Tag]) {
+/// Adds `tags` to `into`.
+pub(crate) fn merge(into: &mut Tags, tags: &[Tag]) {
     into.extend(tags.iter().map(|t| (t.key.clone(), t.value.clone())));
 }
 
-fn tags_of(tags: &[Tag]) -> Tags {
+/// `tags` as a map.
+pub(crate) fn tag_map(tags: &[Tag]) -> Tags {
     let mut map = Tags::new();
     merge(&mut map, tags);
     map
@@ -53,8 +55,9 @@ impl Written {
             state: observed.clone(),
             unknown: BTreeSet::new(),
         };
+        // What each successful step changed: its kind's module says.
         for step in &plan.steps {
-            written.apply(&step.action);
+            step.action.record(&mut written);
         }
         written
     }
@@ -78,11 +81,35 @@ impl Written {
         Known::of(unknown, self.state.policies.get(arn))
     }
 
-    fn forget(&mut self, kind: &'static str, name: &str) {
+    /// Marks a resource unknown: verification reads it back.
+    pub(crate) fn forget(&mut self, kind: &'static str, name: &str) {
         self.unknown.insert((kind, name.to_owned()));
     }
 
-    fn role_mut(&mut self, name: &str) -> Option<&mut ObservedRole> {
+    /// Sets a policy as the run left it (`None`: deleted).
+    pub(crate) fn set_policy(&mut self, arn: &str, policy: Option<ObservedPolicy>) {
+        self.state.policies.insert(arn.to_owned(), policy);
+    }
+
+    /// Sets a role as the run left it (`None`: deleted).
+    pub(crate) fn set_role(&mut self, name: &str, role: Option<ObservedRole>) {
+        self.state.roles.insert(name.to_owned(), role);
+    }
+
+    /// Sets a user as the run left it (`None`: deleted).
+    pub(crate) fn set_user(&mut self, name: &str, user: Option<ObservedUser>) {
+        self.state.users.insert(name.to_owned(), user);
+    }
+
+    /// Sets an instance profile as the run left it (`None`: deleted).
+    pub(crate) fn set_profile(&mut self, name: &str, profile: Option<ObservedInstanceProfile>) {
+        self.state
+            .instance_profiles
+            .insert(name.to_owned(), profile);
+    }
+
+    /// The role to change, if the run knows it; else it is marked unknown.
+    pub(crate) fn role_mut(&mut self, name: &str) -> Option<&mut ObservedRole> {
         let found = self.state.roles.get_mut(name).and_then(Option::as_mut);
         if found.is_none() {
             self.unknown.insert(("role", name.to_owned()));
@@ -90,7 +117,8 @@ impl Written {
         found
     }
 
-    fn user_mut(&mut self, name: &str) -> Option<&mut ObservedUser> {
+    /// The user to change, if the run knows it; else it is marked unknown.
+    pub(crate) fn user_mut(&mut self, name: &str) -> Option<&mut ObservedUser> {
         let found = self.state.users.get_mut(name).and_then(Option::as_mut);
         if found.is_none() {
             self.unknown.insert(("user", name.to_owned()));
@@ -98,7 +126,8 @@ impl Written {
         found
     }
 
-    fn policy_mut(&mut self, arn: &str) -> Option<&mut ObservedPolicy> {
+    /// The policy to change, if the run knows it; else it is marked unknown.
+    pub(crate) fn policy_mut(&mut self, arn: &str) -> Option<&mut ObservedPolicy> {
         let found = self.state.policies.get_mut(arn).and_then(Option::as_mut);
         if found.is_none() {
             self.unknown.insert(("policy", arn.to_owned()));
@@ -106,222 +135,12 @@ impl Written {
         found
     }
 
-    fn profile_mut(&mut self, name: &str) -> Option<&mut ObservedInstanceProfile> {
+    /// The instance profile to change, if the run read or made it.
+    pub(crate) fn profile_mut(&mut self, name: &str) -> Option<&mut ObservedInstanceProfile> {
         self.state
             .instance_profiles
             .get_mut(name)
             .and_then(Option::as_mut)
-    }
-
-    /// What one successful step changed.
-    #[allow(clippy::too_many_lines)]
-    fn apply(&mut self, action: &Action) {
-        match action {
-            Action::CreatePolicy(p) => {
-                let policy = ObservedPolicy {
-                    arn: p.arn.clone(),
-                    tags: tags_of(&p.tags),
-                    default_version_id: "v1".to_owned(),
-                    document: p.document.clone(),
-                    other_versions: Vec::new(),
-                };
-                self.state.policies.insert(p.arn.clone(), Some(policy));
-            }
-            // The new default version's id is IAM's to choose: read it back.
-            Action::CreatePolicyVersion(crate::plan::CreatePolicyVersion {
-                policy_arn, ..
-            }) => self.forget("policy", policy_arn),
-            Action::DeletePolicyVersion(crate::plan::DeletePolicyVersion {
-                policy_arn,
-                version_id,
-            }) => {
-                if let Some(policy) = self.policy_mut(policy_arn) {
-                    policy.other_versions.retain(|v| v != version_id);
-                }
-            }
-            Action::TagPolicy(crate::plan::TagPolicy { policy_arn, tags }) => {
-                if let Some(policy) = self.policy_mut(policy_arn) {
-                    merge(&mut policy.tags, tags);
-                }
-            }
-            Action::DeletePolicy(crate::plan::DeletePolicy { policy_arn }) => {
-                self.state.policies.insert(policy_arn.clone(), None);
-            }
-            Action::CreateRole(r) => {
-                let role = ObservedRole {
-                    name: r.name.clone(),
-                    arn: r.arn.clone(),
-                    tags: tags_of(&r.tags),
-                    trust: r.trust.clone(),
-                    attached: Vec::new(),
-                    instance_profiles: Vec::new(),
-                    max_session_duration: r.max_session_duration,
-                    permissions_boundary: r.permissions_boundary.clone(),
-                    inline_policies: std::collections::BTreeMap::new(),
-                };
-                self.state.roles.insert(r.name.clone(), Some(role));
-            }
-            Action::UpdateAssumeRolePolicy(crate::plan::UpdateAssumeRolePolicy {
-                role,
-                document,
-            }) => {
-                if let Some(role) = self.role_mut(role) {
-                    role.trust = document.clone();
-                }
-            }
-            Action::UpdateRole(crate::plan::UpdateRole {
-                role,
-                max_session_duration,
-            }) => {
-                if let Some(role) = self.role_mut(role) {
-                    role.max_session_duration = *max_session_duration;
-                }
-            }
-            Action::PutRolePermissionsBoundary(crate::plan::PutRolePermissionsBoundary {
-                role,
-                boundary,
-            }) => {
-                if let Some(role) = self.role_mut(role) {
-                    role.permissions_boundary = Some(boundary.clone());
-                }
-            }
-            Action::TagRole(crate::plan::TagRole { role, tags }) => {
-                if let Some(role) = self.role_mut(role) {
-                    merge(&mut role.tags, tags);
-                }
-            }
-            Action::AttachRolePolicy(crate::plan::AttachRolePolicy { role, policy_arn }) => {
-                if let Some(role) = self.role_mut(role)
-                    && !role.attached.contains(policy_arn)
-                {
-                    role.attached.push(policy_arn.clone());
-                }
-            }
-            Action::DetachRolePolicy(crate::plan::DetachRolePolicy { role, policy_arn }) => {
-                if let Some(role) = self.role_mut(role) {
-                    role.attached.retain(|a| a != policy_arn);
-                }
-            }
-            Action::PutRolePolicy(crate::plan::PutRolePolicy {
-                role,
-                policy_name,
-                document,
-            }) => {
-                if let Some(role) = self.role_mut(role) {
-                    role.inline_policies
-                        .insert(policy_name.clone(), document.clone());
-                }
-            }
-            Action::DeleteRolePolicy(crate::plan::DeleteRolePolicy { role, policy_name }) => {
-                if let Some(role) = self.role_mut(role) {
-                    role.inline_policies.remove(policy_name);
-                }
-            }
-            Action::DeleteRole(crate::plan::DeleteRole { role }) => {
-                self.state.roles.insert(role.clone(), None);
-            }
-            Action::CreateInstanceProfile(crate::plan::CreateInstanceProfile {
-                name,
-                tags,
-                ..
-            }) => {
-                let profile = ObservedInstanceProfile {
-                    tags: tags_of(tags),
-                    roles: Vec::new(),
-                };
-                self.state
-                    .instance_profiles
-                    .insert(name.clone(), Some(profile));
-            }
-            Action::TagInstanceProfile(crate::plan::TagInstanceProfile { name, tags }) => {
-                if let Some(profile) = self.profile_mut(name) {
-                    merge(&mut profile.tags, tags);
-                }
-            }
-            Action::AddRoleToInstanceProfile(crate::plan::AddRoleToInstanceProfile {
-                role,
-                instance_profile,
-            }) => {
-                if let Some(profile) = self.profile_mut(instance_profile) {
-                    profile.roles.push(role.clone());
-                }
-                if let Some(role) = self.role_mut(role)
-                    && !role.instance_profiles.contains(instance_profile)
-                {
-                    role.instance_profiles.push(instance_profile.clone());
-                }
-            }
-            Action::RemoveRoleFromInstanceProfile(crate::plan::RemoveRoleFromInstanceProfile {
-                role,
-                instance_profile,
-            }) => {
-                if let Some(profile) = self.profile_mut(instance_profile) {
-                    profile.roles.retain(|r| r != role);
-                }
-                if let Some(role) = self.role_mut(role) {
-                    role.instance_profiles.retain(|p| p != instance_profile);
-                }
-            }
-            Action::DeleteInstanceProfile(crate::plan::DeleteInstanceProfile { name }) => {
-                self.state.instance_profiles.insert(name.clone(), None);
-            }
-            Action::CreateUser(u) => {
-                let user = ObservedUser {
-                    name: u.name.clone(),
-                    arn: u.arn.clone(),
-                    tags: tags_of(&u.tags),
-                    attached: Vec::new(),
-                    inline_policies: Vec::new(),
-                    groups: Vec::new(),
-                    access_keys: Vec::new(),
-                };
-                self.state.users.insert(u.name.clone(), Some(user));
-            }
-            Action::TagUser(crate::plan::TagUser { user, tags }) => {
-                if let Some(user) = self.user_mut(user) {
-                    merge(&mut user.tags, tags);
-                }
-            }
-            Action::UntagUser(crate::plan::UntagUser { user, keys }) => {
-                if let Some(user) = self.user_mut(user) {
-                    user.tags.retain(|k, _| !keys.contains(k));
-                }
-            }
-            Action::AttachUserPolicy(crate::plan::AttachUserPolicy { user, policy_arn }) => {
-                if let Some(user) = self.user_mut(user)
-                    && !user.attached.contains(policy_arn)
-                {
-                    user.attached.push(policy_arn.clone());
-                }
-            }
-            Action::DetachUserPolicy(crate::plan::DetachUserPolicy { user, policy_arn }) => {
-                if let Some(user) = self.user_mut(user) {
-                    user.attached.retain(|a| a != policy_arn);
-                }
-            }
-            // A user's inline policies are not part of what verification compares.
-            Action::DeleteUserPolicy(crate::plan::DeleteUserPolicy { .. }) => {}
-            // The new key's id and the hand-over record's tags are IAM's and the hand-over's:
-            // read the user back.
-            Action::CreateAccessKey(crate::plan::CreateAccessKey { user }) => {
-                self.forget("user", user);
-            }
-            Action::DeactivateAccessKey(crate::plan::DeactivateAccessKey { user, key_id }) => {
-                if let Some(user) = self.user_mut(user) {
-                    for key in user.access_keys.iter_mut().filter(|k| &k.id == key_id) {
-                        key.active = false;
-                    }
-                }
-            }
-            Action::DeleteAccessKey(crate::plan::DeleteAccessKey { user, key_id }) => {
-                if let Some(user) = self.user_mut(user) {
-                    user.access_keys.retain(|k| &k.id != key_id);
-                }
-            }
-            Action::DeleteUser(crate::plan::DeleteUser { user }) => {
-                self.state.users.insert(user.clone(), None);
-            }
-        }
     }
 }
 
