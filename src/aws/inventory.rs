@@ -184,36 +184,40 @@ impl Aws {
         let (policies, profiles, keys) = tokio::try_join!(policies, profiles, keys)?;
         let mut keys: BTreeMap<String, Vec<AccessKeyInfo>> = keys.into_iter().collect();
 
-        let mut inventory = Inventory::default();
-        let mut foreign = |kind, name: &str| {
-            if catalog_names.contains(name) {
-                inventory.foreign.push(Kept {
+        // Only what carries onboard's tags; what is named as a catalog item without them is
+        // reported as kept.
+        let mut foreign = Vec::new();
+        let mut owned = |kind, name: &str, tags: &Tags| {
+            let theirs = !is_owned(tags);
+            if theirs && catalog_names.contains(name) {
+                foreign.push(Kept {
                     kind,
                     name: name.to_owned(),
                     reason: KeptReason::NotOwned,
                 });
             }
+            !theirs
         };
-        let mut owned = |kind, items: Vec<(String, Tags)>| {
-            let (mine, theirs): (Vec<_>, Vec<_>) =
-                items.into_iter().partition(|(_, tags)| is_owned(tags));
-            for (name, _) in &theirs {
-                foreign(kind, name_of(name));
-            }
-            mine
+        let roles: Vec<_> = roles
+            .into_iter()
+            .filter(|r| owned(Kind::Role, &r.name, &r.tags))
+            .collect();
+        let users: Vec<_> = users
+            .into_iter()
+            .filter(|u| owned(Kind::User, &u.name, &u.tags))
+            .collect();
+        let policies: Vec<_> = policies
+            .into_iter()
+            .filter(|(arn, tags)| owned(Kind::ManagedPolicy, name_of(arn), tags))
+            .collect();
+        let profiles: Vec<_> = profiles
+            .into_iter()
+            .filter(|(name, tags)| owned(Kind::InstanceProfile, name, tags))
+            .collect();
+        let mut inventory = Inventory {
+            foreign,
+            ..Inventory::default()
         };
-        let role_tags = roles.iter().map(|r| (r.name.clone(), r.tags.clone()));
-        let owned_roles: BTreeSet<String> = owned(Kind::Role, role_tags.collect())
-            .into_iter()
-            .map(|(name, _)| name)
-            .collect();
-        let user_tags = users.iter().map(|u| (u.name.clone(), u.tags.clone()));
-        let owned_users: BTreeSet<String> = owned(Kind::User, user_tags.collect())
-            .into_iter()
-            .map(|(name, _)| name)
-            .collect();
-        let policies = owned(Kind::ManagedPolicy, policies);
-        let profiles = owned(Kind::InstanceProfile, profiles);
 
         let owned_profiles: BTreeSet<&str> = profiles.iter().map(|(n, _)| n.as_str()).collect();
         let profiles_of = |role: &str| {
@@ -225,7 +229,6 @@ impl Aws {
         };
         inventory.roles = roles
             .iter()
-            .filter(|r| owned_roles.contains(&r.name))
             .map(|r| owned_role(r, profiles_of(&r.name)))
             .collect();
         // Who holds each policy: the roles, users and groups it is attached to.
@@ -267,7 +270,6 @@ impl Aws {
             .collect();
         inventory.users = users
             .iter()
-            .filter(|u| owned_users.contains(&u.name))
             .map(|u| u.observed(keys.remove(&u.name).unwrap_or_default()))
             .collect();
         inventory.instance_profiles = profiles
